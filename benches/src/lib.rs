@@ -1,0 +1,4 @@
+//! Shared fixtures for the criterion benchmarks in `benches/benches/`.
+//!
+//! The scenarios build realistic LaunchDarkly flag JSON once, so that our evaluator and the
+//! official evaluation crate are timed on exactly the same data.
