@@ -10,3 +10,6 @@
 //! **The decision that shaped it:** readers never wait on writers. Evaluation reads an immutable,
 //! prepared snapshot; a writer builds the next snapshot and swaps it in.
 #![forbid(unsafe_code)]
+
+#[cfg(feature = "redis")]
+pub mod redis;

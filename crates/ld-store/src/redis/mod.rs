@@ -1,0 +1,32 @@
+//! Redis persistence, interoperable with the LaunchDarkly Relay Proxy and the other LaunchDarkly
+//! server-side SDKs (enabled by the `redis` cargo feature).
+//!
+//! - [`SerializedRedisStore`]: async, item-at-a-time access in the shared schema (see [`keys`](RedisKeys)).
+//!   `init` is one MULTI/EXEC transaction; `upsert` is a server-side Lua script that writes only a
+//!   newer version, so racing writers never regress an item.
+//! - [`RedisBigSegmentStore`]: big segment membership and the synchronized-on time, with a
+//!   membership cache and a stale/available status.
+//!
+//! Key schema facts (key names, tombstones, the context hash) come from LaunchDarkly's public Go
+//! Redis integration and Relay Proxy documentation.
+
+mod big_segment_store;
+mod connection;
+mod context_hash;
+mod error;
+mod io_runtime;
+mod keys;
+mod options;
+mod serialized_item;
+mod serialized_store;
+
+pub use big_segment_store::{
+    BigSegmentMembership, BigSegmentStoreStatus, BigSegmentsQueryStatus, RedisBigSegmentStore,
+    RedisBigSegmentStoreBuilder,
+};
+pub use context_hash::context_hash;
+pub use error::RedisStoreError;
+pub use keys::{DEFAULT_PREFIX, ItemKind, RedisKeys};
+pub use options::{DEFAULT_URL, RedisOptions};
+pub use serialized_item::SerializedItem;
+pub use serialized_store::{SerializedDataSet, SerializedRedisStore};

@@ -1,0 +1,226 @@
+//! The Redis flag store at the level of serialized items: init, get, get-all, version-checked
+//! upsert and the `$inited` marker, in the schema the Relay Proxy and other SDKs share.
+//!
+//! This layer knows nothing of prepared flags or caching; [`RedisDataStore`](super::RedisDataStore)
+//! builds those on top of it.
+
+use std::sync::{Arc, LazyLock};
+
+use redis::Script;
+
+use super::connection::RedisConnection;
+use super::{ItemKind, RedisKeys, RedisOptions, RedisStoreError, SerializedItem};
+
+/// Writes an item only if the stored one is older, atomically on the server, so concurrent
+/// writers (several SDK instances, a Relay Proxy) can never regress a version.
+///
+/// KEYS[1] = the kind's hash; ARGV = item key, new version, new JSON. Returns 1 if written.
+/// A stored item that is not JSON with a numeric version counts as version 0 (it is replaced).
+const UPSERT_IF_NEWER: &str = r"
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local ok, decoded = pcall(cjson.decode, old)
+  if ok and type(decoded) == 'table' and type(decoded['version']) == 'number'
+     and decoded['version'] >= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+";
+
+static UPSERT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(UPSERT_IF_NEWER));
+
+/// A complete data set in stored form: every segment and every flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SerializedDataSet {
+    /// Flag key → stored flag (or tombstone).
+    pub features: Vec<(String, SerializedItem)>,
+    /// Segment key → stored segment (or tombstone).
+    pub segments: Vec<(String, SerializedItem)>,
+}
+
+impl SerializedDataSet {
+    /// The items of one kind.
+    pub fn items(&self, kind: ItemKind) -> &[(String, SerializedItem)] {
+        match kind {
+            ItemKind::Features => &self.features,
+            ItemKind::Segments => &self.segments,
+        }
+    }
+
+    /// The items of one kind, mutably.
+    pub fn items_mut(&mut self, kind: ItemKind) -> &mut Vec<(String, SerializedItem)> {
+        match kind {
+            ItemKind::Features => &mut self.features,
+            ItemKind::Segments => &mut self.segments,
+        }
+    }
+
+    /// How many items (including tombstones) the set holds.
+    pub fn len(&self) -> usize {
+        self.features.len() + self.segments.len()
+    }
+
+    /// Whether the set holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Async access to LaunchDarkly data in Redis, one serialized item at a time.
+///
+/// Cheap to clone (the connection is shared). Malformed stored items are reported per item by
+/// [`get_all`](Self::get_all) so that one bad item never hides the others.
+#[derive(Clone)]
+pub struct SerializedRedisStore {
+    conn: Arc<RedisConnection>,
+    keys: Arc<RedisKeys>,
+}
+
+impl std::fmt::Debug for SerializedRedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SerializedRedisStore")
+            .field("url", &self.conn.redacted_url())
+            .field("prefix", &self.keys.prefix())
+            .finish()
+    }
+}
+
+impl SerializedRedisStore {
+    /// A store for `options`; connects on first use.
+    ///
+    /// # Errors
+    /// [`RedisStoreError::InvalidUrl`] if the URL cannot be parsed.
+    pub fn new(options: &RedisOptions) -> Result<Self, RedisStoreError> {
+        Ok(Self {
+            conn: Arc::new(RedisConnection::new(options)?),
+            keys: Arc::new(RedisKeys::new(options.prefix_or_default())),
+        })
+    }
+
+    /// The key names in use.
+    pub fn keys(&self) -> &RedisKeys {
+        &self.keys
+    }
+
+    /// The URL with any password masked, for logs.
+    pub fn redacted_url(&self) -> &str {
+        self.conn.redacted_url()
+    }
+
+    /// Replaces all flags and segments and sets `$inited`, in one MULTI/EXEC transaction:
+    /// readers see either the old data set or the new one, never a mix.
+    ///
+    /// # Errors
+    /// [`RedisStoreError::Unavailable`] or [`RedisStoreError::Command`]; nothing is written then.
+    pub async fn init(&self, data: &SerializedDataSet) -> Result<(), RedisStoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for kind in ItemKind::ALL {
+            let hash = self.keys.items(kind);
+            pipe.del(hash).ignore();
+            // Chunked so that a huge environment does not become one enormous command.
+            for chunk in data.items(kind).chunks(500) {
+                let fields: Vec<(&str, &str)> = chunk.iter().map(|(k, item)| (k.as_str(), item.json.as_str())).collect();
+                pipe.hset_multiple(hash, &fields).ignore();
+            }
+        }
+        pipe.set(self.keys.inited(), "").ignore();
+        self.conn.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+    }
+
+    /// One stored item, or `None` if Redis has no such key.
+    ///
+    /// # Errors
+    /// Connection or command errors, or [`RedisStoreError::MalformedItem`].
+    pub async fn get(&self, kind: ItemKind, key: &str) -> Result<Option<SerializedItem>, RedisStoreError> {
+        let hash = self.keys.items(kind);
+        let raw: Option<String> = self
+            .conn
+            .run(|mut c| async move { redis::cmd("HGET").arg(hash).arg(key).query_async(&mut c).await })
+            .await?;
+        raw.map(|json| SerializedItem::from_stored(kind, key, json)).transpose()
+    }
+
+    /// Every stored item of `kind`; an item that is not valid JSON with a version comes back as
+    /// its own `Err` entry.
+    ///
+    /// # Errors
+    /// Connection or command errors (the whole read failed).
+    #[allow(clippy::type_complexity)]
+    pub async fn get_all(
+        &self,
+        kind: ItemKind,
+    ) -> Result<Vec<(String, Result<SerializedItem, RedisStoreError>)>, RedisStoreError> {
+        let hash = self.keys.items(kind);
+        let raw: Vec<(String, String)> = self
+            .conn
+            .run(|mut c| async move { redis::cmd("HGETALL").arg(hash).query_async(&mut c).await })
+            .await?;
+        Ok(raw
+            .into_iter()
+            .map(|(key, json)| {
+                let item = SerializedItem::from_stored(kind, &key, json);
+                (key, item)
+            })
+            .collect())
+    }
+
+    /// Both kinds, read in one round trip (a MULTI/EXEC, so the two hashes are consistent).
+    /// Malformed items are left out and returned separately.
+    ///
+    /// # Errors
+    /// Connection or command errors.
+    pub async fn get_data_set(&self) -> Result<(SerializedDataSet, Vec<RedisStoreError>), RedisStoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.hgetall(self.keys.items(ItemKind::Segments));
+        pipe.hgetall(self.keys.items(ItemKind::Features));
+        let (segments, features): (Vec<(String, String)>, Vec<(String, String)>) =
+            self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+        let mut set = SerializedDataSet::default();
+        let mut malformed = Vec::new();
+        for (kind, raw) in [(ItemKind::Segments, segments), (ItemKind::Features, features)] {
+            let items = set.items_mut(kind);
+            items.reserve(raw.len());
+            for (key, json) in raw {
+                match SerializedItem::from_stored(kind, &key, json) {
+                    Ok(item) => items.push((key, item)),
+                    Err(e) => malformed.push(e),
+                }
+            }
+        }
+        Ok((set, malformed))
+    }
+
+    /// Writes `item` only if it is newer than what Redis holds (atomically, server side).
+    /// Returns whether it was written; `false` means Redis already had this version or a newer one.
+    ///
+    /// # Errors
+    /// Connection or command errors; nothing was written then.
+    pub async fn upsert(&self, kind: ItemKind, key: &str, item: &SerializedItem) -> Result<bool, RedisStoreError> {
+        let hash = self.keys.items(kind);
+        let written: i64 = self
+            .conn
+            .run(|mut c| async move {
+                UPSERT_SCRIPT.key(hash).arg(key).arg(item.version).arg(item.json.as_str()).invoke_async(&mut c).await
+            })
+            .await?;
+        Ok(written == 1)
+    }
+
+    /// Whether a full data set has been stored (`$inited` exists), by any writer.
+    ///
+    /// # Errors
+    /// Connection or command errors.
+    pub async fn is_initialized(&self) -> Result<bool, RedisStoreError> {
+        let inited = self.keys.inited();
+        self.conn.run(|mut c| async move { redis::cmd("EXISTS").arg(inited).query_async(&mut c).await }).await
+    }
+
+    /// Whether Redis answers at all.
+    pub async fn is_available(&self) -> bool {
+        self.is_initialized().await.is_ok()
+    }
+}
