@@ -52,11 +52,11 @@ async fn data_written_by_another_sdk_with_raw_commands_is_read() {
     assert_eq!((tomb.version, tomb.deleted), (4, true));
     assert_eq!(s.get(ItemKind::Features, "missing").await.unwrap(), None);
 
-    let (set, malformed) = s.get_data_set().await.unwrap();
-    assert!(malformed.is_empty());
-    assert_eq!(set.features.len(), 2);
-    assert_eq!(set.segments.len(), 1);
-    assert_eq!(set.segments[0].1.version, 1);
+    let stored = s.get_data_set().await.unwrap();
+    assert!(stored.malformed.is_empty() && stored.initialized);
+    assert_eq!(stored.items.features.len(), 2);
+    assert_eq!(stored.items.segments.len(), 1);
+    assert_eq!(stored.items.segments[0].1.version, 1);
 }
 
 #[tokio::test]
@@ -112,11 +112,12 @@ async fn a_malformed_item_does_not_hide_the_others() {
     server.cmd(&["HSET", "launchdarkly:features", "bad", "not json"]);
     server.cmd(&["HSET", "launchdarkly:features", "good", r#"{"key":"good","version":2}"#]);
     let s = store(&server, "");
-    let (set, malformed) = s.get_data_set().await.unwrap();
-    assert_eq!(set.features.len(), 1);
-    assert_eq!(set.features[0].0, "good");
-    assert_eq!(malformed.len(), 1);
-    assert!(malformed[0].to_string().contains("bad"));
+    let stored = s.get_data_set().await.unwrap();
+    assert!(!stored.initialized);
+    assert_eq!(stored.items.features.len(), 1);
+    assert_eq!(stored.items.features[0].0, "good");
+    assert_eq!(stored.malformed.len(), 1);
+    assert!(stored.malformed[0].to_string().contains("bad"));
 }
 
 #[tokio::test]

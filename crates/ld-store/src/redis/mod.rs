@@ -11,6 +11,7 @@
 //! Redis integration and Relay Proxy documentation.
 
 mod big_segment_store;
+mod cache_mode;
 mod connection;
 mod context_hash;
 mod error;
@@ -24,9 +25,10 @@ pub use big_segment_store::{
     BigSegmentMembership, BigSegmentStoreStatus, BigSegmentsQueryStatus, RedisBigSegmentStore,
     RedisBigSegmentStoreBuilder,
 };
+pub use cache_mode::{CacheMode, DEFAULT_CACHE_TTL};
 pub use context_hash::context_hash;
 pub use error::RedisStoreError;
 pub use keys::{DEFAULT_PREFIX, ItemKind, RedisKeys};
 pub use options::{DEFAULT_URL, RedisOptions};
 pub use serialized_item::SerializedItem;
-pub use serialized_store::{SerializedDataSet, SerializedRedisStore};
+pub use serialized_store::{SerializedDataSet, SerializedRedisStore, StoredDataSet};

@@ -68,6 +68,17 @@ impl SerializedDataSet {
     }
 }
 
+/// Everything a full read of Redis found.
+#[derive(Debug, Clone, Default)]
+pub struct StoredDataSet {
+    /// The well-formed items.
+    pub items: SerializedDataSet,
+    /// One error per stored item that is not JSON with a version.
+    pub malformed: Vec<RedisStoreError>,
+    /// Whether `$inited` exists.
+    pub initialized: bool,
+}
+
 /// Async access to LaunchDarkly data in Redis, one serialized item at a time.
 ///
 /// Cheap to clone (the connection is shared). Malformed stored items are reported per item by
@@ -167,31 +178,32 @@ impl SerializedRedisStore {
             .collect())
     }
 
-    /// Both kinds, read in one round trip (a MULTI/EXEC, so the two hashes are consistent).
-    /// Malformed items are left out and returned separately.
+    /// Both kinds and the `$inited` marker, read in one MULTI/EXEC so they are consistent.
+    /// Malformed items are left out of the data set and returned separately.
     ///
     /// # Errors
     /// Connection or command errors.
-    pub async fn get_data_set(&self) -> Result<(SerializedDataSet, Vec<RedisStoreError>), RedisStoreError> {
+    pub async fn get_data_set(&self) -> Result<StoredDataSet, RedisStoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
         pipe.hgetall(self.keys.items(ItemKind::Segments));
         pipe.hgetall(self.keys.items(ItemKind::Features));
-        let (segments, features): (Vec<(String, String)>, Vec<(String, String)>) =
+        pipe.exists(self.keys.inited());
+        let (segments, features, initialized): (Vec<(String, String)>, Vec<(String, String)>, bool) =
             self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
-        let mut set = SerializedDataSet::default();
+        let mut items = SerializedDataSet::default();
         let mut malformed = Vec::new();
         for (kind, raw) in [(ItemKind::Segments, segments), (ItemKind::Features, features)] {
-            let items = set.items_mut(kind);
-            items.reserve(raw.len());
+            let list = items.items_mut(kind);
+            list.reserve(raw.len());
             for (key, json) in raw {
                 match SerializedItem::from_stored(kind, &key, json) {
-                    Ok(item) => items.push((key, item)),
+                    Ok(item) => list.push((key, item)),
                     Err(e) => malformed.push(e),
                 }
             }
         }
-        Ok((set, malformed))
+        Ok(StoredDataSet { items, malformed, initialized })
     }
 
     /// Writes `item` only if it is newer than what Redis holds (atomically, server side).
