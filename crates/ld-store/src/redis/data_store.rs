@@ -509,13 +509,14 @@ impl Shared {
         }
     }
 
-    /// Writes what the outage left unwritten. On failure, everything not yet written is kept.
+    /// Writes what the outage left unwritten. With `CacheMode::Forever`, or when Redis came
+    /// back empty (restarted without persistence), that is the whole cached data set; otherwise
+    /// the failed writes are replayed (version-checked, so newer data written meanwhile by
+    /// others wins). On failure, everything not yet written is kept for the next attempt.
     async fn write_back(&self) -> Result<(), RedisStoreError> {
-        if self.mode == CacheMode::Forever {
-            if !self.inited.load(Ordering::Acquire) {
-                lock(&self.outage).pending.clear();
-                return Ok(());
-            }
+        let have_data = self.inited.load(Ordering::Acquire);
+        let full = have_data && (self.mode == CacheMode::Forever || !self.redis.is_initialized().await?);
+        if full {
             let set = serialize_snapshot(&self.current.load_full()).map_err(|e| RedisStoreError::Command(e.to_string()))?;
             let count = set.len();
             self.redis.init(&set).await?;

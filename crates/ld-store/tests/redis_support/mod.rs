@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 /// A redis-server child process on 127.0.0.1.
 pub struct RedisServer {
     port: u16,
+    dir: std::path::PathBuf,
     child: Option<Child>,
 }
 
@@ -23,7 +24,10 @@ impl RedisServer {
     /// Starts a fresh, empty, non-persistent Redis; fails the test with a clear message if the
     /// `redis-server` binary is missing.
     pub fn start() -> Self {
-        let mut server = Self { port: free_port(), child: None };
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("ld-store-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create a data directory for redis-server");
+        let mut server = Self { port, dir, child: None };
         server.spawn();
         server
     }
@@ -31,6 +35,8 @@ impl RedisServer {
     fn spawn(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -63,16 +69,31 @@ impl RedisServer {
 
     /// Kills the server (simulating an outage); the port stays reserved for [`restart`](Self::restart).
     pub fn stop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_file(self.dir.join("dump.rdb"));
+    }
+
+    /// Saves the data to disk and shuts the server down (an outage that loses nothing):
+    /// [`restart`](Self::restart) brings the same data back.
+    pub fn stop_keeping_data(&mut self) {
+        let _ = self.command(&["SHUTDOWN", "SAVE"]);
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    /// Starts a new, empty server on the same port.
+    /// Starts the server again on the same port (empty after [`stop`](Self::stop), with the
+    /// saved data after [`stop_keeping_data`](Self::stop_keeping_data)).
     pub fn restart(&mut self) {
-        self.stop();
+        self.kill();
         self.spawn();
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     fn ping(&self) -> bool {
@@ -114,6 +135,7 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
