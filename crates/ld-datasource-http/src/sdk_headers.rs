@@ -156,8 +156,14 @@ mod tests {
         assert!(a.get("x-launchdarkly-wrapper").is_none());
         assert!(a.get("x-launchdarkly-tags").is_none());
         let b = SdkHeaders::new("k").to_header_map().unwrap();
-        assert_ne!(a["x-launchdarkly-instance-id"], b["x-launchdarkly-instance-id"]);
-        let w = SdkHeaders::new("k").wrapper("W", None).to_header_map().unwrap();
+        assert_ne!(
+            a["x-launchdarkly-instance-id"],
+            b["x-launchdarkly-instance-id"]
+        );
+        let w = SdkHeaders::new("k")
+            .wrapper("W", None)
+            .to_header_map()
+            .unwrap();
         assert_eq!(w["x-launchdarkly-wrapper"], "W");
     }
 }
