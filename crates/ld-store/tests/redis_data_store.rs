@@ -35,7 +35,10 @@ fn flag(key: &str, version: u64) -> ItemDescriptor<ld_store::Flag> {
 }
 
 fn data(flags: &[(&str, u64)]) -> AllData {
-    let items: Vec<String> = flags.iter().map(|(k, v)| format!(r#""{k}":{}"#, flag_json(k, *v))).collect();
+    let items: Vec<String> = flags
+        .iter()
+        .map(|(k, v)| format!(r#""{k}":{}"#, flag_json(k, *v)))
+        .collect();
     AllData::from_json(&format!(
         r#"{{"flags":{{{}}},"segments":{{"seg":{{"key":"seg","version":3,"included":["u1"],"salt":"x"}}}}}}"#,
         items.join(",")
@@ -62,8 +65,14 @@ fn init_persists_in_the_shared_schema_and_serves_from_the_cache() {
 
     assert!(store.initialized());
     assert_eq!(server.cmd(&["EXISTS", "launchdarkly:$inited"]), ":1");
-    assert_eq!(stored_version(&server, "launchdarkly:features", "f2"), Some(7));
-    assert_eq!(stored_version(&server, "launchdarkly:segments", "seg"), Some(3));
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "f2"),
+        Some(7)
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:segments", "seg"),
+        Some(3)
+    );
     let snapshot = store.snapshot();
     assert!(snapshot.flag("f1").is_some() && snapshot.segment("seg").is_some());
     assert!(snapshot.initialized());
@@ -76,16 +85,37 @@ fn daemon_mode_evaluates_what_a_relay_proxy_wrote() {
     assert!(!store.initialized(), "nothing written yet");
     assert_eq!(store.snapshot().flags().count(), 0);
 
-    server.cmd(&["HSET", "launchdarkly:features", "relay-flag", &flag_json("relay-flag", 12)]);
-    server.cmd(&["HSET", "launchdarkly:features", "deleted", r#"{"key":"deleted","version":4,"deleted":true}"#]);
-    server.cmd(&["HSET", "launchdarkly:segments", "seg", r#"{"key":"seg","version":2,"included":["u"],"salt":"y"}"#]);
+    server.cmd(&[
+        "HSET",
+        "launchdarkly:features",
+        "relay-flag",
+        &flag_json("relay-flag", 12),
+    ]);
+    server.cmd(&[
+        "HSET",
+        "launchdarkly:features",
+        "deleted",
+        r#"{"key":"deleted","version":4,"deleted":true}"#,
+    ]);
+    server.cmd(&[
+        "HSET",
+        "launchdarkly:segments",
+        "seg",
+        r#"{"key":"seg","version":2,"included":["u"],"salt":"y"}"#,
+    ]);
     server.cmd(&["SET", "launchdarkly:$inited", ""]);
 
     assert!(store.initialized(), "$inited written by another process");
     let snapshot = store.snapshot();
-    assert_eq!(snapshot.flag_descriptor("relay-flag").map(|d| d.version), Some(12));
+    assert_eq!(
+        snapshot.flag_descriptor("relay-flag").map(|d| d.version),
+        Some(12)
+    );
     assert!(snapshot.flag("deleted").is_none(), "tombstones are hidden");
-    assert_eq!(snapshot.flag_descriptor("deleted").map(|d| d.version), Some(4));
+    assert_eq!(
+        snapshot.flag_descriptor("deleted").map(|d| d.version),
+        Some(4)
+    );
     assert!(snapshot.segment("seg").is_some());
     assert!(snapshot.initialized());
 }
@@ -96,7 +126,12 @@ fn what_this_store_writes_is_read_back_by_another_instance() {
     let writer = builder(&server).build().unwrap();
     writer.init(data(&[("a", 1)])).unwrap();
     writer.upsert_flag("b", flag("b", 2)).unwrap();
-    writer.upsert_segment("seg", segment_from_json(r#"{"key":"seg","version":9,"deleted":true}"#).unwrap()).unwrap();
+    writer
+        .upsert_segment(
+            "seg",
+            segment_from_json(r#"{"key":"seg","version":9,"deleted":true}"#).unwrap(),
+        )
+        .unwrap();
 
     let reader = builder(&server).build().unwrap();
     assert!(reader.initialized());
@@ -116,14 +151,27 @@ fn a_ttl_cache_serves_cached_data_until_it_expires() {
     server.cmd(&["HSET", "launchdarkly:features", "f", &flag_json("f", 1)]);
     server.cmd(&["SET", "launchdarkly:$inited", ""]);
 
-    let long = builder(&server).cache_ttl(Duration::from_secs(3600)).build().unwrap();
-    let short = builder(&server).cache_ttl(Duration::from_millis(30)).build().unwrap();
+    let long = builder(&server)
+        .cache_ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let short = builder(&server)
+        .cache_ttl(Duration::from_millis(30))
+        .build()
+        .unwrap();
     assert_eq!(cached_version(&long, "f"), Some(1));
     assert_eq!(cached_version(&short, "f"), Some(1));
 
     server.cmd(&["HSET", "launchdarkly:features", "f", &flag_json("f", 2)]);
-    assert_eq!(cached_version(&long, "f"), Some(1), "within the TTL nothing is re-read");
-    assert!(wait_until(WAIT, || cached_version(&short, "f") == Some(2)), "expired cache is refreshed");
+    assert_eq!(
+        cached_version(&long, "f"),
+        Some(1),
+        "within the TTL nothing is re-read"
+    );
+    assert!(
+        wait_until(WAIT, || cached_version(&short, "f") == Some(2)),
+        "expired cache is refreshed"
+    );
     long.refresh().unwrap();
     assert_eq!(cached_version(&long, "f"), Some(2), "explicit refresh");
 }
@@ -152,14 +200,27 @@ fn no_cache_sees_every_change_immediately() {
 #[test]
 fn an_older_upsert_is_refused_and_the_cache_follows_redis() {
     let server = RedisServer::start();
-    let store = builder(&server).cache_ttl(Duration::from_secs(3600)).build().unwrap();
+    let store = builder(&server)
+        .cache_ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
     store.init(data(&[("f", 1)])).unwrap();
     // Another writer (a Relay Proxy) stores version 5 behind our back.
     server.cmd(&["HSET", "launchdarkly:features", "f", &flag_json("f", 5)]);
 
-    assert!(!store.upsert_flag("f", flag("f", 3)).unwrap(), "version 3 is older than Redis's 5");
-    assert_eq!(stored_version(&server, "launchdarkly:features", "f"), Some(5));
-    assert_eq!(cached_version(&store, "f"), Some(5), "cache updated from Redis");
+    assert!(
+        !store.upsert_flag("f", flag("f", 3)).unwrap(),
+        "version 3 is older than Redis's 5"
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "f"),
+        Some(5)
+    );
+    assert_eq!(
+        cached_version(&store, "f"),
+        Some(5),
+        "cache updated from Redis"
+    );
     assert!(store.upsert_flag("f", flag("f", 6)).unwrap());
     assert_eq!(cached_version(&store, "f"), Some(6));
 }
@@ -176,41 +237,72 @@ fn racing_sdk_instances_end_with_the_highest_version() {
                     versions.reverse();
                 }
                 for v in versions {
-                    store.upsert_flag("contested", flag("contested", v)).unwrap();
+                    store
+                        .upsert_flag("contested", flag("contested", v))
+                        .unwrap();
                 }
                 store
             })
         })
         .collect();
     let stores: Vec<RedisDataStore> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-    assert_eq!(stored_version(&server, "launchdarkly:features", "contested"), Some(100));
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "contested"),
+        Some(100)
+    );
     for store in &stores {
-        assert_eq!(cached_version(store, "contested"), Some(100), "every cache converges on the winner");
+        assert_eq!(
+            cached_version(store, "contested"),
+            Some(100),
+            "every cache converges on the winner"
+        );
     }
 }
 
 #[test]
 fn an_outage_serves_cached_data_and_retries_failed_writes() {
     let mut server = RedisServer::start();
-    let store = builder(&server).cache_ttl(Duration::from_secs(3600)).build().unwrap();
+    let store = builder(&server)
+        .cache_ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
     store.init(data(&[("f", 1), ("g", 1)])).unwrap();
     let status = store.subscribe_status();
 
     server.stop_keeping_data();
-    assert_eq!(cached_version(&store, "f"), Some(1), "reads are served from the cache");
+    assert_eq!(
+        cached_version(&store, "f"),
+        Some(1),
+        "reads are served from the cache"
+    );
     let err = store.upsert_flag("f", flag("f", 2)).unwrap_err();
     assert!(err.to_string().contains("Redis"), "{err}");
     assert!(!store.status().available);
     assert!(!status.borrow().available);
-    assert_eq!(cached_version(&store, "f"), Some(2), "this process keeps the newest data it was given");
+    assert_eq!(
+        cached_version(&store, "f"),
+        Some(2),
+        "this process keeps the newest data it was given"
+    );
     for _ in 0..50 {
         let _ = store.snapshot(); // never blocks or panics during the outage
     }
 
     server.restart();
-    assert!(wait_until(WAIT, || store.status().available), "store recovers when Redis returns");
-    assert_eq!(stored_version(&server, "launchdarkly:features", "f"), Some(2), "failed write retried");
-    assert_eq!(stored_version(&server, "launchdarkly:features", "g"), Some(1), "other data untouched");
+    assert!(
+        wait_until(WAIT, || store.status().available),
+        "store recovers when Redis returns"
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "f"),
+        Some(2),
+        "failed write retried"
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "g"),
+        Some(1),
+        "other data untouched"
+    );
 }
 
 #[test]
@@ -226,9 +318,18 @@ fn cache_forever_writes_everything_back_when_redis_returns_empty() {
     server.restart(); // empty: the outage lost everything
     assert!(wait_until(WAIT, || store.status().available));
     assert_eq!(server.cmd(&["EXISTS", "launchdarkly:$inited"]), ":1");
-    assert_eq!(stored_version(&server, "launchdarkly:features", "g"), Some(4));
-    assert_eq!(stored_version(&server, "launchdarkly:features", "h"), Some(1));
-    assert_eq!(stored_version(&server, "launchdarkly:segments", "seg"), Some(3));
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "g"),
+        Some(4)
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "h"),
+        Some(1)
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:segments", "seg"),
+        Some(3)
+    );
 }
 
 #[test]
@@ -241,7 +342,10 @@ fn an_init_during_an_outage_is_served_and_written_later() {
     assert_eq!(cached_version(&store, "f"), Some(3));
     server.restart();
     assert!(wait_until(WAIT, || store.status().available));
-    assert_eq!(stored_version(&server, "launchdarkly:features", "f"), Some(3));
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "f"),
+        Some(3)
+    );
     assert_eq!(server.cmd(&["EXISTS", "launchdarkly:$inited"]), ":1");
 }
 
@@ -258,14 +362,20 @@ fn starting_while_redis_is_down_is_not_an_error() {
     server.cmd(&["HSET", "launchdarkly:features", "f", &flag_json("f", 1)]);
     server.cmd(&["SET", "launchdarkly:$inited", ""]);
     assert!(wait_until(WAIT, || store.status().available));
-    assert!(wait_until(WAIT, || store.initialized() && store.snapshot().flag("f").is_some()));
+    assert!(wait_until(WAIT, || store.initialized()
+        && store.snapshot().flag("f").is_some()));
 }
 
 #[test]
 fn a_malformed_item_in_redis_is_skipped_not_fatal() {
     let server = RedisServer::start();
     server.cmd(&["HSET", "launchdarkly:features", "bad", "{not json"]);
-    server.cmd(&["HSET", "launchdarkly:features", "good", &flag_json("good", 1)]);
+    server.cmd(&[
+        "HSET",
+        "launchdarkly:features",
+        "good",
+        &flag_json("good", 1),
+    ]);
     let store = builder(&server).build().unwrap();
     let snapshot = store.snapshot();
     assert!(snapshot.flag("good").is_some());

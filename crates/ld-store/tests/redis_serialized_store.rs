@@ -6,7 +6,9 @@ mod redis_support;
 
 use std::time::Duration;
 
-use ld_store::redis::{ItemKind, RedisOptions, SerializedDataSet, SerializedItem, SerializedRedisStore};
+use ld_store::redis::{
+    ItemKind, RedisOptions, SerializedDataSet, SerializedItem, SerializedRedisStore,
+};
 use redis_support::RedisServer;
 
 fn store(server: &RedisServer, prefix: &str) -> SerializedRedisStore {
@@ -14,7 +16,8 @@ fn store(server: &RedisServer, prefix: &str) -> SerializedRedisStore {
 }
 
 fn flag(key: &str, version: u64) -> (String, SerializedItem) {
-    let json = format!(r#"{{"key":"{key}","version":{version},"on":true,"variations":[true,false]}}"#);
+    let json =
+        format!(r#"{{"key":"{key}","version":{version},"on":true,"variations":[true,false]}}"#);
     (key.to_owned(), SerializedItem::from_json(json).unwrap())
 }
 
@@ -23,32 +26,66 @@ async fn init_writes_the_relay_proxy_schema() {
     let server = RedisServer::start();
     let s = store(&server, "");
     let data = SerializedDataSet {
-        features: vec![flag("f1", 3), ("gone".to_owned(), SerializedItem::tombstone("gone", 7))],
+        features: vec![
+            flag("f1", 3),
+            ("gone".to_owned(), SerializedItem::tombstone("gone", 7)),
+        ],
         segments: vec![flag("s1", 2)],
     };
     s.init(&data).await.unwrap();
 
     assert_eq!(server.cmd(&["EXISTS", "launchdarkly:$inited"]), ":1");
-    assert_eq!(server.cmd(&["HGET", "launchdarkly:features", "f1"]), data.features[0].1.json);
-    assert_eq!(server.cmd(&["HGET", "launchdarkly:features", "gone"]), r#"{"key":"gone","version":7,"deleted":true}"#);
-    assert_eq!(server.cmd(&["HGET", "launchdarkly:segments", "s1"]), data.segments[0].1.json);
+    assert_eq!(
+        server.cmd(&["HGET", "launchdarkly:features", "f1"]),
+        data.features[0].1.json
+    );
+    assert_eq!(
+        server.cmd(&["HGET", "launchdarkly:features", "gone"]),
+        r#"{"key":"gone","version":7,"deleted":true}"#
+    );
+    assert_eq!(
+        server.cmd(&["HGET", "launchdarkly:segments", "s1"]),
+        data.segments[0].1.json
+    );
     assert_eq!(server.cmd(&["HLEN", "launchdarkly:features"]), ":2");
 }
 
 #[tokio::test]
 async fn data_written_by_another_sdk_with_raw_commands_is_read() {
     let server = RedisServer::start();
-    let relay_flag = r#"{"key":"relay-flag","version":12,"on":false,"variations":["a","b"],"offVariation":1}"#;
+    let relay_flag =
+        r#"{"key":"relay-flag","version":12,"on":false,"variations":["a","b"],"offVariation":1}"#;
     server.cmd(&["HSET", "env1:features", "relay-flag", relay_flag]);
-    server.cmd(&["HSET", "env1:features", "deleted-flag", r#"{"key":"deleted-flag","version":4,"deleted":true}"#]);
-    server.cmd(&["HSET", "env1:segments", "seg", r#"{"key":"seg","version":1,"included":["u1"]}"#]);
+    server.cmd(&[
+        "HSET",
+        "env1:features",
+        "deleted-flag",
+        r#"{"key":"deleted-flag","version":4,"deleted":true}"#,
+    ]);
+    server.cmd(&[
+        "HSET",
+        "env1:segments",
+        "seg",
+        r#"{"key":"seg","version":1,"included":["u1"]}"#,
+    ]);
     server.cmd(&["SET", "env1:$inited", ""]);
 
     let s = store(&server, "env1");
     assert!(s.is_initialized().await.unwrap());
-    let got = s.get(ItemKind::Features, "relay-flag").await.unwrap().unwrap();
-    assert_eq!((got.version, got.deleted, got.json.as_str()), (12, false, relay_flag));
-    let tomb = s.get(ItemKind::Features, "deleted-flag").await.unwrap().unwrap();
+    let got = s
+        .get(ItemKind::Features, "relay-flag")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (got.version, got.deleted, got.json.as_str()),
+        (12, false, relay_flag)
+    );
+    let tomb = s
+        .get(ItemKind::Features, "deleted-flag")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((tomb.version, tomb.deleted), (4, true));
     assert_eq!(s.get(ItemKind::Features, "missing").await.unwrap(), None);
 
@@ -64,19 +101,41 @@ async fn a_store_is_not_initialized_until_inited_exists() {
     let server = RedisServer::start();
     let s = store(&server, "");
     assert!(!s.is_initialized().await.unwrap());
-    server.cmd(&["HSET", "launchdarkly:features", "f", r#"{"key":"f","version":1}"#]);
-    assert!(!s.is_initialized().await.unwrap(), "items alone do not mean initialized");
+    server.cmd(&[
+        "HSET",
+        "launchdarkly:features",
+        "f",
+        r#"{"key":"f","version":1}"#,
+    ]);
+    assert!(
+        !s.is_initialized().await.unwrap(),
+        "items alone do not mean initialized"
+    );
     s.init(&SerializedDataSet::default()).await.unwrap();
     assert!(s.is_initialized().await.unwrap());
-    assert_eq!(server.cmd(&["EXISTS", "launchdarkly:features"]), ":0", "empty init clears old items");
+    assert_eq!(
+        server.cmd(&["EXISTS", "launchdarkly:features"]),
+        ":0",
+        "empty init clears old items"
+    );
 }
 
 #[tokio::test]
 async fn init_replaces_every_previous_item() {
     let server = RedisServer::start();
     let s = store(&server, "");
-    s.init(&SerializedDataSet { features: vec![flag("old", 1)], segments: vec![flag("old-seg", 1)] }).await.unwrap();
-    s.init(&SerializedDataSet { features: vec![flag("new", 1)], segments: vec![] }).await.unwrap();
+    s.init(&SerializedDataSet {
+        features: vec![flag("old", 1)],
+        segments: vec![flag("old-seg", 1)],
+    })
+    .await
+    .unwrap();
+    s.init(&SerializedDataSet {
+        features: vec![flag("new", 1)],
+        segments: vec![],
+    })
+    .await
+    .unwrap();
     assert_eq!(s.get(ItemKind::Features, "old").await.unwrap(), None);
     assert_eq!(s.get(ItemKind::Segments, "old-seg").await.unwrap(), None);
     assert!(s.get(ItemKind::Features, "new").await.unwrap().is_some());
@@ -86,14 +145,42 @@ async fn init_replaces_every_previous_item() {
 async fn upsert_writes_only_newer_versions() {
     let server = RedisServer::start();
     let s = store(&server, "");
-    assert!(s.upsert(ItemKind::Features, "f", &flag("f", 5).1).await.unwrap(), "absent → written");
-    assert!(!s.upsert(ItemKind::Features, "f", &flag("f", 5).1).await.unwrap(), "same version → ignored");
-    assert!(!s.upsert(ItemKind::Features, "f", &flag("f", 4).1).await.unwrap(), "older → ignored");
-    assert!(s.upsert(ItemKind::Features, "f", &SerializedItem::tombstone("f", 6)).await.unwrap());
-    assert!(!s.upsert(ItemKind::Features, "f", &flag("f", 6).1).await.unwrap(), "no resurrection at same version");
+    assert!(
+        s.upsert(ItemKind::Features, "f", &flag("f", 5).1)
+            .await
+            .unwrap(),
+        "absent → written"
+    );
+    assert!(
+        !s.upsert(ItemKind::Features, "f", &flag("f", 5).1)
+            .await
+            .unwrap(),
+        "same version → ignored"
+    );
+    assert!(
+        !s.upsert(ItemKind::Features, "f", &flag("f", 4).1)
+            .await
+            .unwrap(),
+        "older → ignored"
+    );
+    assert!(
+        s.upsert(ItemKind::Features, "f", &SerializedItem::tombstone("f", 6))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.upsert(ItemKind::Features, "f", &flag("f", 6).1)
+            .await
+            .unwrap(),
+        "no resurrection at same version"
+    );
     let stored = s.get(ItemKind::Features, "f").await.unwrap().unwrap();
     assert_eq!((stored.version, stored.deleted), (6, true));
-    assert!(s.upsert(ItemKind::Features, "f", &flag("f", 7).1).await.unwrap());
+    assert!(
+        s.upsert(ItemKind::Features, "f", &flag("f", 7).1)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -101,16 +188,35 @@ async fn upsert_replaces_an_unparseable_stored_item() {
     let server = RedisServer::start();
     server.cmd(&["HSET", "launchdarkly:segments", "s", "{garbage"]);
     let s = store(&server, "");
-    assert!(s.get(ItemKind::Segments, "s").await.is_err(), "malformed item is an error, not a panic");
-    assert!(s.upsert(ItemKind::Segments, "s", &flag("s", 1).1).await.unwrap());
-    assert_eq!(s.get(ItemKind::Segments, "s").await.unwrap().unwrap().version, 1);
+    assert!(
+        s.get(ItemKind::Segments, "s").await.is_err(),
+        "malformed item is an error, not a panic"
+    );
+    assert!(
+        s.upsert(ItemKind::Segments, "s", &flag("s", 1).1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get(ItemKind::Segments, "s")
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_item_does_not_hide_the_others() {
     let server = RedisServer::start();
     server.cmd(&["HSET", "launchdarkly:features", "bad", "not json"]);
-    server.cmd(&["HSET", "launchdarkly:features", "good", r#"{"key":"good","version":2}"#]);
+    server.cmd(&[
+        "HSET",
+        "launchdarkly:features",
+        "good",
+        r#"{"key":"good","version":2}"#,
+    ]);
     let s = store(&server, "");
     let stored = s.get_data_set().await.unwrap();
     assert!(!stored.initialized);
@@ -125,7 +231,12 @@ async fn prefixes_keep_environments_apart() {
     let server = RedisServer::start();
     let a = store(&server, "env-a");
     let b = store(&server, "env-b");
-    a.init(&SerializedDataSet { features: vec![flag("only-a", 1)], segments: vec![] }).await.unwrap();
+    a.init(&SerializedDataSet {
+        features: vec![flag("only-a", 1)],
+        segments: vec![],
+    })
+    .await
+    .unwrap();
     assert!(!b.is_initialized().await.unwrap());
     assert_eq!(b.get(ItemKind::Features, "only-a").await.unwrap(), None);
 }
@@ -146,7 +257,9 @@ async fn racing_writers_end_with_the_highest_version() {
             }
             for v in versions {
                 for key in ["hot", "warm"] {
-                    s.upsert(ItemKind::Features, key, &flag(key, v).1).await.unwrap();
+                    s.upsert(ItemKind::Features, key, &flag(key, v).1)
+                        .await
+                        .unwrap();
                 }
             }
         }));
@@ -156,7 +269,15 @@ async fn racing_writers_end_with_the_highest_version() {
     }
     let s = store(&server, "");
     for key in ["hot", "warm"] {
-        assert_eq!(s.get(ItemKind::Features, key).await.unwrap().unwrap().version, 200, "{key}");
+        assert_eq!(
+            s.get(ItemKind::Features, key)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            200,
+            "{key}"
+        );
     }
 }
 
@@ -165,7 +286,12 @@ async fn an_unreachable_redis_is_reported_as_unavailable() {
     let mut server = RedisServer::start();
     let url = server.url();
     server.stop();
-    let s = SerializedRedisStore::new(&RedisOptions::new().url(url).connect_timeout(Duration::from_millis(300))).unwrap();
+    let s = SerializedRedisStore::new(
+        &RedisOptions::new()
+            .url(url)
+            .connect_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
     let err = s.is_initialized().await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
     assert!(!s.is_available().await);
@@ -173,7 +299,8 @@ async fn an_unreachable_redis_is_reported_as_unavailable() {
 
 #[test]
 fn a_bad_url_is_rejected_without_echoing_the_password() {
-    let err = SerializedRedisStore::new(&RedisOptions::new().url("http://:hunter2@host")).unwrap_err();
+    let err =
+        SerializedRedisStore::new(&RedisOptions::new().url("http://:hunter2@host")).unwrap_err();
     let text = err.to_string();
     assert!(!text.contains("hunter2"), "{text}");
 }

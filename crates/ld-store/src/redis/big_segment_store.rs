@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ld_eval::{BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Segment, big_segment_ref};
 use tokio::sync::watch;
 
 use super::connection::RedisConnection;
@@ -78,29 +79,6 @@ pub struct BigSegmentStoreStatus {
     pub stale: bool,
 }
 
-/// The big segment status of one membership query, as an evaluation reports it
-/// (`bigSegmentsStatus` in LaunchDarkly evaluation reasons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BigSegmentsQueryStatus {
-    /// The membership was read and the data is up to date.
-    Healthy,
-    /// The membership was read but the data has not been synchronized recently.
-    Stale,
-    /// The membership could not be read.
-    StoreError,
-}
-
-impl BigSegmentsQueryStatus {
-    /// The name LaunchDarkly uses in evaluation reasons.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Healthy => "HEALTHY",
-            Self::Stale => "STALE",
-            Self::StoreError => "STORE_ERROR",
-        }
-    }
-}
-
 /// Configures a [`RedisBigSegmentStore`].
 ///
 /// ```no_run
@@ -111,6 +89,7 @@ impl BigSegmentsQueryStatus {
 ///     .stale_after(Duration::from_secs(300))
 ///     .build()?;
 /// let (membership, status) = store.query("user-key");
+/// let included = membership.and_then(|m| m.check("my-big-segment.g1"));
 /// # Ok::<(), ld_store::redis::RedisStoreError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -173,12 +152,17 @@ impl RedisBigSegmentStoreBuilder {
         let inner = Arc::new(Inner {
             conn: RedisConnection::new(&self.options)?,
             keys: RedisKeys::new(self.options.prefix_or_default()),
-            cache: Mutex::new(MembershipCache::new(self.context_cache_size, self.context_cache_time)),
+            cache: Mutex::new(MembershipCache::new(
+                self.context_cache_size,
+                self.context_cache_time,
+            )),
             stale_after: self.stale_after,
             status: status_tx,
         });
         let weak = Arc::downgrade(&inner);
-        runtime.handle().spawn(poll_status(weak, self.status_poll_interval));
+        runtime
+            .handle()
+            .spawn(poll_status(weak, self.status_poll_interval));
         Ok(RedisBigSegmentStore { inner, runtime })
     }
 }
@@ -220,27 +204,37 @@ impl RedisBigSegmentStore {
     ///
     /// # Errors
     /// [`RedisStoreError::Unavailable`] and friends when Redis cannot be read and nothing is cached.
-    pub fn membership(&self, context_key: &str) -> Result<Arc<BigSegmentMembership>, RedisStoreError> {
+    pub fn context_membership(
+        &self,
+        context_key: &str,
+    ) -> Result<Arc<BigSegmentMembership>, RedisStoreError> {
         if let Some(hit) = self.lock_cache().get(context_key) {
             return Ok(hit);
         }
         let inner = Arc::clone(&self.inner);
         let hash = context_hash(context_key);
-        let membership = Arc::new(self.runtime.block_on(async move { inner.fetch_membership(&hash).await })??);
-        self.lock_cache().insert(context_key, Arc::clone(&membership));
+        let membership = Arc::new(
+            self.runtime
+                .block_on(async move { inner.fetch_membership(&hash).await })??,
+        );
+        self.lock_cache()
+            .insert(context_key, Arc::clone(&membership));
         Ok(membership)
     }
 
     /// Membership plus the status an evaluation reports: `StoreError` if it could not be read,
     /// `Stale` if the data has not been synchronized within `stale_after`, else `Healthy`.
-    pub fn query(&self, context_key: &str) -> (Option<Arc<BigSegmentMembership>>, BigSegmentsQueryStatus) {
-        match self.membership(context_key) {
-            Err(_) => (None, BigSegmentsQueryStatus::StoreError),
+    pub fn query(
+        &self,
+        context_key: &str,
+    ) -> (Option<Arc<BigSegmentMembership>>, BigSegmentsStatus) {
+        match self.context_membership(context_key) {
+            Err(_) => (None, BigSegmentsStatus::StoreError),
             Ok(m) => {
                 let status = if self.status().stale {
-                    BigSegmentsQueryStatus::Stale
+                    BigSegmentsStatus::Stale
                 } else {
-                    BigSegmentsQueryStatus::Healthy
+                    BigSegmentsStatus::Healthy
                 };
                 (Some(m), status)
             }
@@ -253,8 +247,9 @@ impl RedisBigSegmentStore {
             return status;
         }
         let inner = Arc::clone(&self.inner);
-        let status = self.runtime.block_on(async move { inner.poll_once().await }).unwrap_or_default();
-        status
+        self.runtime
+            .block_on(async move { inner.poll_once().await })
+            .unwrap_or_default()
     }
 
     /// A receiver that sees every status change (`None` until the first poll completes).
@@ -268,7 +263,8 @@ impl RedisBigSegmentStore {
     /// Connection or command errors, or a value that is not a number.
     pub fn synchronized_on(&self) -> Result<Option<u64>, RedisStoreError> {
         let inner = Arc::clone(&self.inner);
-        self.runtime.block_on(async move { inner.synchronized_on().await })?
+        self.runtime
+            .block_on(async move { inner.synchronized_on().await })?
     }
 
     /// Drops every cached membership.
@@ -277,7 +273,20 @@ impl RedisBigSegmentStore {
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, MembershipCache> {
-        self.inner.cache.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Lets the evaluator ask the store directly: pass the store to `ld_eval::Evaluator` as its
+/// big segment provider.
+impl BigSegmentProvider for RedisBigSegmentStore {
+    fn membership(&self, context_key: &str, segment: &Segment) -> BigSegmentAnswer {
+        let (membership, status) = self.query(context_key);
+        let membership = membership.and_then(|m| m.check(&big_segment_ref(segment)));
+        BigSegmentAnswer { membership, status }
     }
 }
 
@@ -287,33 +296,49 @@ impl Inner {
         let exclude = self.keys.big_segment_exclude(hash);
         let (included, excluded): (Vec<String>, Vec<String>) = self
             .conn
-            .run(|mut c| async move { redis::pipe().smembers(include).smembers(exclude).query_async(&mut c).await })
+            .run(|mut c| async move {
+                redis::pipe()
+                    .smembers(include)
+                    .smembers(exclude)
+                    .query_async(&mut c)
+                    .await
+            })
             .await?;
         Ok(BigSegmentMembership::from_refs(included, excluded))
     }
 
     async fn synchronized_on(&self) -> Result<Option<u64>, RedisStoreError> {
         let key = self.keys.big_segments_synchronized_on();
-        let raw: Option<String> =
-            self.conn.run(|mut c| async move { redis::cmd("GET").arg(key).query_async(&mut c).await }).await?;
+        let raw: Option<String> = self
+            .conn
+            .run(|mut c| async move { redis::cmd("GET").arg(key).query_async(&mut c).await })
+            .await?;
         raw.map(|s| {
-            s.trim().parse::<u64>().map_err(|e| RedisStoreError::MalformedItem {
-                kind: None,
-                key: key.to_owned(),
-                message: format!("synchronized-on time {s:?} is not a number: {e}"),
-            })
+            s.trim()
+                .parse::<u64>()
+                .map_err(|e| RedisStoreError::MalformedItem {
+                    kind: None,
+                    key: key.to_owned(),
+                    message: format!("synchronized-on time {s:?} is not a number: {e}"),
+                })
         })
         .transpose()
     }
 
     async fn poll_once(&self) -> BigSegmentStoreStatus {
         let status = match self.synchronized_on().await {
-            Ok(time) => BigSegmentStoreStatus { available: true, stale: is_stale(time, self.stale_after) },
+            Ok(time) => BigSegmentStoreStatus {
+                available: true,
+                stale: is_stale(time, self.stale_after),
+            },
             Err(err) => {
                 if self.status.borrow().is_none_or(|s| s.available) {
                     tracing::warn!(error = %err, "big segment store unavailable");
                 }
-                BigSegmentStoreStatus { available: false, stale: false }
+                BigSegmentStoreStatus {
+                    available: false,
+                    stale: false,
+                }
             }
         };
         self.status.send_if_modified(|current| {
@@ -326,15 +351,21 @@ impl Inner {
 }
 
 fn is_stale(synchronized_on_ms: Option<u64>, stale_after: Duration) -> bool {
-    let Some(ms) = synchronized_on_ms else { return true };
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let Some(ms) = synchronized_on_ms else {
+        return true;
+    };
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let age_ms = now_ms.saturating_sub(u128::from(ms));
     age_ms > stale_after.as_millis()
 }
 
 async fn poll_status(inner: Weak<Inner>, interval: Duration) {
     loop {
-        let Some(strong) = inner.upgrade() else { return };
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
         strong.poll_once().await;
         drop(strong);
         tokio::time::sleep(interval).await;
@@ -352,7 +383,13 @@ struct MembershipCache {
 
 impl MembershipCache {
     fn new(capacity: usize, ttl: Duration) -> Self {
-        Self { entries: HashMap::new(), order: VecDeque::new(), next_seq: 0, capacity, ttl }
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            next_seq: 0,
+            capacity,
+            ttl,
+        }
     }
 
     fn get(&self, key: &str) -> Option<Arc<BigSegmentMembership>> {
@@ -366,18 +403,26 @@ impl MembershipCache {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.entries.insert(key.to_owned(), (Instant::now(), seq, membership));
+        self.entries
+            .insert(key.to_owned(), (Instant::now(), seq, membership));
         self.order.push_back((key.to_owned(), seq));
         while self.entries.len() > self.capacity {
-            let Some((old_key, old_seq)) = self.order.pop_front() else { break };
-            if self.entries.get(&old_key).is_some_and(|(_, s, _)| *s == old_seq) {
+            let Some((old_key, old_seq)) = self.order.pop_front() else {
+                break;
+            };
+            if self
+                .entries
+                .get(&old_key)
+                .is_some_and(|(_, s, _)| *s == old_seq)
+            {
                 self.entries.remove(&old_key);
             }
         }
         // Superseded order entries of re-inserted keys would otherwise accumulate.
         if self.order.len() > self.capacity.saturating_mul(2) + 16 {
             let entries = &self.entries;
-            self.order.retain(|(k, s)| entries.get(k).is_some_and(|(_, cur, _)| cur == s));
+            self.order
+                .retain(|(k, s)| entries.get(k).is_some_and(|(_, cur, _)| cur == s));
         }
     }
 
@@ -413,7 +458,10 @@ mod tests {
 
     #[test]
     fn never_synchronized_or_old_data_is_stale() {
-        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
         assert!(is_stale(None, DEFAULT_STALE_AFTER));
         assert!(is_stale(Some(now_ms - 121_000), DEFAULT_STALE_AFTER));
         assert!(!is_stale(Some(now_ms - 1_000), DEFAULT_STALE_AFTER));

@@ -22,14 +22,20 @@ impl RedisConnection {
     /// Validates the URL; does not connect yet.
     pub(crate) fn new(options: &RedisOptions) -> Result<Self, RedisStoreError> {
         let redacted_url = redact_url(&options.url);
-        let client = Client::open(options.url.as_str()).map_err(|e| RedisStoreError::InvalidUrl {
-            url: redacted_url.clone(),
-            message: e.to_string(),
-        })?;
+        let client =
+            Client::open(options.url.as_str()).map_err(|e| RedisStoreError::InvalidUrl {
+                url: redacted_url.clone(),
+                message: e.to_string(),
+            })?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(options.connect_timeout)
             .set_response_timeout(options.response_timeout);
-        Ok(Self { client, config, current: Mutex::new(None), redacted_url })
+        Ok(Self {
+            client,
+            config,
+            current: Mutex::new(None),
+            redacted_url,
+        })
     }
 
     /// The URL with its password masked.

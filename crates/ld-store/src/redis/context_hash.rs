@@ -51,13 +51,20 @@ mod tests {
             ("foobar", "Zm9vYmFy"),
         ];
         for (input, expected) in vectors {
-            assert_eq!(base64_standard(input.as_bytes()), expected, "input {input:?}");
+            assert_eq!(
+                base64_standard(input.as_bytes()),
+                expected,
+                "input {input:?}"
+            );
         }
     }
 
     #[test]
     fn context_hash_of_a_user_key_is_base64_sha256() {
         // sha256("userkey") computed independently with `printf userkey | sha256sum | xxd -r -p | base64`.
-        assert_eq!(context_hash("userkey"), "72cBpXPyn4N6TqqlS8Tti37jEcoNhFzL9ZdG1jXkILE=");
+        assert_eq!(
+            context_hash("userkey"),
+            "72cBpXPyn4N6TqqlS8Tti37jEcoNhFzL9ZdG1jXkILE="
+        );
     }
 }

@@ -80,7 +80,11 @@ pub(crate) fn redact_url(url: &str) -> String {
     };
     let userinfo = &rest[..at];
     let user = userinfo.split(':').next().unwrap_or("");
-    let masked = if userinfo.contains(':') { format!("{user}:xxxx") } else { "xxxx".to_owned() };
+    let masked = if userinfo.contains(':') {
+        format!("{user}:xxxx")
+    } else {
+        "xxxx".to_owned()
+    };
     format!("{}{masked}{}", &url[..scheme_end], &rest[at..])
 }
 
@@ -90,8 +94,14 @@ mod tests {
 
     #[test]
     fn redaction_hides_passwords_and_keeps_the_rest() {
-        assert_eq!(redact_url("redis://localhost:6379/0"), "redis://localhost:6379/0");
-        assert_eq!(redact_url("redis://:hunter2@host:1/2"), "redis://:xxxx@host:1/2");
+        assert_eq!(
+            redact_url("redis://localhost:6379/0"),
+            "redis://localhost:6379/0"
+        );
+        assert_eq!(
+            redact_url("redis://:hunter2@host:1/2"),
+            "redis://:xxxx@host:1/2"
+        );
         assert_eq!(redact_url("rediss://me:pw@host"), "rediss://me:xxxx@host");
         assert_eq!(redact_url("redis://tokenonly@host"), "redis://xxxx@host");
     }

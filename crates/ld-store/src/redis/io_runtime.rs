@@ -21,12 +21,17 @@ impl IoRuntime {
             .enable_all()
             .build()
             .map_err(|e| RedisStoreError::Runtime(e.to_string()))?;
-        Ok(Self { runtime: Some(runtime) })
+        Ok(Self {
+            runtime: Some(runtime),
+        })
     }
 
     pub(crate) fn handle(&self) -> &Handle {
         // Only `Drop` takes the runtime out.
-        self.runtime.as_ref().map(Runtime::handle).unwrap_or_else(|| unreachable!("runtime used after drop"))
+        self.runtime
+            .as_ref()
+            .map(Runtime::handle)
+            .unwrap_or_else(|| unreachable!("runtime used after drop"))
     }
 
     /// Runs `future` to completion on this runtime and waits for it from the calling thread.
@@ -38,16 +43,15 @@ impl IoRuntime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if Handle::try_current().is_err() {
-            if let Some(rt) = &self.runtime {
-                return Ok(rt.block_on(future));
-            }
+        if let (Err(_), Some(rt)) = (Handle::try_current(), &self.runtime) {
+            return Ok(rt.block_on(future));
         }
         let (tx, rx) = mpsc::sync_channel(1);
         self.handle().spawn(async move {
             let _ = tx.send(future.await);
         });
-        rx.recv().map_err(|_| RedisStoreError::Runtime("the Redis I/O task stopped".to_owned()))
+        rx.recv()
+            .map_err(|_| RedisStoreError::Runtime("the Redis I/O task stopped".to_owned()))
     }
 }
 

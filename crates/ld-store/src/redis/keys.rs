@@ -68,7 +68,11 @@ pub struct RedisKeys {
 impl RedisKeys {
     /// Key names under `prefix` (an empty prefix means [`DEFAULT_PREFIX`]).
     pub fn new(prefix: &str) -> Self {
-        let prefix = if prefix.is_empty() { DEFAULT_PREFIX } else { prefix };
+        let prefix = if prefix.is_empty() {
+            DEFAULT_PREFIX
+        } else {
+            prefix
+        };
         Self {
             prefix: prefix.to_owned(),
             features: format!("{prefix}:features"),
@@ -120,7 +124,10 @@ mod tests {
     fn empty_prefix_falls_back_to_the_launchdarkly_default() {
         let keys = RedisKeys::new("");
         assert_eq!(keys.items(ItemKind::Segments), "launchdarkly:segments");
-        assert_eq!(keys.big_segments_synchronized_on(), "launchdarkly:big_segments_synchronized_on");
+        assert_eq!(
+            keys.big_segments_synchronized_on(),
+            "launchdarkly:big_segments_synchronized_on"
+        );
     }
 
     #[test]

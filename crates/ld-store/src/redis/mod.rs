@@ -22,8 +22,9 @@ mod serialized_item;
 mod serialized_store;
 
 pub use big_segment_store::{
-    BigSegmentMembership, BigSegmentStoreStatus, BigSegmentsQueryStatus, RedisBigSegmentStore,
-    RedisBigSegmentStoreBuilder,
+    BigSegmentMembership, BigSegmentStoreStatus, DEFAULT_CONTEXT_CACHE_SIZE,
+    DEFAULT_CONTEXT_CACHE_TIME, DEFAULT_STALE_AFTER, DEFAULT_STATUS_POLL_INTERVAL,
+    RedisBigSegmentStore, RedisBigSegmentStoreBuilder,
 };
 pub use cache_mode::{CacheMode, DEFAULT_CACHE_TTL};
 pub use context_hash::context_hash;

@@ -76,6 +76,10 @@ impl RedisOptions {
 
     /// The prefix that will actually be used.
     pub fn prefix_or_default(&self) -> &str {
-        if self.prefix.is_empty() { DEFAULT_PREFIX } else { &self.prefix }
+        if self.prefix.is_empty() {
+            DEFAULT_PREFIX
+        } else {
+            &self.prefix
+        }
     }
 }

@@ -63,14 +63,22 @@ impl SerializedItem {
 
     fn parse(json: String) -> Result<Self, String> {
         let fields: VersionFields = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-        Ok(Self { version: fields.version, deleted: fields.deleted, json })
+        Ok(Self {
+            version: fields.version,
+            deleted: fields.deleted,
+            json,
+        })
     }
 
     /// The tombstone for a deleted item, in the format every LaunchDarkly SDK writes.
     pub fn tombstone(key: &str, version: u64) -> Self {
         let quoted_key = serde_json::Value::from(key).to_string();
         let json = format!(r#"{{"key":{quoted_key},"version":{version},"deleted":true}}"#);
-        Self { version, deleted: true, json }
+        Self {
+            version,
+            deleted: true,
+            json,
+        }
     }
 }
 
@@ -94,7 +102,8 @@ mod tests {
 
     #[test]
     fn garbage_is_a_malformed_item_error_naming_the_item() {
-        let err = SerializedItem::from_stored(ItemKind::Features, "f1", "{not json".to_owned()).unwrap_err();
+        let err = SerializedItem::from_stored(ItemKind::Features, "f1", "{not json".to_owned())
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("features") && text.contains("f1"), "{text}");
     }

@@ -133,25 +133,41 @@ impl SerializedRedisStore {
             pipe.del(hash).ignore();
             // Chunked so that a huge environment does not become one enormous command.
             for chunk in data.items(kind).chunks(500) {
-                let fields: Vec<(&str, &str)> = chunk.iter().map(|(k, item)| (k.as_str(), item.json.as_str())).collect();
+                let fields: Vec<(&str, &str)> = chunk
+                    .iter()
+                    .map(|(k, item)| (k.as_str(), item.json.as_str()))
+                    .collect();
                 pipe.hset_multiple(hash, &fields).ignore();
             }
         }
         pipe.set(self.keys.inited(), "").ignore();
-        self.conn.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+        self.conn
+            .run(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+            .await
     }
 
     /// One stored item, or `None` if Redis has no such key.
     ///
     /// # Errors
     /// Connection or command errors, or [`RedisStoreError::MalformedItem`].
-    pub async fn get(&self, kind: ItemKind, key: &str) -> Result<Option<SerializedItem>, RedisStoreError> {
+    pub async fn get(
+        &self,
+        kind: ItemKind,
+        key: &str,
+    ) -> Result<Option<SerializedItem>, RedisStoreError> {
         let hash = self.keys.items(kind);
         let raw: Option<String> = self
             .conn
-            .run(|mut c| async move { redis::cmd("HGET").arg(hash).arg(key).query_async(&mut c).await })
+            .run(|mut c| async move {
+                redis::cmd("HGET")
+                    .arg(hash)
+                    .arg(key)
+                    .query_async(&mut c)
+                    .await
+            })
             .await?;
-        raw.map(|json| SerializedItem::from_stored(kind, key, json)).transpose()
+        raw.map(|json| SerializedItem::from_stored(kind, key, json))
+            .transpose()
     }
 
     /// Every stored item of `kind`; an item that is not valid JSON with a version comes back as
@@ -189,11 +205,16 @@ impl SerializedRedisStore {
         pipe.hgetall(self.keys.items(ItemKind::Segments));
         pipe.hgetall(self.keys.items(ItemKind::Features));
         pipe.exists(self.keys.inited());
-        let (segments, features, initialized): (Vec<(String, String)>, Vec<(String, String)>, bool) =
-            self.conn.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+        type Pairs = Vec<(String, String)>;
+        let (segments, features, initialized): (Pairs, Pairs, bool) = self
+            .run(|mut c| async move { pipe.query_async(&mut c).await })
+            .await?;
         let mut items = SerializedDataSet::default();
         let mut malformed = Vec::new();
-        for (kind, raw) in [(ItemKind::Segments, segments), (ItemKind::Features, features)] {
+        for (kind, raw) in [
+            (ItemKind::Segments, segments),
+            (ItemKind::Features, features),
+        ] {
             let list = items.items_mut(kind);
             list.reserve(raw.len());
             for (key, json) in raw {
@@ -203,7 +224,11 @@ impl SerializedRedisStore {
                 }
             }
         }
-        Ok(StoredDataSet { items, malformed, initialized })
+        Ok(StoredDataSet {
+            items,
+            malformed,
+            initialized,
+        })
     }
 
     /// Writes `item` only if it is newer than what Redis holds (atomically, server side).
@@ -211,12 +236,23 @@ impl SerializedRedisStore {
     ///
     /// # Errors
     /// Connection or command errors; nothing was written then.
-    pub async fn upsert(&self, kind: ItemKind, key: &str, item: &SerializedItem) -> Result<bool, RedisStoreError> {
+    pub async fn upsert(
+        &self,
+        kind: ItemKind,
+        key: &str,
+        item: &SerializedItem,
+    ) -> Result<bool, RedisStoreError> {
         let hash = self.keys.items(kind);
         let written: i64 = self
             .conn
             .run(|mut c| async move {
-                UPSERT_SCRIPT.key(hash).arg(key).arg(item.version).arg(item.json.as_str()).invoke_async(&mut c).await
+                UPSERT_SCRIPT
+                    .key(hash)
+                    .arg(key)
+                    .arg(item.version)
+                    .arg(item.json.as_str())
+                    .invoke_async(&mut c)
+                    .await
             })
             .await?;
         Ok(written == 1)
@@ -228,7 +264,9 @@ impl SerializedRedisStore {
     /// Connection or command errors.
     pub async fn is_initialized(&self) -> Result<bool, RedisStoreError> {
         let inited = self.keys.inited();
-        self.conn.run(|mut c| async move { redis::cmd("EXISTS").arg(inited).query_async(&mut c).await }).await
+        self.conn
+            .run(|mut c| async move { redis::cmd("EXISTS").arg(inited).query_async(&mut c).await })
+            .await
     }
 
     /// Whether Redis answers at all.

@@ -25,9 +25,14 @@ impl RedisServer {
     /// `redis-server` binary is missing.
     pub fn start() -> Self {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("ld-store-redis-{}-{port}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ld-store-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create a data directory for redis-server");
-        let mut server = Self { port, dir, child: None };
+        let mut server = Self {
+            port,
+            dir,
+            child: None,
+        };
         server.spawn();
         server
     }
@@ -54,7 +59,10 @@ impl RedisServer {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        panic!("redis-server on port {} did not answer PING within 10 s", self.port);
+        panic!(
+            "redis-server on port {} did not answer PING within 10 s",
+            self.port
+        );
     }
 
     /// The URL to give the store.
@@ -115,7 +123,9 @@ impl RedisServer {
         reader.read_line(&mut line)?;
         let line = line.trim_end().to_owned();
         if let Some(len) = line.strip_prefix('$') {
-            let Ok(len) = len.parse::<usize>() else { return Ok(line) }; // "$-1": nil
+            let Ok(len) = len.parse::<usize>() else {
+                return Ok(line);
+            }; // "$-1": nil
             let mut buf = vec![0; len + 2];
             reader.read_exact(&mut buf)?;
             buf.truncate(len);
@@ -126,7 +136,9 @@ impl RedisServer {
 
     /// Runs a command and panics on an I/O error or a Redis error reply.
     pub fn cmd(&self, args: &[&str]) -> String {
-        let reply = self.command(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let reply = self
+            .command(args)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
         assert!(!reply.starts_with('-'), "{args:?} failed: {reply}");
         reply
     }
