@@ -207,6 +207,7 @@ impl SerializedRedisStore {
         pipe.exists(self.keys.inited());
         type Pairs = Vec<(String, String)>;
         let (segments, features, initialized): (Pairs, Pairs, bool) = self
+            .conn
             .run(|mut c| async move { pipe.query_async(&mut c).await })
             .await?;
         let mut items = SerializedDataSet::default();
