@@ -10,3 +10,11 @@
 //! **The decision that shaped it:** readers never wait on writers. Evaluation reads an immutable,
 //! prepared snapshot; a writer builds the next snapshot and swaps it in.
 #![forbid(unsafe_code)]
+
+mod broadcaster;
+mod status;
+mod status_provider;
+
+pub use broadcaster::Broadcaster;
+pub use status::{DataSourceErrorInfo, DataSourceState, DataSourceStatus, ErrorKind};
+pub use status_provider::{DataSourceStatusProvider, InitError};
