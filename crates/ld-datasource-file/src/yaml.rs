@@ -97,14 +97,14 @@ mod tests {
             prev = name;
         }
         s.push_str("flagValues:\n  boom: *j\n");
-        let err = parse(s.as_bytes()).err().expect("alias bomb must fail");
+        let err = parse(s.as_bytes()).expect_err("alias bomb must fail");
         assert!(err.message.contains("repetition limit"), "{}", err.message);
     }
 
     #[test]
     fn absurd_nesting_is_refused_before_parsing() {
         let s = format!("flagValues:\n  a: {}", "[".repeat(1_000_000));
-        let err = parse(s.as_bytes()).err().expect("must fail");
+        let err = parse(s.as_bytes()).expect_err("must fail");
         assert_eq!((err.line, err.column), (2, 6 + MAX_FLOW_DEPTH));
         assert!(err.message.contains("nesting"), "{}", err.message);
     }
@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn errors_carry_line_and_column() {
-        let err = parse(b"flagValues:\n  a: 1\n b: [\n").err().unwrap();
+        let err = parse(b"flagValues:\n  a: 1\n b: [\n").expect_err("must fail");
         assert!(
             err.line >= 2,
             "{} at {}:{}",
