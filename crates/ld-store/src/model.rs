@@ -21,7 +21,9 @@ pub(crate) fn segment_segment_keys(segment: &Segment) -> impl Iterator<Item = &s
     segment_match_keys(segment.rules.iter().flat_map(|r| r.clauses.iter()))
 }
 
-fn segment_match_keys<'a>(clauses: impl Iterator<Item = &'a Clause>) -> impl Iterator<Item = &'a str> {
+fn segment_match_keys<'a>(
+    clauses: impl Iterator<Item = &'a Clause>,
+) -> impl Iterator<Item = &'a str> {
     clauses
         .filter(|c| matches!(c.op(), Op::SegmentMatch))
         .flat_map(|c| c.values().iter())

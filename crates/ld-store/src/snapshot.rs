@@ -35,12 +35,18 @@ pub struct Snapshot {
 impl Snapshot {
     /// The flag with this key, unless absent or deleted.
     pub fn flag(&self, key: &str) -> Option<&Flag> {
-        self.flags.get(key).and_then(ItemDescriptor::item).filter(|f| !f.deleted)
+        self.flags
+            .get(key)
+            .and_then(ItemDescriptor::item)
+            .filter(|f| !f.deleted)
     }
 
     /// The segment with this key, unless absent or deleted.
     pub fn segment(&self, key: &str) -> Option<&Segment> {
-        self.segments.get(key).and_then(ItemDescriptor::item).filter(|s| !s.deleted)
+        self.segments
+            .get(key)
+            .and_then(ItemDescriptor::item)
+            .filter(|s| !s.deleted)
     }
 
     /// The shared flag with this key, for callers that keep it beyond the snapshot.
