@@ -258,11 +258,7 @@ fn run(
         updates.update_status(DataSourceState::Off, None);
         return;
     }
-    loop {
-        match rx.recv() {
-            Ok(Signal::Changed) => {}
-            Ok(Signal::Stop) | Err(_) => break,
-        }
+    while let Ok(Signal::Changed) = rx.recv() {
         if !wait_for_quiet(&rx, config.debounce) {
             break;
         }

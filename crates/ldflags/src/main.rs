@@ -86,10 +86,10 @@ fn run_eval(args: &EvalArgs) -> Result<ExitCode, String> {
     let store = InMemoryDataStore::new();
     store.init(data).map_err(|e| e.to_string())?;
     let snapshot = store.snapshot();
-    if let Some(key) = &args.flag {
-        if snapshot.flag(key).is_none() {
-            return Err(format!("no flag \"{key}\" in the given files"));
-        }
+    if let Some(key) = &args.flag
+        && snapshot.flag(key).is_none()
+    {
+        return Err(format!("no flag \"{key}\" in the given files"));
     }
     let results = flags_state::evaluate_all(&snapshot, &context, args.flag.as_deref());
     match format_for(args) {
