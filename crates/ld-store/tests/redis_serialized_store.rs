@@ -6,9 +6,8 @@ mod redis_support;
 
 use std::time::Duration;
 
-use ld_store::redis::{
-    ItemKind, RedisOptions, SerializedDataSet, SerializedItem, SerializedRedisStore,
-};
+use ld_store::redis::{RedisOptions, SerializedRedisStore, parse_item, tombstone};
+use ld_store::{DataKind, SerializedAllData, SerializedItem};
 use redis_support::RedisServer;
 
 fn store(server: &RedisServer, prefix: &str) -> SerializedRedisStore {
@@ -18,18 +17,15 @@ fn store(server: &RedisServer, prefix: &str) -> SerializedRedisStore {
 fn flag(key: &str, version: u64) -> (String, SerializedItem) {
     let json =
         format!(r#"{{"key":"{key}","version":{version},"on":true,"variations":[true,false]}}"#);
-    (key.to_owned(), SerializedItem::from_json(json).unwrap())
+    (key.to_owned(), parse_item(json).unwrap())
 }
 
 #[tokio::test]
 async fn init_writes_the_relay_proxy_schema() {
     let server = RedisServer::start();
     let s = store(&server, "");
-    let data = SerializedDataSet {
-        features: vec![
-            flag("f1", 3),
-            ("gone".to_owned(), SerializedItem::tombstone("gone", 7)),
-        ],
+    let data = SerializedAllData {
+        flags: vec![flag("f1", 3), ("gone".to_owned(), tombstone("gone", 7))],
         segments: vec![flag("s1", 2)],
     };
     s.init(&data).await.unwrap();
@@ -37,7 +33,7 @@ async fn init_writes_the_relay_proxy_schema() {
     assert_eq!(server.cmd(&["EXISTS", "launchdarkly:$inited"]), ":1");
     assert_eq!(
         server.cmd(&["HGET", "launchdarkly:features", "f1"]),
-        data.features[0].1.json
+        data.flags[0].1.json
     );
     assert_eq!(
         server.cmd(&["HGET", "launchdarkly:features", "gone"]),
@@ -72,26 +68,22 @@ async fn data_written_by_another_sdk_with_raw_commands_is_read() {
 
     let s = store(&server, "env1");
     assert!(s.is_initialized().await.unwrap());
-    let got = s
-        .get(ItemKind::Features, "relay-flag")
-        .await
-        .unwrap()
-        .unwrap();
+    let got = s.get(DataKind::Flag, "relay-flag").await.unwrap().unwrap();
     assert_eq!(
         (got.version, got.deleted, got.json.as_str()),
         (12, false, relay_flag)
     );
     let tomb = s
-        .get(ItemKind::Features, "deleted-flag")
+        .get(DataKind::Flag, "deleted-flag")
         .await
         .unwrap()
         .unwrap();
     assert_eq!((tomb.version, tomb.deleted), (4, true));
-    assert_eq!(s.get(ItemKind::Features, "missing").await.unwrap(), None);
+    assert_eq!(s.get(DataKind::Flag, "missing").await.unwrap(), None);
 
     let stored = s.get_data_set().await.unwrap();
     assert!(stored.malformed.is_empty() && stored.initialized);
-    assert_eq!(stored.items.features.len(), 2);
+    assert_eq!(stored.items.flags.len(), 2);
     assert_eq!(stored.items.segments.len(), 1);
     assert_eq!(stored.items.segments[0].1.version, 1);
 }
@@ -111,7 +103,7 @@ async fn a_store_is_not_initialized_until_inited_exists() {
         !s.is_initialized().await.unwrap(),
         "items alone do not mean initialized"
     );
-    s.init(&SerializedDataSet::default()).await.unwrap();
+    s.init(&SerializedAllData::default()).await.unwrap();
     assert!(s.is_initialized().await.unwrap());
     assert_eq!(
         server.cmd(&["EXISTS", "launchdarkly:features"]),
@@ -124,21 +116,21 @@ async fn a_store_is_not_initialized_until_inited_exists() {
 async fn init_replaces_every_previous_item() {
     let server = RedisServer::start();
     let s = store(&server, "");
-    s.init(&SerializedDataSet {
-        features: vec![flag("old", 1)],
+    s.init(&SerializedAllData {
+        flags: vec![flag("old", 1)],
         segments: vec![flag("old-seg", 1)],
     })
     .await
     .unwrap();
-    s.init(&SerializedDataSet {
-        features: vec![flag("new", 1)],
+    s.init(&SerializedAllData {
+        flags: vec![flag("new", 1)],
         segments: vec![],
     })
     .await
     .unwrap();
-    assert_eq!(s.get(ItemKind::Features, "old").await.unwrap(), None);
-    assert_eq!(s.get(ItemKind::Segments, "old-seg").await.unwrap(), None);
-    assert!(s.get(ItemKind::Features, "new").await.unwrap().is_some());
+    assert_eq!(s.get(DataKind::Flag, "old").await.unwrap(), None);
+    assert_eq!(s.get(DataKind::Segment, "old-seg").await.unwrap(), None);
+    assert!(s.get(DataKind::Flag, "new").await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -146,38 +138,38 @@ async fn upsert_writes_only_newer_versions() {
     let server = RedisServer::start();
     let s = store(&server, "");
     assert!(
-        s.upsert(ItemKind::Features, "f", &flag("f", 5).1)
+        s.upsert(DataKind::Flag, "f", &flag("f", 5).1)
             .await
             .unwrap(),
         "absent → written"
     );
     assert!(
-        !s.upsert(ItemKind::Features, "f", &flag("f", 5).1)
+        !s.upsert(DataKind::Flag, "f", &flag("f", 5).1)
             .await
             .unwrap(),
         "same version → ignored"
     );
     assert!(
-        !s.upsert(ItemKind::Features, "f", &flag("f", 4).1)
+        !s.upsert(DataKind::Flag, "f", &flag("f", 4).1)
             .await
             .unwrap(),
         "older → ignored"
     );
     assert!(
-        s.upsert(ItemKind::Features, "f", &SerializedItem::tombstone("f", 6))
+        s.upsert(DataKind::Flag, "f", &tombstone("f", 6))
             .await
             .unwrap()
     );
     assert!(
-        !s.upsert(ItemKind::Features, "f", &flag("f", 6).1)
+        !s.upsert(DataKind::Flag, "f", &flag("f", 6).1)
             .await
             .unwrap(),
         "no resurrection at same version"
     );
-    let stored = s.get(ItemKind::Features, "f").await.unwrap().unwrap();
+    let stored = s.get(DataKind::Flag, "f").await.unwrap().unwrap();
     assert_eq!((stored.version, stored.deleted), (6, true));
     assert!(
-        s.upsert(ItemKind::Features, "f", &flag("f", 7).1)
+        s.upsert(DataKind::Flag, "f", &flag("f", 7).1)
             .await
             .unwrap()
     );
@@ -189,16 +181,16 @@ async fn upsert_replaces_an_unparseable_stored_item() {
     server.cmd(&["HSET", "launchdarkly:segments", "s", "{garbage"]);
     let s = store(&server, "");
     assert!(
-        s.get(ItemKind::Segments, "s").await.is_err(),
+        s.get(DataKind::Segment, "s").await.is_err(),
         "malformed item is an error, not a panic"
     );
     assert!(
-        s.upsert(ItemKind::Segments, "s", &flag("s", 1).1)
+        s.upsert(DataKind::Segment, "s", &flag("s", 1).1)
             .await
             .unwrap()
     );
     assert_eq!(
-        s.get(ItemKind::Segments, "s")
+        s.get(DataKind::Segment, "s")
             .await
             .unwrap()
             .unwrap()
@@ -220,8 +212,8 @@ async fn a_malformed_item_does_not_hide_the_others() {
     let s = store(&server, "");
     let stored = s.get_data_set().await.unwrap();
     assert!(!stored.initialized);
-    assert_eq!(stored.items.features.len(), 1);
-    assert_eq!(stored.items.features[0].0, "good");
+    assert_eq!(stored.items.flags.len(), 1);
+    assert_eq!(stored.items.flags[0].0, "good");
     assert_eq!(stored.malformed.len(), 1);
     assert!(stored.malformed[0].to_string().contains("bad"));
 }
@@ -231,14 +223,14 @@ async fn prefixes_keep_environments_apart() {
     let server = RedisServer::start();
     let a = store(&server, "env-a");
     let b = store(&server, "env-b");
-    a.init(&SerializedDataSet {
-        features: vec![flag("only-a", 1)],
+    a.init(&SerializedAllData {
+        flags: vec![flag("only-a", 1)],
         segments: vec![],
     })
     .await
     .unwrap();
     assert!(!b.is_initialized().await.unwrap());
-    assert_eq!(b.get(ItemKind::Features, "only-a").await.unwrap(), None);
+    assert_eq!(b.get(DataKind::Flag, "only-a").await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,7 +249,7 @@ async fn racing_writers_end_with_the_highest_version() {
             }
             for v in versions {
                 for key in ["hot", "warm"] {
-                    s.upsert(ItemKind::Features, key, &flag(key, v).1)
+                    s.upsert(DataKind::Flag, key, &flag(key, v).1)
                         .await
                         .unwrap();
                 }
@@ -270,11 +262,7 @@ async fn racing_writers_end_with_the_highest_version() {
     let s = store(&server, "");
     for key in ["hot", "warm"] {
         assert_eq!(
-            s.get(ItemKind::Features, key)
-                .await
-                .unwrap()
-                .unwrap()
-                .version,
+            s.get(DataKind::Flag, key).await.unwrap().unwrap().version,
             200,
             "{key}"
         );

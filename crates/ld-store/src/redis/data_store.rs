@@ -26,10 +26,13 @@ use tokio::sync::watch;
 
 use crate::model::{Flag, Segment};
 use crate::snapshot::ItemMap;
-use crate::{AllData, DataStore, ItemDescriptor, Snapshot, StoreError, flag_from_json, segment_from_json};
+use crate::{
+    AllData, DataStore, ItemDescriptor, Snapshot, StoreError, flag_from_json, segment_from_json,
+};
 
 use super::io_runtime::IoRuntime;
-use super::{CacheMode, ItemKind, RedisOptions, RedisStoreError, SerializedDataSet, SerializedItem, SerializedRedisStore};
+use super::{CacheMode, RedisOptions, RedisStoreError, SerializedRedisStore, tombstone};
+use crate::{DataKind, SerializedAllData, SerializedItem};
 
 /// How often Redis is probed during an outage.
 pub const DEFAULT_AVAILABILITY_POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -72,7 +75,11 @@ pub struct RedisDataStoreBuilder {
 impl RedisDataStoreBuilder {
     /// LaunchDarkly's defaults: a 15 s cache.
     pub fn new(options: RedisOptions) -> Self {
-        Self { options, cache: CacheMode::default(), poll_interval: DEFAULT_AVAILABILITY_POLL_INTERVAL }
+        Self {
+            options,
+            cache: CacheMode::default(),
+            poll_interval: DEFAULT_AVAILABILITY_POLL_INTERVAL,
+        }
     }
 
     /// Any cache mode.
@@ -85,7 +92,11 @@ impl RedisDataStoreBuilder {
     /// Cache for `ttl` (zero means no cache).
     #[must_use]
     pub fn cache_ttl(self, ttl: Duration) -> Self {
-        self.cache(if ttl.is_zero() { CacheMode::Disabled } else { CacheMode::Ttl(ttl) })
+        self.cache(if ttl.is_zero() {
+            CacheMode::Disabled
+        } else {
+            CacheMode::Ttl(ttl)
+        })
     }
 
     /// Cache forever: read Redis once, survive outages, write everything back afterwards.
@@ -162,9 +173,9 @@ struct Outage {
     /// A recovery task is running.
     recovering: bool,
     /// An `init` that could not be written.
-    pending_init: Option<SerializedDataSet>,
+    pending_init: Option<SerializedAllData>,
     /// Upserts that could not be written, the newest version per item.
-    pending: HashMap<(ItemKind, String), SerializedItem>,
+    pending: HashMap<(DataKind, String), SerializedItem>,
 }
 
 struct Shared {
@@ -230,11 +241,13 @@ impl RedisDataStore {
     pub fn fetch_flag(&self, key: &str) -> Result<Option<ItemDescriptor<Flag>>, RedisStoreError> {
         let redis = self.shared.redis.clone();
         let owned = key.to_owned();
-        let stored = self.runtime.block_on(async move { redis.get(ItemKind::Features, &owned).await })??;
+        let stored = self
+            .runtime
+            .block_on(async move { redis.get(DataKind::Flag, &owned).await })??;
         stored
             .map(|item| {
                 flag_from_json(&item.json).map_err(|e| RedisStoreError::MalformedItem {
-                    kind: Some(ItemKind::Features),
+                    kind: Some(DataKind::Flag),
                     key: key.to_owned(),
                     message: e.to_string(),
                 })
@@ -249,7 +262,7 @@ impl RedisDataStore {
 
     fn upsert<T: Serialize + Send + Sync + 'static>(
         &self,
-        kind: ItemKind,
+        kind: DataKind,
         key: &str,
         item: ItemDescriptor<T>,
         select: fn(&mut Snapshot) -> &mut Arc<ItemMap<T>>,
@@ -274,12 +287,13 @@ impl RedisDataStore {
                 if shared.mode != CacheMode::Disabled {
                     let redis = shared.redis.clone();
                     let owned_key = key.to_owned();
-                    if let Ok(Ok(Some(stored))) =
-                        self.runtime.block_on(async move { redis.get(kind, &owned_key).await })
+                    let stored = self
+                        .runtime
+                        .block_on(async move { redis.get(kind, &owned_key).await });
+                    if let Ok(Ok(Some(stored))) = stored
+                        && let Ok(desc) = parse(&stored.json)
                     {
-                        if let Ok(desc) = parse(&stored.json) {
-                            shared.apply(key, desc, select);
-                        }
+                        shared.apply(key, desc, select);
                     }
                 }
                 Ok(false)
@@ -289,7 +303,9 @@ impl RedisDataStore {
                 shared.queue_upsert(kind, key, serialized);
                 shared.fail(&err, "upsert");
                 tracing::debug!(%kind, key, applied, "upsert kept in cache, to be written when Redis returns");
-                Err(StoreError::new(format!("could not write {kind} {key:?} to Redis: {err}")))
+                Err(StoreError::new(format!(
+                    "could not write {kind} {key:?} to Redis: {err}"
+                )))
             }
         }
     }
@@ -298,15 +314,28 @@ impl RedisDataStore {
 impl DataStore for RedisDataStore {
     fn init(&self, data: AllData) -> Result<(), StoreError> {
         let set = serialize_all(&data).map_err(|e| StoreError::new(e.to_string()))?;
-        let count = set.len();
+        let count = set.flags.len() + set.segments.len();
         let snapshot = Snapshot {
-            flags: Arc::new(data.flags.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()),
-            segments: Arc::new(data.segments.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()),
+            flags: Arc::new(
+                data.flags
+                    .into_iter()
+                    .map(|(k, v)| (Arc::from(k), v))
+                    .collect(),
+            ),
+            segments: Arc::new(
+                data.segments
+                    .into_iter()
+                    .map(|(k, v)| (Arc::from(k), v))
+                    .collect(),
+            ),
             initialized: true,
         };
         let redis = self.shared.redis.clone();
         let to_write = set.clone();
-        let result = self.runtime.block_on(async move { redis.init(&to_write).await }).and_then(|r| r);
+        let result = self
+            .runtime
+            .block_on(async move { redis.init(&to_write).await })
+            .and_then(|r| r);
         self.shared.install(snapshot, true);
         self.shared.inited.store(true, Ordering::Release);
         let mut outage = lock(&self.shared.outage);
@@ -322,17 +351,25 @@ impl DataStore for RedisDataStore {
                 outage.pending_init = Some(set);
                 drop(outage);
                 self.shared.fail(&err, "init");
-                Err(StoreError::new(format!("could not write the data set to Redis: {err}")))
+                Err(StoreError::new(format!(
+                    "could not write the data set to Redis: {err}"
+                )))
             }
         }
     }
 
     fn upsert_flag(&self, key: &str, item: ItemDescriptor<Flag>) -> Result<bool, StoreError> {
-        self.upsert(ItemKind::Features, key, item, |s| &mut s.flags, flag_from_json)
+        self.upsert(DataKind::Flag, key, item, |s| &mut s.flags, flag_from_json)
     }
 
     fn upsert_segment(&self, key: &str, item: ItemDescriptor<Segment>) -> Result<bool, StoreError> {
-        self.upsert(ItemKind::Segments, key, item, |s| &mut s.segments, segment_from_json)
+        self.upsert(
+            DataKind::Segment,
+            key,
+            item,
+            |s| &mut s.segments,
+            segment_from_json,
+        )
     }
 
     fn initialized(&self) -> bool {
@@ -345,19 +382,27 @@ impl DataStore for RedisDataStore {
             CacheMode::Forever => FOREVER_INIT_RECHECK,
             CacheMode::Disabled => Duration::ZERO,
         };
-        if shared.age(&shared.init_checked_at).is_some_and(|age| age < recheck)
+        if shared
+            .age(&shared.init_checked_at)
+            .is_some_and(|age| age < recheck)
             || !shared.available.load(Ordering::Acquire)
         {
             return false;
         }
         let redis = shared.redis.clone();
-        match self.runtime.block_on(async move { redis.is_initialized().await }).and_then(|r| r) {
+        match self
+            .runtime
+            .block_on(async move { redis.is_initialized().await })
+            .and_then(|r| r)
+        {
             Ok(true) => {
                 shared.inited.store(true, Ordering::Release);
                 true
             }
             Ok(false) => {
-                shared.init_checked_at.store(shared.now(), Ordering::Release);
+                shared
+                    .init_checked_at
+                    .store(shared.now(), Ordering::Release);
                 false
             }
             Err(err) => {
@@ -375,7 +420,9 @@ impl DataStore for RedisDataStore {
                     // No cache, or nothing read yet (daemon mode start): read now.
                     let _ = shared.load_blocking(&self.runtime);
                 }
-                (CacheMode::Ttl(ttl), Some(age)) if age >= ttl => Arc::clone(shared).refresh_in_background(),
+                (CacheMode::Ttl(ttl), Some(age)) if age >= ttl => {
+                    Arc::clone(shared).refresh_in_background()
+                }
                 _ => {}
             }
         }
@@ -396,7 +443,12 @@ impl Shared {
     }
 
     /// Applies one item to the cached snapshot if it is newer; returns whether it was.
-    fn apply<T>(&self, key: &str, item: ItemDescriptor<T>, select: fn(&mut Snapshot) -> &mut Arc<ItemMap<T>>) -> bool {
+    fn apply<T>(
+        &self,
+        key: &str,
+        item: ItemDescriptor<T>,
+        select: fn(&mut Snapshot) -> &mut Arc<ItemMap<T>>,
+    ) -> bool {
         let mut counters = lock(&self.writer);
         let mut next = (**self.current.load()).clone();
         let map = select(&mut next);
@@ -450,7 +502,10 @@ impl Shared {
     fn load_blocking(self: &Arc<Self>, runtime: &IoRuntime) -> Result<(), RedisStoreError> {
         let before = self.counters();
         let redis = self.redis.clone();
-        match runtime.block_on(async move { load(&redis).await }).and_then(|r| r) {
+        match runtime
+            .block_on(async move { load(&redis).await })
+            .and_then(|r| r)
+        {
             Ok(loaded) => {
                 self.install_loaded(loaded, before);
                 Ok(())
@@ -477,9 +532,12 @@ impl Shared {
         });
     }
 
-    fn queue_upsert(&self, kind: ItemKind, key: &str, item: SerializedItem) {
+    fn queue_upsert(&self, kind: DataKind, key: &str, item: SerializedItem) {
         let mut outage = lock(&self.outage);
-        let slot = outage.pending.entry((kind, key.to_owned())).or_insert_with(|| item.clone());
+        let slot = outage
+            .pending
+            .entry((kind, key.to_owned()))
+            .or_insert_with(|| item.clone());
         if item.version > slot.version {
             *slot = item;
         }
@@ -499,7 +557,8 @@ impl Shared {
                 operation,
                 "Redis data store unavailable; serving cached data and retrying writes when it returns"
             );
-            self.status.send_replace(RedisDataStoreStatus { available: false });
+            self.status
+                .send_replace(RedisDataStoreStatus { available: false });
         } else {
             tracing::debug!(error = %err, operation, "Redis still unavailable");
         }
@@ -515,10 +574,12 @@ impl Shared {
     /// others wins). On failure, everything not yet written is kept for the next attempt.
     async fn write_back(&self) -> Result<(), RedisStoreError> {
         let have_data = self.inited.load(Ordering::Acquire);
-        let full = have_data && (self.mode == CacheMode::Forever || !self.redis.is_initialized().await?);
+        let full =
+            have_data && (self.mode == CacheMode::Forever || !self.redis.is_initialized().await?);
         if full {
-            let set = serialize_snapshot(&self.current.load_full()).map_err(|e| RedisStoreError::Command(e.to_string()))?;
-            let count = set.len();
+            let set = serialize_snapshot(&self.current.load_full())
+                .map_err(|e| RedisStoreError::Command(e.to_string()))?;
+            let count = set.flags.len() + set.segments.len();
             self.redis.init(&set).await?;
             let mut outage = lock(&self.outage);
             outage.pending_init = None;
@@ -528,18 +589,23 @@ impl Shared {
         }
         let (init, pending) = {
             let mut outage = lock(&self.outage);
-            (outage.pending_init.take(), std::mem::take(&mut outage.pending))
+            (
+                outage.pending_init.take(),
+                std::mem::take(&mut outage.pending),
+            )
         };
-        if let Some(set) = &init {
-            if let Err(err) = self.redis.init(set).await {
-                self.requeue(init, pending);
-                return Err(err);
-            }
+        if let Some(set) = &init
+            && let Err(err) = self.redis.init(set).await
+        {
+            self.requeue(init, pending);
+            return Err(err);
         }
         let mut remaining = pending;
-        let keys: Vec<(ItemKind, String)> = remaining.keys().cloned().collect();
+        let keys: Vec<(DataKind, String)> = remaining.keys().cloned().collect();
         for (kind, key) in keys {
-            let Some(item) = remaining.get(&(kind, key.clone())) else { continue };
+            let Some(item) = remaining.get(&(kind, key.clone())) else {
+                continue;
+            };
             if let Err(err) = self.redis.upsert(kind, &key, item).await {
                 self.requeue(None, remaining);
                 return Err(err);
@@ -549,13 +615,20 @@ impl Shared {
         Ok(())
     }
 
-    fn requeue(&self, init: Option<SerializedDataSet>, pending: HashMap<(ItemKind, String), SerializedItem>) {
+    fn requeue(
+        &self,
+        init: Option<SerializedAllData>,
+        pending: HashMap<(DataKind, String), SerializedItem>,
+    ) {
         let mut outage = lock(&self.outage);
         if outage.pending_init.is_none() {
             outage.pending_init = init;
         }
         for ((kind, key), item) in pending {
-            let slot = outage.pending.entry((kind, key)).or_insert_with(|| item.clone());
+            let slot = outage
+                .pending
+                .entry((kind, key))
+                .or_insert_with(|| item.clone());
             if item.version > slot.version {
                 *slot = item;
             }
@@ -566,7 +639,9 @@ impl Shared {
 /// Probes Redis until it answers and the pending writes are written, then ends the outage.
 async fn recover(weak: Weak<Shared>) {
     loop {
-        let Some(interval) = weak.upgrade().map(|s| s.poll_interval) else { return };
+        let Some(interval) = weak.upgrade().map(|s| s.poll_interval) else {
+            return;
+        };
         tokio::time::sleep(interval).await;
         let Some(shared) = weak.upgrade() else { return };
         if !shared.redis.is_available().await {
@@ -581,7 +656,9 @@ async fn recover(weak: Weak<Shared>) {
             outage.recovering = false;
             shared.available.store(true, Ordering::Release);
         }
-        shared.status.send_replace(RedisDataStoreStatus { available: true });
+        shared
+            .status
+            .send_replace(RedisDataStoreStatus { available: true });
         tracing::warn!("Redis data store available again");
         if shared.mode != CacheMode::Forever {
             // Other writers may have changed Redis meanwhile.
@@ -595,14 +672,14 @@ async fn recover(weak: Weak<Shared>) {
 async fn load(redis: &SerializedRedisStore) -> Result<Snapshot, RedisStoreError> {
     let stored = redis.get_data_set().await?;
     let mut malformed = stored.malformed;
-    let mut flags: ItemMap<Flag> = HashMap::with_capacity(stored.items.features.len());
-    for (key, item) in stored.items.features {
+    let mut flags: ItemMap<Flag> = HashMap::with_capacity(stored.items.flags.len());
+    for (key, item) in stored.items.flags {
         match flag_from_json(&item.json) {
             Ok(desc) => {
                 flags.insert(Arc::from(key), desc);
             }
             Err(e) => malformed.push(RedisStoreError::MalformedItem {
-                kind: Some(ItemKind::Features),
+                kind: Some(DataKind::Flag),
                 key,
                 message: e.to_string(),
             }),
@@ -615,7 +692,7 @@ async fn load(redis: &SerializedRedisStore) -> Result<Snapshot, RedisStoreError>
                 segments.insert(Arc::from(key), desc);
             }
             Err(e) => malformed.push(RedisStoreError::MalformedItem {
-                kind: Some(ItemKind::Segments),
+                kind: Some(DataKind::Segment),
                 key,
                 message: e.to_string(),
             }),
@@ -624,7 +701,11 @@ async fn load(redis: &SerializedRedisStore) -> Result<Snapshot, RedisStoreError>
     for err in &malformed {
         tracing::warn!(error = %err, "skipping malformed item stored in Redis");
     }
-    Ok(Snapshot { flags: Arc::new(flags), segments: Arc::new(segments), initialized: stored.initialized })
+    Ok(Snapshot {
+        flags: Arc::new(flags),
+        segments: Arc::new(segments),
+        initialized: stored.initialized,
+    })
 }
 
 /// Keeps every item of `current` that is newer than (or missing from) `loaded`.
@@ -636,26 +717,38 @@ fn merge_newer<T>(loaded: &mut Arc<ItemMap<T>>, current: &ItemMap<T>) {
     }
 }
 
-fn serialize_item<T: Serialize>(key: &str, item: &ItemDescriptor<T>) -> Result<SerializedItem, serde_json::Error> {
+fn serialize_item<T: Serialize>(
+    key: &str,
+    item: &ItemDescriptor<T>,
+) -> Result<SerializedItem, serde_json::Error> {
     Ok(match item.item() {
-        None => SerializedItem::tombstone(key, item.version),
-        Some(value) => SerializedItem { version: item.version, deleted: false, json: serde_json::to_string(value)? },
+        None => tombstone(key, item.version),
+        Some(value) => SerializedItem {
+            version: item.version,
+            deleted: false,
+            json: serde_json::to_string(value)?,
+        },
     })
 }
 
 fn serialize_map<'a, K: AsRef<str> + 'a, T: Serialize + 'a>(
     items: impl Iterator<Item = (&'a K, &'a ItemDescriptor<T>)>,
 ) -> Result<Vec<(String, SerializedItem)>, serde_json::Error> {
-    items.map(|(k, d)| Ok((k.as_ref().to_owned(), serialize_item(k.as_ref(), d)?))).collect()
+    items
+        .map(|(k, d)| Ok((k.as_ref().to_owned(), serialize_item(k.as_ref(), d)?)))
+        .collect()
 }
 
-fn serialize_all(data: &AllData) -> Result<SerializedDataSet, serde_json::Error> {
-    Ok(SerializedDataSet { features: serialize_map(data.flags.iter())?, segments: serialize_map(data.segments.iter())? })
+fn serialize_all(data: &AllData) -> Result<SerializedAllData, serde_json::Error> {
+    Ok(SerializedAllData {
+        flags: serialize_map(data.flags.iter())?,
+        segments: serialize_map(data.segments.iter())?,
+    })
 }
 
-fn serialize_snapshot(snapshot: &Snapshot) -> Result<SerializedDataSet, serde_json::Error> {
-    Ok(SerializedDataSet {
-        features: serialize_map(snapshot.flags.iter())?,
+fn serialize_snapshot(snapshot: &Snapshot) -> Result<SerializedAllData, serde_json::Error> {
+    Ok(SerializedAllData {
+        flags: serialize_map(snapshot.flags.iter())?,
         segments: serialize_map(snapshot.segments.iter())?,
     })
 }

@@ -1,6 +1,6 @@
 //! Errors of the Redis stores.
 
-use super::ItemKind;
+use crate::DataKind;
 
 /// What went wrong talking to Redis or reading what it holds.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -23,21 +23,11 @@ pub enum RedisStoreError {
     #[error("malformed item {key:?}{}: {message}", kind.map(|k| format!(" in {k}")).unwrap_or_default())]
     MalformedItem {
         /// The item's kind, when known.
-        kind: Option<ItemKind>,
+        kind: Option<DataKind>,
         /// The item's key, when known (empty otherwise).
         key: String,
         /// The parse error.
         message: String,
-    },
-    /// An upsert lost the optimistic-concurrency race too many times in a row.
-    #[error("gave up updating {key:?} in {kind} after {attempts} concurrent modifications")]
-    Contention {
-        /// The item's kind.
-        kind: ItemKind,
-        /// The item's key.
-        key: String,
-        /// How many attempts were made.
-        attempts: u32,
     },
     /// The store's background I/O thread could not be started or has stopped.
     #[error("Redis store I/O runtime: {0}")]

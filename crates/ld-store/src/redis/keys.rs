@@ -13,46 +13,22 @@
 //!
 //! `<hash>` is [`context_hash`](super::context_hash), the base64 SHA-256 of the context key.
 
-use std::fmt;
+use crate::DataKind;
 
 /// The prefix LaunchDarkly SDKs and the Relay Proxy use when none is configured.
 pub const DEFAULT_PREFIX: &str = "launchdarkly";
 
-/// The two kinds of items the flag store holds, each in its own Redis hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ItemKind {
-    /// Feature flags (`<prefix>:features`).
-    Features,
-    /// Segments (`<prefix>:segments`).
-    Segments,
-}
-
-impl ItemKind {
-    /// Both kinds, segments first (the order LaunchDarkly SDKs write them in, so that a flag
-    /// never refers to a segment that is not stored yet).
-    pub const ALL: [ItemKind; 2] = [ItemKind::Segments, ItemKind::Features];
-
-    /// The namespace name used in key names and logs: `features` or `segments`.
-    pub fn namespace(self) -> &'static str {
-        match self {
-            Self::Features => "features",
-            Self::Segments => "segments",
-        }
-    }
-}
-
-impl fmt::Display for ItemKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.namespace())
-    }
-}
+/// Both kinds, segments first (the order LaunchDarkly SDKs write them in, so that a flag never
+/// refers to a segment that is not stored yet).
+pub(crate) const KINDS: [DataKind; 2] = [DataKind::Segment, DataKind::Flag];
 
 /// The full Redis key names for one prefix, built once.
 ///
 /// ```
-/// use ld_store::redis::{ItemKind, RedisKeys};
+/// use ld_store::DataKind;
+/// use ld_store::redis::RedisKeys;
 /// let keys = RedisKeys::new("launchdarkly");
-/// assert_eq!(keys.items(ItemKind::Features), "launchdarkly:features");
+/// assert_eq!(keys.items(DataKind::Flag), "launchdarkly:features");
 /// assert_eq!(keys.inited(), "launchdarkly:$inited");
 /// assert_eq!(keys.big_segment_include("abc="), "launchdarkly:big_segment_include:abc=");
 /// ```
@@ -88,10 +64,10 @@ impl RedisKeys {
     }
 
     /// The hash holding items of `kind`.
-    pub fn items(&self, kind: ItemKind) -> &str {
+    pub fn items(&self, kind: DataKind) -> &str {
         match kind {
-            ItemKind::Features => &self.features,
-            ItemKind::Segments => &self.segments,
+            DataKind::Flag => &self.features,
+            DataKind::Segment => &self.segments,
         }
     }
 
@@ -123,7 +99,7 @@ mod tests {
     #[test]
     fn empty_prefix_falls_back_to_the_launchdarkly_default() {
         let keys = RedisKeys::new("");
-        assert_eq!(keys.items(ItemKind::Segments), "launchdarkly:segments");
+        assert_eq!(keys.items(DataKind::Segment), "launchdarkly:segments");
         assert_eq!(
             keys.big_segments_synchronized_on(),
             "launchdarkly:big_segments_synchronized_on"
@@ -133,7 +109,7 @@ mod tests {
     #[test]
     fn custom_prefix_is_used_for_every_key() {
         let keys = RedisKeys::new("app1");
-        assert_eq!(keys.items(ItemKind::Features), "app1:features");
+        assert_eq!(keys.items(DataKind::Flag), "app1:features");
         assert_eq!(keys.inited(), "app1:$inited");
         assert_eq!(keys.big_segment_exclude("h"), "app1:big_segment_exclude:h");
     }

@@ -14,6 +14,7 @@ mod big_segment_store;
 mod cache_mode;
 mod connection;
 mod context_hash;
+mod data_store;
 mod error;
 mod io_runtime;
 mod keys;
@@ -28,8 +29,11 @@ pub use big_segment_store::{
 };
 pub use cache_mode::{CacheMode, DEFAULT_CACHE_TTL};
 pub use context_hash::context_hash;
+pub use data_store::{
+    DEFAULT_AVAILABILITY_POLL_INTERVAL, RedisDataStore, RedisDataStoreBuilder, RedisDataStoreStatus,
+};
 pub use error::RedisStoreError;
-pub use keys::{DEFAULT_PREFIX, ItemKind, RedisKeys};
+pub use keys::{DEFAULT_PREFIX, RedisKeys};
 pub use options::{DEFAULT_URL, RedisOptions};
-pub use serialized_item::SerializedItem;
-pub use serialized_store::{SerializedDataSet, SerializedRedisStore, StoredDataSet};
+pub use serialized_item::{parse_item, tombstone};
+pub use serialized_store::{SerializedRedisStore, StoredDataSet};

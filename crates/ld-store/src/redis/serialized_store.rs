@@ -9,7 +9,10 @@ use std::sync::{Arc, LazyLock};
 use redis::Script;
 
 use super::connection::RedisConnection;
-use super::{ItemKind, RedisKeys, RedisOptions, RedisStoreError, SerializedItem};
+use super::keys::KINDS;
+use super::serialized_item::parse_stored;
+use super::{RedisKeys, RedisOptions, RedisStoreError};
+use crate::{DataKind, SerializedAllData, SerializedItem};
 
 /// Writes an item only if the stored one is older, atomically on the server, so concurrent
 /// writers (several SDK instances, a Relay Proxy) can never regress a version.
@@ -31,40 +34,10 @@ return 1
 
 static UPSERT_SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(UPSERT_IF_NEWER));
 
-/// A complete data set in stored form: every segment and every flag.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SerializedDataSet {
-    /// Flag key → stored flag (or tombstone).
-    pub features: Vec<(String, SerializedItem)>,
-    /// Segment key → stored segment (or tombstone).
-    pub segments: Vec<(String, SerializedItem)>,
-}
-
-impl SerializedDataSet {
-    /// The items of one kind.
-    pub fn items(&self, kind: ItemKind) -> &[(String, SerializedItem)] {
-        match kind {
-            ItemKind::Features => &self.features,
-            ItemKind::Segments => &self.segments,
-        }
-    }
-
-    /// The items of one kind, mutably.
-    pub fn items_mut(&mut self, kind: ItemKind) -> &mut Vec<(String, SerializedItem)> {
-        match kind {
-            ItemKind::Features => &mut self.features,
-            ItemKind::Segments => &mut self.segments,
-        }
-    }
-
-    /// How many items (including tombstones) the set holds.
-    pub fn len(&self) -> usize {
-        self.features.len() + self.segments.len()
-    }
-
-    /// Whether the set holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+fn items_of(data: &SerializedAllData, kind: DataKind) -> &[(String, SerializedItem)] {
+    match kind {
+        DataKind::Flag => &data.flags,
+        DataKind::Segment => &data.segments,
     }
 }
 
@@ -72,7 +45,7 @@ impl SerializedDataSet {
 #[derive(Debug, Clone, Default)]
 pub struct StoredDataSet {
     /// The well-formed items.
-    pub items: SerializedDataSet,
+    pub items: SerializedAllData,
     /// One error per stored item that is not JSON with a version.
     pub malformed: Vec<RedisStoreError>,
     /// Whether `$inited` exists.
@@ -125,14 +98,14 @@ impl SerializedRedisStore {
     ///
     /// # Errors
     /// [`RedisStoreError::Unavailable`] or [`RedisStoreError::Command`]; nothing is written then.
-    pub async fn init(&self, data: &SerializedDataSet) -> Result<(), RedisStoreError> {
+    pub async fn init(&self, data: &SerializedAllData) -> Result<(), RedisStoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
-        for kind in ItemKind::ALL {
+        for kind in KINDS {
             let hash = self.keys.items(kind);
             pipe.del(hash).ignore();
             // Chunked so that a huge environment does not become one enormous command.
-            for chunk in data.items(kind).chunks(500) {
+            for chunk in items_of(data, kind).chunks(500) {
                 let fields: Vec<(&str, &str)> = chunk
                     .iter()
                     .map(|(k, item)| (k.as_str(), item.json.as_str()))
@@ -152,7 +125,7 @@ impl SerializedRedisStore {
     /// Connection or command errors, or [`RedisStoreError::MalformedItem`].
     pub async fn get(
         &self,
-        kind: ItemKind,
+        kind: DataKind,
         key: &str,
     ) -> Result<Option<SerializedItem>, RedisStoreError> {
         let hash = self.keys.items(kind);
@@ -166,8 +139,7 @@ impl SerializedRedisStore {
                     .await
             })
             .await?;
-        raw.map(|json| SerializedItem::from_stored(kind, key, json))
-            .transpose()
+        raw.map(|json| parse_stored(kind, key, json)).transpose()
     }
 
     /// Every stored item of `kind`; an item that is not valid JSON with a version comes back as
@@ -178,7 +150,7 @@ impl SerializedRedisStore {
     #[allow(clippy::type_complexity)]
     pub async fn get_all(
         &self,
-        kind: ItemKind,
+        kind: DataKind,
     ) -> Result<Vec<(String, Result<SerializedItem, RedisStoreError>)>, RedisStoreError> {
         let hash = self.keys.items(kind);
         let raw: Vec<(String, String)> = self
@@ -188,7 +160,7 @@ impl SerializedRedisStore {
         Ok(raw
             .into_iter()
             .map(|(key, json)| {
-                let item = SerializedItem::from_stored(kind, &key, json);
+                let item = parse_stored(kind, &key, json);
                 (key, item)
             })
             .collect())
@@ -202,24 +174,24 @@ impl SerializedRedisStore {
     pub async fn get_data_set(&self) -> Result<StoredDataSet, RedisStoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
-        pipe.hgetall(self.keys.items(ItemKind::Segments));
-        pipe.hgetall(self.keys.items(ItemKind::Features));
+        pipe.hgetall(self.keys.items(DataKind::Segment));
+        pipe.hgetall(self.keys.items(DataKind::Flag));
         pipe.exists(self.keys.inited());
         type Pairs = Vec<(String, String)>;
         let (segments, features, initialized): (Pairs, Pairs, bool) = self
             .conn
             .run(|mut c| async move { pipe.query_async(&mut c).await })
             .await?;
-        let mut items = SerializedDataSet::default();
+        let mut items = SerializedAllData::default();
         let mut malformed = Vec::new();
-        for (kind, raw) in [
-            (ItemKind::Segments, segments),
-            (ItemKind::Features, features),
-        ] {
-            let list = items.items_mut(kind);
+        for (kind, raw) in [(DataKind::Segment, segments), (DataKind::Flag, features)] {
+            let list = match kind {
+                DataKind::Flag => &mut items.flags,
+                DataKind::Segment => &mut items.segments,
+            };
             list.reserve(raw.len());
             for (key, json) in raw {
-                match SerializedItem::from_stored(kind, &key, json) {
+                match parse_stored(kind, &key, json) {
                     Ok(item) => list.push((key, item)),
                     Err(e) => malformed.push(e),
                 }
@@ -239,7 +211,7 @@ impl SerializedRedisStore {
     /// Connection or command errors; nothing was written then.
     pub async fn upsert(
         &self,
-        kind: ItemKind,
+        kind: DataKind,
         key: &str,
         item: &SerializedItem,
     ) -> Result<bool, RedisStoreError> {
