@@ -292,3 +292,30 @@ fn a_bad_url_is_rejected_without_echoing_the_password() {
     let text = err.to_string();
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+#[test]
+fn the_generic_persistent_store_seam_works_over_redis() {
+    use ld_store::redis::RedisPersistentStore;
+    use ld_store::{AllData, DataStore, PersistentDataStoreWrapper};
+
+    let server = RedisServer::start();
+    let options = RedisOptions::new().url(server.url());
+    let writer = PersistentDataStoreWrapper::new(RedisPersistentStore::new(&options).unwrap());
+    writer
+        .init(
+            AllData::from_json(
+                r#"{"flags":{"f":{"key":"f","version":4,"on":false,"variations":[1]}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(server.cmd(&["EXISTS", "launchdarkly:$inited"]), ":1");
+
+    let reader = PersistentDataStoreWrapper::new(RedisPersistentStore::new(&options).unwrap());
+    assert!(reader.initialized());
+    reader.refresh().unwrap();
+    assert_eq!(
+        reader.snapshot().flag_descriptor("f").map(|d| d.version),
+        Some(4)
+    );
+}

@@ -19,6 +19,7 @@ mod error;
 mod io_runtime;
 mod keys;
 mod options;
+mod persistent_store;
 mod serialized_item;
 mod serialized_store;
 
@@ -35,5 +36,6 @@ pub use data_store::{
 pub use error::RedisStoreError;
 pub use keys::{DEFAULT_PREFIX, RedisKeys};
 pub use options::{DEFAULT_URL, RedisOptions};
+pub use persistent_store::RedisPersistentStore;
 pub use serialized_item::{parse_item, tombstone};
 pub use serialized_store::{SerializedRedisStore, StoredDataSet};
