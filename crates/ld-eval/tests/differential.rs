@@ -17,8 +17,9 @@
 //!   after its first evaluation failed a prerequisite of its own: the official crate leaves that
 //!   flag in its cycle-detection set when it returns early, and so reports a false circular
 //!   reference (`MALFORMED_FLAG`). LaunchDarkly only reports real cycles. When the official crate
-//!   says `MALFORMED_FLAG` and the flag's prerequisite graph has no cycle, we assert our result is
-//!   not an error and count the case instead of comparing it.
+//!   says `MALFORMED_FLAG`, our evaluation (which does report real cycles, see
+//!   `tests/evaluation.rs`) found none, and some flag is reachable twice through prerequisites,
+//!   we count the case instead of comparing it.
 //! - big segments: the official crate has no big segment support at all (it evaluates an
 //!   unbounded segment like a regular one), so big segments are tested separately.
 
@@ -30,8 +31,8 @@ use serde_json::{Value, json};
 
 /// Cases per run (flags × contexts over all worlds).
 const CASES: usize = 120_000;
-const FLAGS_PER_WORLD: usize = 4;
-const CONTEXTS_PER_WORLD: usize = 60;
+const FLAGS_PER_WORLD: usize = 8;
+const CONTEXTS_PER_WORLD: usize = 30;
 
 struct Rng(u64);
 
@@ -500,26 +501,58 @@ impl official::Store for Theirs {
     }
 }
 
-/// Whether following prerequisites from `key` can come back to a flag already on the path.
-/// Off flags do not evaluate their prerequisites, so their edges are not followed.
-fn prerequisite_cycle_from(flags: &[Value], key: &str, path: &mut Vec<String>) -> bool {
-    if path.iter().any(|k| k == key) {
+/// The official crate's reason, converted to ours (a cheap structural conversion).
+fn their_reason(r: &official::Reason) -> ld_eval::Reason {
+    use ld_eval::{ErrorKind, Reason};
+    match r {
+        official::Reason::Off => Reason::off(),
+        official::Reason::TargetMatch => Reason::target_match(),
+        official::Reason::RuleMatch {
+            rule_index,
+            rule_id,
+            in_experiment,
+        } => Reason::rule_match(*rule_index, rule_id.as_str().into(), *in_experiment),
+        official::Reason::PrerequisiteFailed { prerequisite_key } => {
+            Reason::prerequisite_failed(prerequisite_key.as_str().into())
+        }
+        official::Reason::Fallthrough { in_experiment } => Reason::fallthrough(*in_experiment),
+        official::Reason::Error { error } => Reason::error(match error {
+            official::Error::ClientNotReady => ErrorKind::ClientNotReady,
+            official::Error::FlagNotFound => ErrorKind::FlagNotFound,
+            official::Error::MalformedFlag => ErrorKind::MalformedFlag,
+            official::Error::WrongType => ErrorKind::WrongType,
+            official::Error::Exception => ErrorKind::Exception,
+        }),
+    }
+}
+
+/// The official crate's value as JSON (variations here are all strings).
+fn their_value(v: &official::FlagValue) -> Value {
+    match v {
+        official::FlagValue::Str(s) => Value::String(s.clone()),
+        other => serde_json::to_value(other).unwrap(),
+    }
+}
+
+/// Whether some flag can be reached twice from `key` through prerequisites of flags that are on
+/// (a cycle, a diamond or a repeated prerequisite): the only shapes in which the official crate's
+/// stale cycle-detection set can produce a false circular-reference report.
+fn prerequisites_revisit_a_flag(flags: &[Value], key: &str, seen: &mut Vec<String>) -> bool {
+    if seen.iter().any(|k| k == key) {
         return true;
     }
+    seen.push(key.to_owned());
     let Some(f) = flags.iter().find(|f| f["key"] == key) else {
         return false;
     };
     if f["on"] != true {
         return false;
     }
-    path.push(key.to_owned());
-    let cyclic = f["prerequisites"]
+    f["prerequisites"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|p| prerequisite_cycle_from(flags, p["key"].as_str().unwrap_or_default(), path));
-    path.pop();
-    cyclic
+        .any(|p| prerequisites_revisit_a_flag(flags, p["key"].as_str().unwrap_or_default(), seen))
 }
 
 #[test]
@@ -573,29 +606,29 @@ fn random_flags_evaluate_exactly_like_the_official_crate() {
                 .collect(),
         };
         let evaluator = Evaluator::new(&ours);
+        let keys: Vec<String> = (0..FLAGS_PER_WORLD).map(|i| format!("f{i}")).collect();
         for _ in 0..CONTEXTS_PER_WORLD {
             let cj = context(&mut r);
             let our_ctx: ld_eval::Context =
                 serde_json::from_value(cj.clone()).expect("our context parse");
             let their_ctx: official::Context =
                 serde_json::from_value(cj.clone()).expect("official context parse");
-            for i in 0..FLAGS_PER_WORLD {
-                let key = format!("f{i}");
-                let ours_d = evaluator.evaluate(&ours.flags[&key], &our_ctx);
-                let theirs_d = official::evaluate(&theirs, &theirs.flags[&key], &their_ctx, None);
+            for key in &keys {
+                let ours_d = evaluator.evaluate(&ours.flags[key], &our_ctx);
+                let theirs_d = official::evaluate(&theirs, &theirs.flags[key], &their_ctx, None);
                 cases += 1;
                 let our_value = ours_d.value.cloned();
-                let their_value = theirs_d.value.map(|v| serde_json::to_value(v).unwrap());
-                let our_reason = serde_json::to_value(&ours_d.reason).unwrap();
-                let their_reason = serde_json::to_value(&theirs_d.reason).unwrap();
+                let their_value = theirs_d.value.map(their_value);
+                let our_reason = ours_d.reason.clone();
+                let their_reason = their_reason(&theirs_d.reason);
                 let mut their_index = theirs_d.variation_index.map(|i| i as usize);
-                if their_reason["kind"] == "ERROR" {
+                if their_reason.error_kind().is_some() {
                     // Known official-crate deviation (see the module doc): errors carry no index.
                     their_index = None;
                 }
-                if their_reason["errorKind"] == "MALFORMED_FLAG"
-                    && our_reason["kind"] != "ERROR"
-                    && !prerequisite_cycle_from(&flags_json, &key, &mut Vec::new())
+                if their_reason.error_kind() == Some(ld_eval::ErrorKind::MalformedFlag)
+                    && our_reason.error_kind().is_none()
+                    && prerequisites_revisit_a_flag(&flags_json, key, &mut Vec::new())
                 {
                     // Known official-crate deviation: a false circular-reference report.
                     false_cycles += 1;
@@ -607,7 +640,7 @@ fn random_flags_evaluate_exactly_like_the_official_crate() {
                 {
                     if failures.len() < 5 {
                         failures.push(format!(
-                            "world {world} flag {key}\n ours:   {our_value:?} {:?} {our_reason}\n theirs: {their_value:?} {their_index:?} {their_reason}\n context: {cj}\n flags: {}\n segments: {}",
+                            "world {world} flag {key}\n ours:   {our_value:?} {:?} {our_reason:?}\n theirs: {their_value:?} {their_index:?} {their_reason:?}\n context: {cj}\n flags: {}\n segments: {}",
                             ours_d.variation_index,
                             Value::Array(flags_json.clone()),
                             Value::Array(segments_json.clone()),
