@@ -29,12 +29,45 @@ pub struct FeatureEvent {
     pub default: Value,
     /// For prerequisite evaluations, the key of the flag that required this one.
     pub prereq_of: Option<String>,
-    /// The evaluation reason as JSON, when it is to be sent.
-    pub reason: Option<Value>,
+    /// The evaluation reason, when it is to be sent.
+    pub reason: Option<RawJson>,
     /// The flag's sampling ratio, written when it is not 1.
     pub sampling_ratio: Option<u32>,
     /// `true` for a `debug` event, which inlines the context without anonymous redaction.
     pub debug: bool,
+}
+
+/// A JSON value kept as the text it was serialized to, so that its field order survives until
+/// the payload is written (a `serde_json::Value` would sort object keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawJson(pub(crate) String);
+
+impl RawJson {
+    /// Serializes `value`.
+    ///
+    /// ```
+    /// use ld_events::RawJson;
+    /// let reason = RawJson::to_raw(&serde_json::json!({"kind": "OFF"})).unwrap();
+    /// assert_eq!(reason.as_str(), r#"{"kind":"OFF"}"#);
+    /// ```
+    pub fn to_raw<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(RawJson)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl serde::Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The text came from serde_json, so it parses; `null` is only a defensive fallback.
+        match serde_json::from_str::<&serde_json::value::RawValue>(&self.0) {
+            Ok(raw) => raw.serialize(serializer),
+            Err(_) => serializer.serialize_none(),
+        }
+    }
 }
 
 /// A `custom` event (from `track`).

@@ -116,3 +116,176 @@ impl Serialize for Formatted<'_> {
         map.end()
     }
 }
+
+#[cfg(test)]
+mod golden_tests {
+    //! Each event kind, from a fixed input, must serialize to exactly the bytes in
+    //! `tests/golden/<kind>.json` (the file's trailing newline aside).
+
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::attribute_ref::PrivateAttributeRef;
+    use crate::event::RawJson;
+    use crate::event_context::{EventContext, IndividualContext};
+    use crate::summary::{CounterSummary, FlagSummary};
+
+    fn formatter() -> ContextFormatter {
+        ContextFormatter::new(
+            false,
+            ["email", "/address/street"]
+                .iter()
+                .filter_map(|r| PrivateAttributeRef::parse(r))
+                .collect(),
+        )
+    }
+
+    fn user(anonymous: bool) -> IndividualContext {
+        IndividualContext {
+            name: Some("Sandy Smith".into()),
+            anonymous,
+            attributes: vec![
+                ("email".into(), json!("sandy@example.com")),
+                (
+                    "address".into(),
+                    json!({"city": "Springfield", "street": "1 Main St"}),
+                ),
+                ("groups".into(), json!(["beta", "staff"])),
+            ],
+            private_attributes: vec![PrivateAttributeRef::parse("/groups").unwrap()],
+            ..IndividualContext::new("user", "user-key-1")
+        }
+    }
+
+    fn org() -> IndividualContext {
+        IndividualContext {
+            name: Some("Acme".into()),
+            attributes: vec![("tier".into(), json!(3))],
+            ..IndividualContext::new("org", "org:key/1")
+        }
+    }
+
+    fn feature(debug: bool) -> OutputEvent {
+        OutputEvent::Feature(Box::new(FeatureEvent {
+            creation_date: 1_700_000_000_123,
+            key: "new-checkout".into(),
+            version: Some(42),
+            context: Arc::new(EventContext::single(user(true))),
+            variation: Some(1),
+            value: json!({"color": "blue"}),
+            default: json!(null),
+            prereq_of: Some("checkout-parent".into()),
+            reason: Some(RawJson(
+                r#"{"kind":"RULE_MATCH","ruleIndex":0,"ruleId":"rule-1","inExperiment":true}"#
+                    .into(),
+            )),
+            sampling_ratio: Some(10),
+            debug,
+        }))
+    }
+
+    fn check(name: &str, events: &[OutputEvent], summary: Option<&SummarySnapshot>) {
+        let path = format!("{}/tests/golden/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let actual =
+            String::from_utf8(write_payload(&formatter(), events, summary).unwrap()).unwrap();
+        assert_eq!(actual, expected.trim_end(), "{name}");
+    }
+
+    #[test]
+    fn index_event_matches_golden() {
+        check(
+            "index",
+            &[OutputEvent::Index {
+                creation_date: 1_700_000_000_000,
+                context: Arc::new(EventContext::single(user(false))),
+            }],
+            None,
+        );
+    }
+
+    #[test]
+    fn feature_event_redacts_anonymous_context_and_matches_golden() {
+        check("feature", &[feature(false)], None);
+    }
+
+    #[test]
+    fn debug_event_keeps_anonymous_attributes_and_matches_golden() {
+        check("debug", &[feature(true)], None);
+    }
+
+    #[test]
+    fn custom_event_matches_golden() {
+        check(
+            "custom",
+            &[OutputEvent::Custom(Box::new(CustomEvent {
+                creation_date: 1_700_000_000_456,
+                key: "purchase".into(),
+                context: Arc::new(EventContext::multi(vec![org(), user(true)])),
+                data: json!({"amount": 12.5, "items": [1, 2]}),
+                metric_value: Some(12.5),
+            }))],
+            None,
+        );
+    }
+
+    #[test]
+    fn identify_event_matches_golden() {
+        check(
+            "identify",
+            &[OutputEvent::Identify {
+                creation_date: 1_700_000_000_789,
+                context: Arc::new(EventContext::multi(vec![org(), user(false)])),
+            }],
+            None,
+        );
+    }
+
+    #[test]
+    fn summary_event_matches_golden() {
+        let mut flags = BTreeMap::new();
+        flags.insert(
+            "new-checkout".to_owned(),
+            FlagSummary {
+                default: json!(false),
+                counters: vec![
+                    CounterSummary {
+                        variation: Some(0),
+                        version: Some(42),
+                        value: json!(false),
+                        count: 3,
+                    },
+                    CounterSummary {
+                        variation: Some(1),
+                        version: Some(42),
+                        value: json!(true),
+                        count: 5,
+                    },
+                ],
+                context_kinds: vec!["org".into(), "user".into()],
+            },
+        );
+        flags.insert(
+            "missing-flag".to_owned(),
+            FlagSummary {
+                default: json!("fallback"),
+                counters: vec![CounterSummary {
+                    variation: None,
+                    version: None,
+                    value: json!("fallback"),
+                    count: 2,
+                }],
+                context_kinds: vec!["user".into()],
+            },
+        );
+        let summary = SummarySnapshot {
+            start_date: 1_700_000_000_000,
+            end_date: 1_700_000_005_000,
+            flags,
+        };
+        check("summary", &[], Some(&summary));
+    }
+}

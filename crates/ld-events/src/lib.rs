@@ -38,7 +38,7 @@ pub use attribute_ref::PrivateAttributeRef;
 pub use config::{DEFAULT_EVENTS_BASE_URI, DiagnosticsConfig, EventsConfig};
 pub use context_source::{ContextPart, EventContextSource};
 pub use diagnostics::{DiagnosticsRecorder, StreamInit};
-pub use event::{CustomEvent, FeatureEvent, OutputEvent};
+pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
 pub use processor::{Evaluation, EventProcessor, FlagEventSettings};
 pub use sender::{EventRequest, EventResponse, EventSender, SendError, SendFuture};

@@ -19,7 +19,7 @@ use crate::context_key_cache::ContextKeyCache;
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::delivery::{Delivery, Outcome, PayloadKind};
 use crate::diagnostics::{Diagnostics, DiagnosticsRecorder};
-use crate::event::{CustomEvent, FeatureEvent, OutputEvent};
+use crate::event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 use crate::event_context::identity_hash;
 use crate::event_output::write_payload;
 use crate::outbox::Outbox;
@@ -274,7 +274,7 @@ impl EventProcessor {
             .take()
             .unwrap_or_else(|| Arc::new(e.context.to_event_context()));
         let reason = if e.with_reasons || e.in_experiment {
-            serde_json::to_value(e.reason).ok()
+            RawJson::to_raw(e.reason).ok()
         } else {
             None
         };
