@@ -13,21 +13,19 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::attribute_ref::{PrivateAttributeRef, literal_reference};
+use ld_eval::AttrRef;
+
 use crate::event_context::{EventContext, IndividualContext};
 
 /// Redaction settings shared by every event of one processor.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ContextFormatter {
     all_attributes_private: bool,
-    private_attributes: Vec<PrivateAttributeRef>,
+    private_attributes: Vec<AttrRef>,
 }
 
 impl ContextFormatter {
-    pub(crate) fn new(
-        all_attributes_private: bool,
-        private_attributes: Vec<PrivateAttributeRef>,
-    ) -> Self {
+    pub(crate) fn new(all_attributes_private: bool, private_attributes: Vec<AttrRef>) -> Self {
         Self {
             all_attributes_private,
             private_attributes,
@@ -109,12 +107,12 @@ impl FormattedIndividual<'_> {
             .private_attributes
             .iter()
             .chain(self.context.private_attributes.iter());
-        for r in refs {
-            let rp = r.path();
-            if rp.len() < path.len() || !rp.iter().zip(path).all(|(a, b)| a == b) {
+        for r in refs.filter(|r| r.is_valid()) {
+            let depth = r.components().len();
+            if depth < path.len() || !r.components().zip(path).all(|(a, b)| a == *b) {
                 continue;
             }
-            if rp.len() == path.len() {
+            if depth == path.len() {
                 return Check {
                     redacted_by: Some(r.as_str()),
                     nested_private: false,
@@ -205,6 +203,17 @@ impl Serialize for FormattedIndividual<'_> {
     }
 }
 
+/// The reference text that names the top-level attribute `name` literally: the name itself unless
+/// it starts with `/`, in which case the escaped slash form (`"/ssn"` becomes `"/~1ssn"`).
+fn literal_reference(name: &str) -> Cow<'_, str> {
+    if name.starts_with('/') {
+        let escaped = name.replace('~', "~0").replace('/', "~1");
+        Cow::Owned(format!("/{escaped}"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
 struct Meta<'a> {
     redacted: &'a [String],
 }
@@ -222,10 +231,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn refs(list: &[&str]) -> Vec<PrivateAttributeRef> {
-        list.iter()
-            .filter_map(|s| PrivateAttributeRef::parse(s))
-            .collect()
+    fn refs(list: &[&str]) -> Vec<AttrRef> {
+        list.iter().map(|s| AttrRef::new(s)).collect()
+    }
+
+    #[test]
+    fn literal_reference_escapes_only_slash_prefixed_names() {
+        assert_eq!(literal_reference("name"), "name");
+        assert_eq!(literal_reference("/ssn"), "/~1ssn");
+        assert_eq!(literal_reference("/a~b"), "/~1a~0b");
+    }
+
+    #[test]
+    fn invalid_references_are_ignored() {
+        let f = ContextFormatter::new(false, refs(&["", "/", "//email", "/email~2"]));
+        assert!(!write(&f, &EventContext::single(user()), false).contains("_meta"));
     }
 
     fn user() -> IndividualContext {

@@ -8,7 +8,8 @@ use std::hash::Hasher;
 
 use serde_json::Value;
 
-use crate::attribute_ref::PrivateAttributeRef;
+use ld_eval::AttrRef;
+
 use crate::fast_hash::FastHasher;
 
 /// One single-kind context inside an [`EventContext`].
@@ -25,7 +26,7 @@ pub struct IndividualContext {
     /// Custom attributes in the order they are written to events.
     pub attributes: Vec<(String, Value)>,
     /// The context's own private attributes (its `_meta.privateAttributes`).
-    pub private_attributes: Vec<PrivateAttributeRef>,
+    pub private_attributes: Vec<AttrRef>,
 }
 
 impl IndividualContext {

@@ -128,7 +128,8 @@ mod golden_tests {
     use serde_json::json;
 
     use super::*;
-    use crate::attribute_ref::PrivateAttributeRef;
+    use ld_eval::AttrRef;
+
     use crate::event::RawJson;
     use crate::event_context::{EventContext, IndividualContext};
     use crate::summary::{CounterSummary, FlagSummary};
@@ -136,10 +137,7 @@ mod golden_tests {
     fn formatter() -> ContextFormatter {
         ContextFormatter::new(
             false,
-            ["email", "/address/street"]
-                .iter()
-                .filter_map(|r| PrivateAttributeRef::parse(r))
-                .collect(),
+            vec![AttrRef::new("email"), AttrRef::new("/address/street")],
         )
     }
 
@@ -155,7 +153,7 @@ mod golden_tests {
                 ),
                 ("groups".into(), json!(["beta", "staff"])),
             ],
-            private_attributes: vec![PrivateAttributeRef::parse("/groups").unwrap()],
+            private_attributes: vec![AttrRef::new("/groups")],
             ..IndividualContext::new("user", "user-key-1")
         }
     }

@@ -17,29 +17,31 @@
 //! Serialization, gzip, retries and HTTP all happen in a background tokio task.
 #![forbid(unsafe_code)]
 
-mod attribute_ref;
 mod config;
 mod context_formatter;
 mod context_key_cache;
 mod context_source;
 mod delivery;
 mod diagnostics;
+mod evaluation;
 mod event;
 mod event_context;
 mod event_output;
 mod fast_hash;
 mod http_date;
+mod http_sender;
 mod outbox;
 mod processor;
 mod sender;
 mod summary;
 
-pub use attribute_ref::PrivateAttributeRef;
 pub use config::{DEFAULT_EVENTS_BASE_URI, DiagnosticsConfig, EventsConfig};
 pub use context_source::{ContextPart, EventContextSource};
 pub use diagnostics::{DiagnosticsRecorder, StreamInit};
+pub use evaluation::{PrerequisiteEvents, is_experiment};
 pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
+pub use http_sender::HttpEventSender;
 pub use processor::{Evaluation, EventProcessor, FlagEventSettings};
 pub use sender::{EventRequest, EventResponse, EventSender, SendError, SendFuture};
 pub use summary::SummarySnapshot;

@@ -12,7 +12,6 @@ use tokio::runtime::Handle;
 use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
-use crate::attribute_ref::PrivateAttributeRef;
 use crate::config::EventsConfig;
 use crate::context_formatter::ContextFormatter;
 use crate::context_key_cache::ContextKeyCache;
@@ -144,9 +143,9 @@ impl EventProcessor {
         let private_attributes = config
             .private_attributes
             .iter()
-            .filter_map(|text| {
-                let parsed = PrivateAttributeRef::parse(text);
-                if parsed.is_none() {
+            .map(|text| {
+                let parsed = ld_eval::AttrRef::new(text);
+                if !parsed.is_valid() {
                     tracing::warn!(reference = %text, "ignoring invalid private attribute reference");
                 }
                 parsed

@@ -13,7 +13,7 @@ use ld_events::{
     EventsConfig, IndividualContext, SendError, SendFuture,
 };
 use serde_json::json;
-use support::{RecordingServer, TestSender, runtime, without_dates};
+use support::{RecordingServer, http_sender, runtime, without_dates};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -35,7 +35,7 @@ fn payload_is_posted_to_bulk_with_launchdarkly_headers() {
     let server = RecordingServer::start(&rt);
     let mut c = config(&server);
     c.extra_headers = vec![("X-LaunchDarkly-Wrapper".into(), "my-wrapper/1.0".into())];
-    let events = EventProcessor::new(c, TestSender::new(), rt.handle());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
 
     events.record_identify(&user("u1"));
     assert!(events.flush_and_wait(WAIT));
@@ -68,7 +68,7 @@ fn failed_delivery_is_retried_once_with_the_same_payload_id() {
     let rt = runtime();
     let server = RecordingServer::start(&rt);
     server.respond_with(&[503]);
-    let events = EventProcessor::new(config(&server), TestSender::new(), rt.handle());
+    let events = EventProcessor::new(config(&server), http_sender(), rt.handle());
 
     events.record_identify(&user("u1"));
     assert!(events.flush_and_wait(WAIT));
@@ -91,7 +91,7 @@ fn payload_failing_twice_is_dropped_but_sending_continues() {
     let rt = runtime();
     let server = RecordingServer::start(&rt);
     server.respond_with(&[500, 429]);
-    let events = EventProcessor::new(config(&server), TestSender::new(), rt.handle());
+    let events = EventProcessor::new(config(&server), http_sender(), rt.handle());
 
     events.record_identify(&user("u1"));
     assert!(events.flush_and_wait(WAIT));
@@ -111,7 +111,7 @@ fn unauthorized_response_disables_sending_without_retry() {
     let rt = runtime();
     let server = RecordingServer::start(&rt);
     server.respond_with(&[401]);
-    let events = EventProcessor::new(config(&server), TestSender::new(), rt.handle());
+    let events = EventProcessor::new(config(&server), http_sender(), rt.handle());
 
     events.record_identify(&user("u1"));
     assert!(events.flush_and_wait(WAIT));
@@ -131,7 +131,7 @@ fn forbidden_and_not_found_also_disable_but_bad_request_does_not() {
         let rt = runtime();
         let server = RecordingServer::start(&rt);
         server.respond_with(&[status, status]);
-        let events = EventProcessor::new(config(&server), TestSender::new(), rt.handle());
+        let events = EventProcessor::new(config(&server), http_sender(), rt.handle());
         events.record_identify(&user("u1"));
         assert!(events.flush_and_wait(WAIT));
         assert_eq!(events.is_enabled(), !disables, "status {status}");
@@ -145,7 +145,7 @@ fn events_beyond_capacity_are_dropped_and_counted() {
     let server = RecordingServer::start(&rt);
     let mut c = config(&server);
     c.capacity = 3;
-    let events = EventProcessor::new(c, TestSender::new(), rt.handle());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
 
     for i in 0..5 {
         events.record_identify(&user(&format!("u{i}")));
@@ -174,7 +174,7 @@ fn gzip_bodies_round_trip() {
     let server = RecordingServer::start(&rt);
     let mut c = config(&server);
     c.compress_events = true;
-    let events = EventProcessor::new(c, TestSender::new(), rt.handle());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
 
     events.record_custom(&user("u1"), "purchase", json!({"sku": "x"}), Some(9.5));
     assert!(events.flush_and_wait(WAIT));
@@ -196,7 +196,7 @@ fn gzip_bodies_round_trip() {
 fn close_delivers_what_is_buffered_before_returning() {
     let rt = runtime();
     let server = RecordingServer::start(&rt);
-    let events = EventProcessor::new(config(&server), TestSender::new(), rt.handle());
+    let events = EventProcessor::new(config(&server), http_sender(), rt.handle());
 
     events.record_identify(&user("u1"));
     events.close();
@@ -216,7 +216,7 @@ fn close_gives_up_after_its_bound_when_the_server_never_answers() {
     let mut c = EventsConfig::new("k");
     c.events_base_uri = format!("http://{}", listener.local_addr().unwrap());
     c.close_timeout = Duration::from_millis(300);
-    let events = EventProcessor::new(c, TestSender::new(), rt.handle());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
     events.record_identify(&user("u1"));
     let started = std::time::Instant::now();
     events.close();
@@ -230,7 +230,7 @@ fn events_are_flushed_on_the_flush_interval() {
     let server = RecordingServer::start(&rt);
     let mut c = config(&server);
     c.flush_interval = Duration::from_millis(50);
-    let events = EventProcessor::new(c, TestSender::new(), rt.handle());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
 
     events.record_identify(&user("u1"));
     assert_eq!(server.wait_for("/bulk", 1, WAIT).len(), 1);
@@ -241,7 +241,7 @@ fn events_are_flushed_on_the_flush_interval() {
 fn nothing_is_posted_when_there_is_nothing_to_send() {
     let rt = runtime();
     let server = RecordingServer::start(&rt);
-    let events = EventProcessor::new(config(&server), TestSender::new(), rt.handle());
+    let events = EventProcessor::new(config(&server), http_sender(), rt.handle());
     assert!(events.flush_and_wait(WAIT));
     events.close();
     assert_eq!(server.count("/bulk"), 0);
@@ -260,7 +260,7 @@ fn diagnostic_init_and_periodic_events_go_to_the_diagnostic_endpoint() {
         configuration: json!({"eventsCapacity": 1}).as_object().unwrap().clone(),
         ..Default::default()
     });
-    let events = EventProcessor::new(c, TestSender::new(), rt.handle());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
     events
         .diagnostics_recorder()
         .record_stream_init(1_000, 25, true);

@@ -218,48 +218,8 @@ pub fn without_dates(mut v: Value) -> Value {
     v
 }
 
-/// An [`ld_events::EventSender`] over hyper-util's client, for the tests (the SDK uses ld-http).
-pub struct TestSender {
-    client: hyper_util::client::legacy::Client<
-        hyper_util::client::legacy::connect::HttpConnector,
-        Full<Bytes>,
-    >,
-}
-
-impl TestSender {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self {
-            client: hyper_util::client::legacy::Client::builder(
-                hyper_util::rt::TokioExecutor::new(),
-            )
-            .build_http(),
-        })
-    }
-}
-
-impl ld_events::EventSender for TestSender {
-    fn send(&self, request: ld_events::EventRequest) -> ld_events::SendFuture {
-        let client = self.client.clone();
-        Box::pin(async move {
-            let mut builder = Request::post(&request.url);
-            for (name, value) in &request.headers {
-                builder = builder.header(name, value);
-            }
-            let req = builder
-                .body(Full::new(request.body))
-                .map_err(|e| ld_events::SendError(e.to_string()))?;
-            let response = client
-                .request(req)
-                .await
-                .map_err(|e| ld_events::SendError(e.to_string()))?;
-            let status = response.status().as_u16();
-            let date = response
-                .headers()
-                .get("date")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let _ = response.into_body().collect().await;
-            Ok(ld_events::EventResponse { status, date })
-        })
-    }
+/// The sender the SDK uses: ld-http's client.
+pub fn http_sender() -> Arc<ld_events::HttpEventSender> {
+    let client = ld_http::HttpClient::new(ld_http::HttpConfig::default()).expect("http client");
+    Arc::new(ld_events::HttpEventSender::new(client))
 }
