@@ -278,7 +278,11 @@ fn an_outage_serves_cached_data_and_retries_failed_writes() {
     let err = store.upsert_flag("f", flag("f", 2)).unwrap_err();
     assert!(err.to_string().contains("Redis"), "{err}");
     assert!(!store.status().available);
-    assert!(!status.borrow().available);
+    assert_eq!(
+        status.recv_timeout(WAIT).map(|s| s.available),
+        Ok(false),
+        "subscribers hear of the outage"
+    );
     assert_eq!(
         cached_version(&store, "f"),
         Some(2),
@@ -292,6 +296,11 @@ fn an_outage_serves_cached_data_and_retries_failed_writes() {
     assert!(
         wait_until(WAIT, || store.status().available),
         "store recovers when Redis returns"
+    );
+    assert_eq!(
+        status.recv_timeout(WAIT).map(|s| s.available),
+        Ok(true),
+        "and of its end"
     );
     assert_eq!(
         stored_version(&server, "launchdarkly:features", "f"),
@@ -405,4 +414,24 @@ async fn the_store_works_from_inside_a_single_threaded_tokio_runtime() {
     assert!(store.initialized());
     assert!(store.flag("f").is_some());
     drop(store); // dropping inside a runtime must not panic
+}
+
+#[test]
+fn a_daemon_sees_a_data_set_written_after_it_read_an_empty_redis_even_when_caching_forever() {
+    let server = RedisServer::start();
+    let store = builder(&server).cache_forever().build().unwrap();
+    assert_eq!(
+        store.snapshot().flags().count(),
+        0,
+        "Redis is empty at first"
+    );
+    assert!(!store.initialized());
+
+    let relay = builder(&server).build().unwrap();
+    relay.init(data(&[("f", 1)])).unwrap();
+    assert!(
+        wait_until(WAIT, || store.initialized()),
+        "rechecked at most every second"
+    );
+    assert!(wait_until(WAIT, || store.snapshot().flag("f").is_some()));
 }

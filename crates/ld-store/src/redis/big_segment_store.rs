@@ -2,15 +2,16 @@
 //! small membership cache, and a store status (available / stale) from the synchronized-on time.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ld_eval::{BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Segment, big_segment_ref};
-use tokio::sync::watch;
 
 use super::connection::RedisConnection;
 use super::io_runtime::IoRuntime;
 use super::{RedisKeys, RedisOptions, RedisStoreError, context_hash};
+use crate::Broadcaster;
+use std::sync::mpsc::Receiver;
 
 /// Default number of contexts whose membership is cached.
 pub const DEFAULT_CONTEXT_CACHE_SIZE: usize = 1000;
@@ -148,7 +149,6 @@ impl RedisBigSegmentStoreBuilder {
     /// not an error here (it shows in the status).
     pub fn build(self) -> Result<RedisBigSegmentStore, RedisStoreError> {
         let runtime = IoRuntime::new("ld-redis-bigseg")?;
-        let (status_tx, _) = watch::channel(None);
         let inner = Arc::new(Inner {
             conn: RedisConnection::new(&self.options)?,
             keys: RedisKeys::new(self.options.prefix_or_default()),
@@ -157,7 +157,8 @@ impl RedisBigSegmentStoreBuilder {
                 self.context_cache_time,
             )),
             stale_after: self.stale_after,
-            status: status_tx,
+            status: Mutex::new(None),
+            status_changes: Broadcaster::new(),
         });
         let weak = Arc::downgrade(&inner);
         runtime
@@ -172,7 +173,8 @@ struct Inner {
     keys: RedisKeys,
     cache: Mutex<MembershipCache>,
     stale_after: Duration,
-    status: watch::Sender<Option<BigSegmentStoreStatus>>,
+    status: Mutex<Option<BigSegmentStoreStatus>>,
+    status_changes: Broadcaster<BigSegmentStoreStatus>,
 }
 
 /// Big segment membership read from Redis in LaunchDarkly's schema.
@@ -243,7 +245,7 @@ impl RedisBigSegmentStore {
 
     /// The latest polled status (polls now if no poll has finished yet).
     pub fn status(&self) -> BigSegmentStoreStatus {
-        if let Some(status) = *self.inner.status.borrow() {
+        if let Some(status) = *lock(&self.inner.status) {
             return status;
         }
         let inner = Arc::clone(&self.inner);
@@ -252,9 +254,9 @@ impl RedisBigSegmentStore {
             .unwrap_or_default()
     }
 
-    /// A receiver that sees every status change (`None` until the first poll completes).
-    pub fn subscribe_status(&self) -> watch::Receiver<Option<BigSegmentStoreStatus>> {
-        self.inner.status.subscribe()
+    /// A channel receiving every status change from now on.
+    pub fn subscribe_status(&self) -> Receiver<BigSegmentStoreStatus> {
+        self.inner.status_changes.subscribe()
     }
 
     /// When the Relay Proxy last synchronized big segments (Unix milliseconds), read from Redis now.
@@ -332,7 +334,7 @@ impl Inner {
                 stale: is_stale(time, self.stale_after),
             },
             Err(err) => {
-                if self.status.borrow().is_none_or(|s| s.available) {
+                if lock(&self.status).is_none_or(|s| s.available) {
                     tracing::warn!(error = %err, "big segment store unavailable");
                 }
                 BigSegmentStoreStatus {
@@ -341,13 +343,16 @@ impl Inner {
                 }
             }
         };
-        self.status.send_if_modified(|current| {
-            let changed = *current != Some(status);
-            *current = Some(status);
-            changed
-        });
+        let changed = lock(&self.status).replace(status) != Some(status);
+        if changed {
+            self.status_changes.broadcast(&status);
+        }
         status
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn is_stale(synchronized_on_ms: Option<u64>, stale_after: Duration) -> bool {

@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use tokio::runtime::Handle;
-use tokio::sync::watch;
 
 use crate::model::{Flag, Segment};
 use crate::snapshot::ItemMap;
@@ -32,7 +31,8 @@ use crate::{
 
 use super::io_runtime::IoRuntime;
 use super::{CacheMode, RedisOptions, RedisStoreError, SerializedRedisStore, tombstone};
-use crate::{DataKind, SerializedAllData, SerializedItem};
+use crate::{Broadcaster, DataKind, SerializedAllData, SerializedItem};
+use std::sync::mpsc::Receiver;
 
 /// How often Redis is probed during an outage.
 pub const DEFAULT_AVAILABILITY_POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -126,21 +126,22 @@ impl RedisDataStoreBuilder {
         let runtime = IoRuntime::new("ld-redis-store")?;
         let redis = SerializedRedisStore::new(&self.options)?;
         tracing::info!(url = %redis.redacted_url(), prefix = %redis.keys().prefix(), "using Redis data store");
-        let (status, _) = watch::channel(RedisDataStoreStatus { available: true });
         let shared = Arc::new(Shared {
             redis,
             mode: self.cache,
             poll_interval: self.poll_interval,
             epoch: Instant::now(),
             current: ArcSwap::from_pointee(Snapshot::default()),
-            loaded_at: AtomicU64::new(NEVER),
+            loaded: AtomicBool::new(false),
+            expired: AtomicBool::new(false),
+            load_seq: AtomicU64::new(0),
             writer: Mutex::new(WriteCounters::default()),
             refreshing: AtomicBool::new(false),
             available: AtomicBool::new(true),
             inited: AtomicBool::new(false),
             init_checked_at: AtomicU64::new(NEVER),
             outage: Mutex::new(Outage::default()),
-            status,
+            status: Broadcaster::new(),
             handle: runtime.handle().clone(),
         });
         Ok(RedisDataStore { shared, runtime })
@@ -184,15 +185,19 @@ struct Shared {
     poll_interval: Duration,
     epoch: Instant,
     current: ArcSwap<Snapshot>,
-    /// Nanoseconds since `epoch` (+1) when the snapshot was last read from or written to Redis.
-    loaded_at: AtomicU64,
+    /// The snapshot holds a full data set (read from Redis or written by `init`).
+    loaded: AtomicBool,
+    /// The TTL has passed since it was loaded (set by a timer, so readers never read a clock).
+    expired: AtomicBool,
+    /// Bumped on every load, so that an old timer cannot expire a newer load.
+    load_seq: AtomicU64,
     writer: Mutex<WriteCounters>,
     refreshing: AtomicBool,
     available: AtomicBool,
     inited: AtomicBool,
     init_checked_at: AtomicU64,
     outage: Mutex<Outage>,
-    status: watch::Sender<RedisDataStoreStatus>,
+    status: Broadcaster<RedisDataStoreStatus>,
     handle: Handle,
 }
 
@@ -218,11 +223,13 @@ impl RedisDataStore {
 
     /// Whether Redis is currently available.
     pub fn status(&self) -> RedisDataStoreStatus {
-        *self.shared.status.borrow()
+        RedisDataStoreStatus {
+            available: self.shared.available.load(Ordering::Acquire),
+        }
     }
 
-    /// A receiver that sees every status change.
-    pub fn subscribe_status(&self) -> watch::Receiver<RedisDataStoreStatus> {
+    /// A channel receiving every status change from now on (an outage starting or ending).
+    pub fn subscribe_status(&self) -> Receiver<RedisDataStoreStatus> {
         self.shared.status.subscribe()
     }
 
@@ -397,6 +404,11 @@ impl DataStore for RedisDataStore {
         {
             Ok(true) => {
                 shared.inited.store(true, Ordering::Release);
+                if !shared.current.load().initialized && shared.mode != CacheMode::Disabled {
+                    // Another process (a Relay Proxy) has written a data set since we last read:
+                    // load it even if the cache would not expire yet (or ever).
+                    Arc::clone(shared).refresh_in_background();
+                }
                 true
             }
             Ok(false) => {
@@ -415,15 +427,11 @@ impl DataStore for RedisDataStore {
     fn snapshot(&self) -> Arc<Snapshot> {
         let shared = &self.shared;
         if shared.available.load(Ordering::Acquire) {
-            match (shared.mode, shared.age(&shared.loaded_at)) {
-                (CacheMode::Disabled, _) | (_, None) => {
-                    // No cache, or nothing read yet (daemon mode start): read now.
-                    let _ = shared.load_blocking(&self.runtime);
-                }
-                (CacheMode::Ttl(ttl), Some(age)) if age >= ttl => {
-                    Arc::clone(shared).refresh_in_background()
-                }
-                _ => {}
+            if shared.mode == CacheMode::Disabled || !shared.loaded.load(Ordering::Acquire) {
+                // No cache, or nothing read yet (daemon mode start): read now.
+                let _ = shared.load_blocking(&self.runtime);
+            } else if shared.expired.load(Ordering::Acquire) {
+                Arc::clone(shared).refresh_in_background();
             }
         }
         shared.current.load_full()
@@ -462,14 +470,32 @@ impl Shared {
     }
 
     /// Replaces the cached snapshot (after an init or a full read).
-    fn install(&self, snapshot: Snapshot, is_init: bool) {
+    fn install(self: &Arc<Self>, snapshot: Snapshot, is_init: bool) {
         let mut counters = lock(&self.writer);
         counters.writes += 1;
         if is_init {
             counters.inits += 1;
         }
         self.current.store(Arc::new(snapshot));
-        self.loaded_at.store(self.now(), Ordering::Release);
+        self.mark_loaded();
+    }
+
+    /// Records a fresh full data set and, with a TTL, arms the timer that expires it.
+    fn mark_loaded(self: &Arc<Self>) {
+        let seq = self.load_seq.fetch_add(1, Ordering::AcqRel) + 1;
+        self.expired.store(false, Ordering::Release);
+        self.loaded.store(true, Ordering::Release);
+        if let CacheMode::Ttl(ttl) = self.mode {
+            let weak = Arc::downgrade(self);
+            self.handle.spawn(async move {
+                tokio::time::sleep(ttl).await;
+                if let Some(shared) = weak.upgrade()
+                    && shared.load_seq.load(Ordering::Acquire) == seq
+                {
+                    shared.expired.store(true, Ordering::Release);
+                }
+            });
+        }
     }
 
     fn counters(&self) -> (u64, u64) {
@@ -480,7 +506,7 @@ impl Shared {
     /// Installs a data set read from Redis, unless the cache changed while it was being read:
     /// after a local `init` the read is obsolete; after local upserts the newer version of each
     /// item wins.
-    fn install_loaded(&self, mut loaded: Snapshot, before: (u64, u64)) {
+    fn install_loaded(self: &Arc<Self>, mut loaded: Snapshot, before: (u64, u64)) {
         let mut counters = lock(&self.writer);
         if counters.inits != before.1 {
             return;
@@ -496,7 +522,7 @@ impl Shared {
         loaded.initialized |= self.inited.load(Ordering::Acquire);
         counters.writes += 1;
         self.current.store(Arc::new(loaded));
-        self.loaded_at.store(self.now(), Ordering::Release);
+        self.mark_loaded();
     }
 
     fn load_blocking(self: &Arc<Self>, runtime: &IoRuntime) -> Result<(), RedisStoreError> {
@@ -558,7 +584,7 @@ impl Shared {
                 "Redis data store unavailable; serving cached data and retrying writes when it returns"
             );
             self.status
-                .send_replace(RedisDataStoreStatus { available: false });
+                .broadcast(&RedisDataStoreStatus { available: false });
         } else {
             tracing::debug!(error = %err, operation, "Redis still unavailable");
         }
@@ -658,7 +684,7 @@ async fn recover(weak: Weak<Shared>) {
         }
         shared
             .status
-            .send_replace(RedisDataStoreStatus { available: true });
+            .broadcast(&RedisDataStoreStatus { available: true });
         tracing::warn!("Redis data store available again");
         if shared.mode != CacheMode::Forever {
             // Other writers may have changed Redis meanwhile.

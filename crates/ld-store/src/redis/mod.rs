@@ -1,14 +1,37 @@
 //! Redis persistence, interoperable with the LaunchDarkly Relay Proxy and the other LaunchDarkly
 //! server-side SDKs (enabled by the `redis` cargo feature).
 //!
-//! - [`SerializedRedisStore`]: async, item-at-a-time access in the shared schema (see [`keys`](RedisKeys)).
-//!   `init` is one MULTI/EXEC transaction; `upsert` is a server-side Lua script that writes only a
-//!   newer version, so racing writers never regress an item.
-//! - [`RedisBigSegmentStore`]: big segment membership and the synchronized-on time, with a
-//!   membership cache and a stale/available status.
+//! **What is here:**
+//! - [`RedisDataStore`] (built with [`RedisDataStoreBuilder`]): the [`DataStore`](crate::DataStore)
+//!   an SDK uses to persist flags in Redis, or, with no data source ("daemon mode"), to evaluate
+//!   what a Relay Proxy keeps there. A read cache of *prepared* snapshots ([`CacheMode`]: TTL
+//!   (default 15 s), forever, or none) makes warm evaluation as cheap as the in-memory store.
+//!   Outages are survived: reads come from the cache, failed writes are retried (with
+//!   `CacheMode::Forever`, or if Redis came back empty, the whole cached data set is written
+//!   back), the status ([`RedisDataStoreStatus`]) says Redis is unavailable, and each outage is
+//!   logged once when it starts and once when it ends.
+//! - [`RedisBigSegmentStore`] (built with [`RedisBigSegmentStoreBuilder`]): big segment
+//!   membership with a per-context cache and an available/stale status; it implements
+//!   `ld_eval::BigSegmentProvider`, so the evaluator can use it directly.
+//! - [`SerializedRedisStore`]: async, item-at-a-time access in the shared schema, and
+//!   [`RedisPersistentStore`], the same behind the generic
+//!   [`PersistentDataStore`](crate::PersistentDataStore) seam.
 //!
-//! Key schema facts (key names, tombstones, the context hash) come from LaunchDarkly's public Go
-//! Redis integration and Relay Proxy documentation.
+//! **Schema** (see [`RedisKeys`]): hashes `<prefix>:features` and `<prefix>:segments` (item
+//! key → item JSON, deletions as tombstones `{"key":…,"version":N,"deleted":true}`), the marker
+//! `<prefix>:$inited`, and for big segments `<prefix>:big_segments_synchronized_on` and the sets
+//! `<prefix>:big_segment_include:<hash>` / `<prefix>:big_segment_exclude:<hash>` where `<hash>`
+//! is [`context_hash`] of the context key. The default prefix is `launchdarkly`.
+//!
+//! **Atomicity:** `init` is one MULTI/EXEC transaction (delete both hashes, write every item, set
+//! `$inited`); `upsert` is a server-side Lua script that writes only a strictly newer version,
+//! so any number of racing writers (SDK instances, Relay Proxies) can never regress an item.
+//!
+//! **Threading:** each store owns a one-thread tokio runtime for its I/O, so its synchronous
+//! methods work from plain threads and from inside any tokio runtime alike.
+//!
+//! Schema facts (key names, tombstones, the context hash, membership refs `<key>.g<generation>`)
+//! come from LaunchDarkly's public Go Redis integration; no code was copied.
 
 mod big_segment_store;
 mod cache_mode;
