@@ -435,3 +435,47 @@ fn a_daemon_sees_a_data_set_written_after_it_read_an_empty_redis_even_when_cachi
     );
     assert!(wait_until(WAIT, || store.snapshot().flag("f").is_some()));
 }
+
+#[test]
+fn every_write_made_during_an_outage_lands_when_redis_returns() {
+    let mut server = RedisServer::start();
+    let store = builder(&server).build().unwrap();
+    store.init(data(&[("f", 1), ("g", 1)])).unwrap();
+
+    server.stop_keeping_data();
+    for (key, version) in [("f", 2), ("f", 3), ("g", 5), ("new", 1), ("f", 2)] {
+        assert!(store.upsert_flag(key, flag(key, version)).is_err());
+    }
+    assert!(
+        store
+            .upsert_segment(
+                "seg",
+                segment_from_json(r#"{"key":"seg","version":4,"deleted":true}"#).unwrap()
+            )
+            .is_err()
+    );
+    assert_eq!(
+        cached_version(&store, "f"),
+        Some(3),
+        "an older write during the outage does not regress the cache"
+    );
+
+    server.restart();
+    assert!(wait_until(WAIT, || store.status().available));
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "f"),
+        Some(3)
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "g"),
+        Some(5)
+    );
+    assert_eq!(
+        stored_version(&server, "launchdarkly:features", "new"),
+        Some(1)
+    );
+    assert_eq!(
+        server.cmd(&["HGET", "launchdarkly:segments", "seg"]),
+        r#"{"key":"seg","version":4,"deleted":true}"#
+    );
+}

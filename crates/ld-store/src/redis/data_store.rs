@@ -279,6 +279,14 @@ impl RedisDataStore {
         let shared = &self.shared;
         let redis = shared.redis.clone();
         let (owned_key, to_write) = (key.to_owned(), serialized.clone());
+        // During an outage writes are not attempted (each attempt could wait for a connect
+        // timeout); the recovery task writes them when Redis is back.
+        if shared.queue_upsert_during_outage(kind, key, &serialized) {
+            shared.apply(key, item, select);
+            return Err(StoreError::new(format!(
+                "Redis is unavailable; {kind} {key:?} is kept in the cache and will be written when it returns"
+            )));
+        }
         let result = self
             .runtime
             .block_on(async move { redis.upsert(kind, &owned_key, &to_write).await })
@@ -339,10 +347,15 @@ impl DataStore for RedisDataStore {
         };
         let redis = self.shared.redis.clone();
         let to_write = set.clone();
-        let result = self
-            .runtime
-            .block_on(async move { redis.init(&to_write).await })
-            .and_then(|r| r);
+        let result = if self.shared.queue_init_during_outage(&set) {
+            Err(RedisStoreError::Unavailable(
+                "an outage is in progress".to_owned(),
+            ))
+        } else {
+            self.runtime
+                .block_on(async move { redis.init(&to_write).await })
+                .and_then(|r| r)
+        };
         self.shared.install(snapshot, true);
         self.shared.inited.store(true, Ordering::Release);
         let mut outage = lock(&self.shared.outage);
@@ -558,6 +571,34 @@ impl Shared {
         });
     }
 
+    /// During an outage, queues the write for the recovery task (atomically with respect to
+    /// the end of the outage, so no write is lost) and returns true.
+    fn queue_upsert_during_outage(&self, kind: DataKind, key: &str, item: &SerializedItem) -> bool {
+        let mut outage = lock(&self.outage);
+        if self.available.load(Ordering::Acquire) {
+            return false;
+        }
+        let slot = outage
+            .pending
+            .entry((kind, key.to_owned()))
+            .or_insert_with(|| item.clone());
+        if item.version > slot.version {
+            *slot = item.clone();
+        }
+        true
+    }
+
+    /// Like [`queue_upsert_during_outage`](Self::queue_upsert_during_outage) for a full data set.
+    fn queue_init_during_outage(&self, set: &SerializedAllData) -> bool {
+        let mut outage = lock(&self.outage);
+        if self.available.load(Ordering::Acquire) {
+            return false;
+        }
+        outage.pending_init = Some(set.clone());
+        outage.pending.clear();
+        true
+    }
+
     fn queue_upsert(&self, kind: DataKind, key: &str, item: SerializedItem) {
         let mut outage = lock(&self.outage);
         let slot = outage
@@ -679,6 +720,9 @@ async fn recover(weak: Weak<Shared>) {
         }
         {
             let mut outage = lock(&shared.outage);
+            if outage.pending_init.is_some() || !outage.pending.is_empty() {
+                continue; // written meanwhile: write those too before ending the outage
+            }
             outage.recovering = false;
             shared.available.store(true, Ordering::Release);
         }
