@@ -1,6 +1,12 @@
 //! Our evaluator and LaunchDarkly's official Rust evaluation crate, side by side, "by key": look
 //! the flag up by key, evaluate it for the next of 1,000 contexts, take the value out (what a
 //! client's `variation()` does). Both read the same JSON.
+//!
+//! Each side uses its own lookup API, as its SDK's `variation()` does: ours borrows the flag
+//! through [`DataLookup`] and reads the borrowed value; the official crate's `Store::flag` returns
+//! an owned flag, so its SDK (`launchdarkly-server-sdk` 3.x, `variation_internal`) clones the
+//! flag out of its in-memory store, evaluates, and clones the value. Both stores are a
+//! `HashMap<String, _>` with the standard hasher.
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -120,7 +126,7 @@ fn bench(c: &mut Criterion) {
             let mut i = 0;
             b.iter(|| {
                 i = (i + 1) % our_contexts.len();
-                let flag = our_data.flags.get(black_box(key)).unwrap();
+                let flag = DataLookup::flag(&our_data, black_box(key)).unwrap();
                 let value = evaluator
                     .evaluate(flag, &our_contexts[i])
                     .value
@@ -132,8 +138,9 @@ fn bench(c: &mut Criterion) {
             let mut i = 0;
             b.iter(|| {
                 i = (i + 1) % their_contexts.len();
-                let flag = their_data.flags.get(black_box(key)).unwrap();
-                let value = official::evaluate(&their_data, flag, &their_contexts[i], None)
+                let flag = official::Store::flag(&their_data, black_box(key)).unwrap();
+                let value = official::evaluate(&their_data, &flag, &their_contexts[i], None)
+                    .map(|v| v.clone())
                     .value
                     .and_then(|v| v.as_bool());
                 black_box(value)
