@@ -212,7 +212,10 @@ impl Loader<'_> {
         tracing::error!("flag files not loaded, keeping the previous data: {e}");
         self.updates.update_status(
             DataSourceState::Interrupted,
-            Some(DataSourceErrorInfo::new(ErrorKind::InvalidData, e.to_string())),
+            Some(DataSourceErrorInfo::new(
+                ErrorKind::InvalidData,
+                e.to_string(),
+            )),
         );
         false
     }
