@@ -84,7 +84,10 @@ fn spawn_reader(
             .set("country", Value::from("de"))
             .build()
             .expect("valid context");
-        let keys: Vec<String> = (0..FLAGS).step_by(37).map(|i| format!("flag-{i:05}")).collect();
+        let keys: Vec<String> = (0..FLAGS)
+            .step_by(37)
+            .map(|i| format!("flag-{i:05}"))
+            .collect();
         let mut worst = 0u64;
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
