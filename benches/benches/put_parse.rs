@@ -83,11 +83,20 @@ fn report_memory(data: &str) {
 }
 
 /// Latencies in power-of-two nanosecond buckets.
-#[derive(Default)]
 struct Histogram {
     buckets: [u64; 64],
     count: u64,
     max_ns: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            buckets: [0; 64],
+            count: 0,
+            max_ns: 0,
+        }
+    }
 }
 
 impl Histogram {
