@@ -8,8 +8,16 @@
 //! approximation of one global LRU that is exact for small capacities (a single shard); each shard
 //! of a large cache gets 25% slack so that `capacity` contexts fit even when a shard draws more
 //! than its share.
+//!
+//! In front of it, each summary stripe keeps a [`RecentContexts`]: a tiny direct-mapped set of
+//! the context hashes its thread saw lately, checked under the stripe lock the summary update takes
+//! anyway. A hit skips the shared LRU entirely, so the common evaluation takes a single lock. A
+//! stripe may keep vouching for a context the LRU has since evicted; that only means no second
+//! index event for a context in active use, which is what index events are for. Clearing the LRU
+//! bumps a generation that invalidates every stripe's set.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -122,6 +130,44 @@ impl Shard {
 pub(crate) struct ContextKeyCache {
     shards: Box<[Mutex<Shard>]>,
     mask: u64,
+    generation: AtomicU64,
+}
+
+const RECENT_SLOTS: usize = 16;
+
+/// A thread's recently seen context hashes (see the module documentation). Lives inside a summary
+/// stripe and is only touched under that stripe's lock.
+#[derive(Debug, Default)]
+pub(crate) struct RecentContexts {
+    slots: [u64; RECENT_SLOTS],
+    generation: u64,
+    deduplicated: u64,
+}
+
+impl RecentContexts {
+    /// True when `hash` was seen lately in `generation` (and counts it as deduplicated);
+    /// otherwise remembers it and returns false, and the caller asks the shared LRU.
+    #[inline]
+    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
+        if self.generation != generation {
+            self.slots = [0; RECENT_SLOTS];
+            self.generation = generation;
+        }
+        // Hash 0 is the empty-slot marker: such a context always goes to the shared LRU.
+        let slot = &mut self.slots[(hash as usize) % RECENT_SLOTS];
+        if *slot == hash && hash != 0 {
+            self.deduplicated += 1;
+            true
+        } else {
+            *slot = hash;
+            false
+        }
+    }
+
+    /// Deduplicated sightings since the last call.
+    pub(crate) fn take_deduplicated(&mut self) -> u64 {
+        std::mem::take(&mut self.deduplicated)
+    }
 }
 
 impl ContextKeyCache {
@@ -144,6 +190,7 @@ impl ContextKeyCache {
                 .map(|_| Mutex::new(Shard::new(per_shard)))
                 .collect(),
             mask: (shards - 1) as u64,
+            generation: AtomicU64::new(1),
         }
     }
 
@@ -163,11 +210,19 @@ impl ContextKeyCache {
             .sum()
     }
 
-    /// Forgets every context (done every context-keys flush interval).
+    /// Forgets every context (done every context-keys flush interval), including what the
+    /// stripes' [`RecentContexts`] remember.
     pub(crate) fn clear(&self) {
         for shard in self.shards.iter() {
             shard.lock().clear();
         }
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current generation, for [`RecentContexts::seen`].
+    #[inline]
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 }
 
@@ -218,6 +273,20 @@ mod tests {
         }
         let remembered = keys.iter().filter(|&&k| !c.notice(k)).count();
         assert_eq!(remembered, 900);
+    }
+
+    #[test]
+    fn recent_contexts_remember_until_the_generation_changes() {
+        let mut r = RecentContexts::default();
+        assert!(!r.seen(42, 1));
+        assert!(r.seen(42, 1));
+        assert!(!r.seen(42 + RECENT_SLOTS as u64, 1)); // same slot: replaces 42
+        assert!(!r.seen(42, 1));
+        assert!(!r.seen(42, 2));
+        assert!(r.seen(42, 2));
+        assert!(!r.seen(0, 2) && !r.seen(0, 2));
+        assert_eq!(r.take_deduplicated(), 2);
+        assert_eq!(r.take_deduplicated(), 0);
     }
 
     #[test]

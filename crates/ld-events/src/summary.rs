@@ -24,6 +24,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
+use crate::context_key_cache::RecentContexts;
 use crate::fast_hash::FastBuildHasher;
 
 /// Counters for one flag in one stripe.
@@ -48,6 +49,8 @@ struct Stripe {
     flags: HashMap<Box<str>, FlagCounters, FastBuildHasher>,
     /// Unix milliseconds of the first count of the current window; 0 while the window is empty.
     start_date: u64,
+    /// Contexts this stripe's threads saw lately (index-event deduplication without a second lock).
+    recent: RecentContexts,
 }
 
 /// One stripe on its own cache lines, so stripes used by different cores do not false-share.
@@ -106,16 +109,34 @@ impl Summarizer {
         }
     }
 
+    /// Whether this thread's stripe saw the context `(hash, generation)` lately; see
+    /// [`RecentContexts::seen`]. Used when the evaluation is not counted.
+    pub(crate) fn seen_recently(&self, context: (u64, u64)) -> bool {
+        let stripe = &self.stripes[thread_stripe() & self.mask];
+        stripe.0.lock().recent.seen(context.0, context.1)
+    }
+
+    /// Deduplicated context sightings on all stripes since the last call.
+    pub(crate) fn take_deduplicated(&self) -> u64 {
+        self.stripes
+            .iter()
+            .map(|s| s.0.lock().recent.take_deduplicated())
+            .sum()
+    }
+
     /// Counts one evaluation. `kinds` are the context's kinds; `now` is called only when this
-    /// is the first count of the window on this thread's stripe.
+    /// is the first count of the window on this thread's stripe. With `context` (identity hash,
+    /// cache generation), also returns whether the stripe saw that context lately.
     pub(crate) fn record<'k>(
         &self,
         input: SummaryInput<'_>,
         kinds: impl Iterator<Item = &'k str>,
+        context: Option<(u64, u64)>,
         now: impl FnOnce() -> u64,
-    ) {
+    ) -> bool {
         let stripe = &self.stripes[thread_stripe() & self.mask];
         let mut stripe = stripe.0.lock();
+        let seen = context.is_some_and(|(hash, generation)| stripe.recent.seen(hash, generation));
         if stripe.start_date == 0 {
             stripe.start_date = now().max(1);
         }
@@ -152,6 +173,7 @@ impl Summarizer {
                 None => flag.kinds.push((kind.into(), true)),
             }
         }
+        seen
     }
 
     /// Copies out the current window and starts a new one. Returns `None` when nothing was counted.
@@ -162,7 +184,9 @@ impl Summarizer {
             let mut stripe = stripe.0.lock();
             if stripe.start_date == 0 {
                 // An empty window: drop whatever stayed idle for a whole interval.
-                stripe.flags.clear();
+                if !stripe.flags.is_empty() {
+                    stripe.flags = HashMap::default();
+                }
                 continue;
             }
             start_date = start_date.min(stripe.start_date);
@@ -323,13 +347,24 @@ mod tests {
     fn counts_group_by_variation_and_collect_kinds() {
         let s = Summarizer::with_stripes(4);
         let (t, f, d) = (json!(true), json!(false), json!(null));
-        s.record(input("a", Some(0), &t, &d), ["user"].into_iter(), || 1000);
+        s.record(
+            input("a", Some(0), &t, &d),
+            ["user"].into_iter(),
+            None,
+            || 1000,
+        );
         s.record(
             input("a", Some(0), &t, &d),
             ["org", "user"].into_iter(),
+            None,
             || 2000,
         );
-        s.record(input("a", Some(1), &f, &d), ["user"].into_iter(), || 3000);
+        s.record(
+            input("a", Some(1), &f, &d),
+            ["user"].into_iter(),
+            None,
+            || 3000,
+        );
         let snap = s.snapshot_and_reset(5000).unwrap();
         assert_eq!(snap.start_date, 1000);
         assert_eq!(snap.end_date, 5000);
@@ -344,7 +379,12 @@ mod tests {
     fn a_reset_window_reports_nothing_and_idle_flags_are_forgotten() {
         let s = Summarizer::with_stripes(4);
         let v = json!(1);
-        s.record(input("a", Some(0), &v, &v), ["user"].into_iter(), || 10);
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 10,
+        );
         assert!(s.snapshot_and_reset(20).is_some());
         assert!(s.snapshot_and_reset(30).is_none());
         let stripes_with_entries = s
@@ -368,6 +408,7 @@ mod tests {
                 default: &d,
             },
             ["user"].into_iter(),
+            None,
             || 1,
         );
         let out = serde_json::to_string(&s.snapshot_and_reset(2).unwrap()).unwrap();
