@@ -9,12 +9,13 @@
 //! of a large cache gets 25% slack so that `capacity` contexts fit even when a shard draws more
 //! than its share.
 //!
-//! In front of it, each summary stripe keeps a [`RecentContexts`]: a tiny direct-mapped set of
-//! the context hashes its thread saw lately, checked under the stripe lock the summary update takes
-//! anyway. A hit skips the shared LRU entirely, so the common evaluation takes a single lock. A
-//! stripe may keep vouching for a context the LRU has since evicted; that only means no second
-//! index event for a context in active use, which is what index events are for. Clearing the LRU
-//! bumps a generation that invalidates every stripe's set.
+//! In front of it, each thread keeps a [`RecentContexts`] (in the summarizer's thread-local
+//! state): a tiny direct-mapped set of the context hashes it saw lately. A hit skips the shared LRU
+//! entirely, so the common evaluation takes no lock at all. Clearing the LRU, or evicting from it,
+//! bumps a generation that invalidates every thread's set, so a context the LRU forgot is indexed
+//! again. The one difference from a strict LRU: a fast-path hit does not refresh the context's
+//! recency, so with more distinct contexts than the capacity a context in steady use can be
+//! evicted (and re-indexed) a little earlier than a strict LRU would.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,8 +85,9 @@ impl Shard {
         }
     }
 
-    /// Marks `key` as most recently used; true when it was not present.
-    fn notice(&mut self, key: u64) -> bool {
+    /// Marks `key` as most recently used; true when it was not present. Sets `evicted` when
+    /// making room pushed another key out.
+    fn notice(&mut self, key: u64, evicted: &mut bool) -> bool {
         if self.capacity == 0 {
             return true;
         }
@@ -106,6 +108,7 @@ impl Shard {
             (self.nodes.len() - 1) as u32
         } else {
             let victim = self.tail;
+            *evicted = true;
             self.unlink(victim);
             let old = self.nodes[victim as usize].key;
             self.index.remove(&old);
@@ -135,8 +138,8 @@ pub(crate) struct ContextKeyCache {
 
 const RECENT_SLOTS: usize = 16;
 
-/// A thread's recently seen context hashes (see the module documentation). Lives inside a summary
-/// stripe and is only touched under that stripe's lock.
+/// A thread's recently seen context hashes (see the module documentation). Thread-local: no
+/// synchronisation.
 #[derive(Debug, Default)]
 pub(crate) struct RecentContexts {
     slots: [u64; RECENT_SLOTS],
@@ -162,6 +165,11 @@ impl RecentContexts {
             *slot = hash;
             false
         }
+    }
+
+    /// Deduplicated sightings not yet taken.
+    pub(crate) fn pending_deduplicated(&self) -> u64 {
+        self.deduplicated
     }
 
     /// Deduplicated sightings since the last call.
@@ -199,7 +207,13 @@ impl ContextKeyCache {
     pub(crate) fn notice(&self, hash: u64) -> bool {
         // The high bits pick the shard; the shard's map uses the whole hash.
         let shard = ((hash >> 48) & self.mask) as usize;
-        self.shards[shard].lock().notice(hash)
+        let mut evicted = false;
+        let new = self.shards[shard].lock().notice(hash, &mut evicted);
+        if evicted {
+            // The threads' recent sets may vouch for the evicted context: make them ask again.
+            self.generation.fetch_add(1, Ordering::Relaxed);
+        }
+        new
     }
 
     /// Sightings of already-known contexts since the last call (diagnostic `deduplicatedUsers`).
@@ -249,6 +263,19 @@ mod tests {
         assert!(c.notice(3)); // evicts 2
         assert!(!c.notice(1));
         assert!(c.notice(2));
+    }
+
+    #[test]
+    fn eviction_and_clearing_start_a_new_generation() {
+        let c = ContextKeyCache::new(1);
+        let g = c.generation();
+        c.notice(1);
+        c.notice(1);
+        assert_eq!(c.generation(), g, "no eviction yet");
+        c.notice(2);
+        assert_eq!(c.generation(), g + 1);
+        c.clear();
+        assert_eq!(c.generation(), g + 2);
     }
 
     #[test]
