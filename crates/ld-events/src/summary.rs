@@ -57,6 +57,9 @@ struct Registered {
     cell: Arc<Cell>,
     reported: u64,
     idle_windows: u32,
+    /// Marked retired at the previous snapshot: report any count that raced with the marking,
+    /// then let go.
+    retiring: bool,
 }
 
 /// What the flusher sees: every live cell of every thread, plus window bookkeeping.
@@ -216,6 +219,7 @@ impl Summarizer {
                         cell: Arc::clone(&cell),
                         reported: 0,
                         idle_windows: 0,
+                        retiring: false,
                     });
                     cells.push(cell);
                 }
@@ -240,6 +244,7 @@ impl Summarizer {
                     }),
                     reported: 0,
                     idle_windows: 0,
+                    retiring: false,
                 });
                 false
             }
@@ -258,43 +263,24 @@ impl Summarizer {
             let total = r.cell.count.load(Ordering::Acquire);
             let delta = total - r.reported;
             r.reported = total;
-            if delta == 0 {
+            if delta > 0 {
+                r.idle_windows = 0;
+                add_to_summary(&mut flags, &r.cell, delta);
+            } else {
                 r.idle_windows += 1;
-                // Keep cells whose owner may still count; retire long-idle ones and those whose
-                // thread has exited (the registry holds the last reference).
-                let keep =
-                    Arc::strong_count(&r.cell) > 1 && r.idle_windows < IDLE_WINDOWS_BEFORE_RETIRING;
-                if !keep {
-                    r.cell.retired.store(true, Ordering::Relaxed);
-                }
-                return keep;
             }
-            r.idle_windows = 0;
-            let c = &*r.cell;
-            let summary = flags
-                .entry(c.flag_key.to_string())
-                .or_insert_with(|| FlagSummary {
-                    default: c.default.clone(),
-                    counters: Vec::new(),
-                    context_kinds: Vec::new(),
-                });
-            match summary
-                .counters
-                .iter_mut()
-                .find(|x| x.variation == c.variation && x.version == c.version)
+            if r.retiring {
+                return false;
+            }
+            // Retire long-idle cells and those whose thread has exited (the registry holds the
+            // last reference). The owner may bump the count once more before it sees the mark,
+            // so a retired cell stays one more window for a final report.
+            if delta == 0
+                && (Arc::strong_count(&r.cell) == 1
+                    || r.idle_windows >= IDLE_WINDOWS_BEFORE_RETIRING)
             {
-                Some(existing) => existing.count += delta,
-                None => summary.counters.push(CounterSummary {
-                    variation: c.variation,
-                    version: c.version,
-                    value: c.value.clone(),
-                    count: delta,
-                }),
-            }
-            for kind in c.kinds.iter() {
-                if !summary.context_kinds.iter().any(|k| **k == **kind) {
-                    summary.context_kinds.push(kind.to_string());
-                }
+                r.cell.retired.store(true, Ordering::Relaxed);
+                r.retiring = true;
             }
             true
         });
@@ -316,6 +302,34 @@ impl Summarizer {
             end_date: now.max(start_date),
             flags,
         })
+    }
+}
+
+fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u64) {
+    let summary = flags
+        .entry(c.flag_key.to_string())
+        .or_insert_with(|| FlagSummary {
+            default: c.default.clone(),
+            counters: Vec::new(),
+            context_kinds: Vec::new(),
+        });
+    match summary
+        .counters
+        .iter_mut()
+        .find(|x| x.variation == c.variation && x.version == c.version)
+    {
+        Some(existing) => existing.count += delta,
+        None => summary.counters.push(CounterSummary {
+            variation: c.variation,
+            version: c.version,
+            value: c.value.clone(),
+            count: delta,
+        }),
+    }
+    for kind in c.kinds.iter() {
+        if !summary.context_kinds.iter().any(|k| **k == **kind) {
+            summary.context_kinds.push(kind.to_string());
+        }
     }
 }
 
@@ -464,7 +478,7 @@ mod tests {
             || 10,
         );
         assert!(s.snapshot_and_reset(20).is_some());
-        for now in 30..30 + u64::from(IDLE_WINDOWS_BEFORE_RETIRING) {
+        for now in 30..31 + u64::from(IDLE_WINDOWS_BEFORE_RETIRING) {
             assert!(s.snapshot_and_reset(now).is_none());
         }
         assert!(s.registry.cells.lock().is_empty(), "idle cells are retired");
@@ -482,6 +496,30 @@ mod tests {
             || 50,
         );
         assert_eq!(s.snapshot_and_reset(60).unwrap().count_for("a"), 2);
+    }
+
+    #[test]
+    fn counts_of_exited_threads_are_reported_then_their_cells_released() {
+        let s = Summarizer::new();
+        let v = json!(true);
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    for _ in 0..5 {
+                        s.record(
+                            input("a", Some(0), &v, &v),
+                            ["user"].into_iter(),
+                            None,
+                            || 1,
+                        );
+                    }
+                });
+            }
+        });
+        assert_eq!(s.snapshot_and_reset(2).unwrap().count_for("a"), 15);
+        assert!(s.snapshot_and_reset(3).is_none());
+        assert!(s.snapshot_and_reset(4).is_none());
+        assert!(s.registry.cells.lock().is_empty());
     }
 
     #[test]
