@@ -92,6 +92,34 @@ fn a_legacy_user_outside_the_segment_fails_the_prerequisite() {
 }
 
 #[test]
+fn the_context_can_come_from_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ldflags"))
+        .args([
+            "eval",
+            &example("flags.yaml"),
+            "--context",
+            "@-",
+            "--flag",
+            "staff-tools",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"key":"k","email":"bo@acme.example"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["staff-tools"], true);
+}
+
+#[test]
 fn eval_can_print_a_table() {
     let out = ldflags(&[
         "eval",
