@@ -193,7 +193,8 @@ fn check_finds_every_kind_of_semantic_problem() {
                 "bad-regex": {"on": true, "variations": [1], "fallthrough": {"variation": 0},
                     "rules": [{"variation": 0, "clauses": [{"attribute": "email", "op": "matches", "values": ["(unclosed"]}]}]},
                 "cycle-a": {"on": true, "variations": [1], "fallthrough": {"variation": 0}, "prerequisites": [{"key": "cycle-b", "variation": 0}]},
-                "cycle-b": {"on": true, "variations": [1], "fallthrough": {"variation": 0}, "prerequisites": [{"key": "cycle-a", "variation": 0}]}
+                "cycle-b": {"on": true, "variations": [1], "fallthrough": {"variation": 0}, "prerequisites": [{"key": "cycle-a", "variation": 0}]},
+                "no-fallthrough": {"on": true, "variations": []}
             },
             "flagValues": {"dup": 1}
         })
@@ -212,10 +213,12 @@ fn check_finds_every_kind_of_semantic_problem() {
         "prerequisite cycle: cycle-a -> cycle-b -> cycle-a",
         "duplicate flag key \"dup\"",
         "b.yaml (flagValues)",
+        "\"no-fallthrough\": has no variations",
+        "\"no-fallthrough\": fallthrough has neither a variation nor a rollout",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    assert!(text.contains("7 problem(s) found"), "{text}");
+    assert!(text.contains("9 problem(s) found"), "{text}");
 }
 
 #[test]
