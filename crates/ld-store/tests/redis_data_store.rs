@@ -479,3 +479,62 @@ fn every_write_made_during_an_outage_lands_when_redis_returns() {
         r#"{"key":"seg","version":4,"deleted":true}"#
     );
 }
+
+#[test]
+fn flags_written_in_the_relay_format_evaluate_like_the_in_memory_store() {
+    let server = RedisServer::start();
+    let flag = r#"{"key":"rollout","version":3,"on":true,"salt":"abc","variations":["off","on","other"],
+        "offVariation":0,"fallthrough":{"variation":0},
+        "rules":[{"id":"r1","variation":2,"clauses":[{"attribute":"key","op":"segmentMatch","values":["vips"]}]},
+                 {"id":"r2","variation":1,"clauses":[{"attribute":"email","op":"endsWith","values":["@example.com"]}]}]}"#;
+    let segment = r#"{"key":"vips","version":1,"included":["boss"],"salt":"s"}"#;
+    server.cmd(&["HSET", "launchdarkly:features", "rollout", flag]);
+    server.cmd(&["HSET", "launchdarkly:segments", "vips", segment]);
+    server.cmd(&["SET", "launchdarkly:$inited", ""]);
+
+    let redis = builder(&server).build().unwrap();
+    let memory = ld_store::InMemoryDataStore::new();
+    memory
+        .init(
+            AllData::from_json(&format!(
+                r#"{{"flags":{{"rollout":{flag}}},"segments":{{"vips":{segment}}}}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+
+    let contexts = [
+        ld_eval::ContextBuilder::new("boss").build().unwrap(),
+        ld_eval::ContextBuilder::new("u1")
+            .set("email", serde_json::json!("a@example.com"))
+            .build()
+            .unwrap(),
+        ld_eval::ContextBuilder::new("u2").build().unwrap(),
+    ];
+    let expected = [Some(2), Some(1), Some(0)];
+    for (ctx, want) in contexts.iter().zip(expected) {
+        for store in [&redis as &dyn DataStore, &memory] {
+            let snapshot = store.snapshot();
+            let flag = snapshot.flag("rollout").unwrap();
+            let detail = ld_eval::Evaluator::new(&*snapshot).evaluate(flag, ctx);
+            assert_eq!(detail.variation_index, want, "context {}", ctx.key());
+        }
+    }
+
+    // And the other way round: what this store writes is plain LaunchDarkly flag JSON.
+    redis
+        .upsert_flag(
+            "rollout",
+            flag_from_json(&flag.replace(r#""version":3"#, r#""version":4"#)).unwrap(),
+        )
+        .unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_str(&server.cmd(&["HGET", "launchdarkly:features", "rollout"])).unwrap();
+    assert_eq!(stored["key"], "rollout");
+    assert_eq!(stored["version"], 4);
+    assert_eq!(
+        stored["variations"],
+        serde_json::json!(["off", "on", "other"])
+    );
+    assert_eq!(stored["rules"][0]["clauses"][0]["op"], "segmentMatch");
+}
