@@ -42,6 +42,28 @@ pub struct AttrRef {
     raw: Arc<str>,
     components: Box<[Box<str>]>,
     error: Option<AttrRefError>,
+    first: Builtin,
+}
+
+/// Which built-in attribute the first component names, decided once at parse time so that
+/// lookups do not compare it against the built-in names on every evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Builtin {
+    Kind,
+    Key,
+    Name,
+    Anonymous,
+    Custom,
+}
+
+fn builtin_of(components: &[Box<str>]) -> Builtin {
+    match components.first().map(|c| &**c) {
+        Some("kind") => Builtin::Kind,
+        Some("key") => Builtin::Key,
+        Some("name") => Builtin::Name,
+        Some("anonymous") => Builtin::Anonymous,
+        _ => Builtin::Custom,
+    }
 }
 
 impl AttrRef {
@@ -50,6 +72,7 @@ impl AttrRef {
         let (components, error) = parse(raw);
         AttrRef {
             raw: Arc::from(raw),
+            first: builtin_of(&components),
             components,
             error,
         }
@@ -65,9 +88,11 @@ impl AttrRef {
         if name.is_empty() {
             return AttrRef::new("");
         }
+        let components: Box<[Box<str>]> = Box::new([Box::from(name)]);
         AttrRef {
             raw: Arc::from(name),
-            components: Box::new([Box::from(name)]),
+            first: builtin_of(&components),
+            components,
             error: None,
         }
     }
@@ -95,6 +120,10 @@ impl AttrRef {
     /// The unescaped path components as a slice.
     pub(crate) fn component_slice(&self) -> &[Box<str>] {
         &self.components
+    }
+
+    pub(crate) fn builtin(&self) -> Builtin {
+        self.first
     }
 
     /// Whether this is a single-component reference to `name`.

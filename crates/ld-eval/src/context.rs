@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::attr_ref::AttrRef;
+use crate::attr_ref::{AttrRef, Builtin};
 use crate::kind::{Kind, KindError};
 
 static TRUE: Value = Value::Bool(true);
@@ -105,7 +105,19 @@ impl SingleContext {
     pub fn get(&self, reference: &AttrRef) -> Option<&Value> {
         let comps = reference.component_slice();
         let (first, rest) = comps.split_first()?;
-        let mut value = self.get_top_level(first)?;
+        let mut value = match reference.builtin() {
+            Builtin::Kind => &self.kind_value,
+            Builtin::Key => &self.key,
+            Builtin::Name => self.name.as_ref()?,
+            Builtin::Anonymous => {
+                if self.anonymous {
+                    &TRUE
+                } else {
+                    &FALSE
+                }
+            }
+            Builtin::Custom => self.attributes.get(&**first)?,
+        };
         for c in rest {
             value = value.as_object()?.get(&**c)?;
         }

@@ -67,6 +67,7 @@ pub use context::{Context, ContextError, SingleContext};
 pub use context_builder::{ContextBuilder, MultiContextBuilder};
 pub use detail::Detail;
 pub use evaluator::{Evaluator, MAX_NESTING_DEPTH, evaluate};
+pub use fast_hash::{FastBuildHasher, FastHasher};
 pub use flag::{ClientSideAvailability, Flag, FlagRule, Migration, Prerequisite, Target};
 pub use key_set::KeySet;
 pub use kind::{Kind, KindError};
