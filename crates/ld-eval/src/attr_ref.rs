@@ -43,6 +43,7 @@ pub struct AttrRef {
     components: Box<[Box<str>]>,
     error: Option<AttrRefError>,
     first: Builtin,
+    first_hash: u64,
 }
 
 /// Which built-in attribute the first component names, decided once at parse time so that
@@ -54,6 +55,12 @@ pub(crate) enum Builtin {
     Name,
     Anonymous,
     Custom,
+}
+
+fn first_hash(components: &[Box<str>]) -> u64 {
+    components
+        .first()
+        .map_or(0, |c| crate::attributes::name_hash(c))
 }
 
 fn builtin_of(components: &[Box<str>]) -> Builtin {
@@ -73,6 +80,7 @@ impl AttrRef {
         AttrRef {
             raw: Arc::from(raw),
             first: builtin_of(&components),
+            first_hash: first_hash(&components),
             components,
             error,
         }
@@ -92,6 +100,7 @@ impl AttrRef {
         AttrRef {
             raw: Arc::from(name),
             first: builtin_of(&components),
+            first_hash: first_hash(&components),
             components,
             error: None,
         }
@@ -124,6 +133,10 @@ impl AttrRef {
 
     pub(crate) fn builtin(&self) -> Builtin {
         self.first
+    }
+
+    pub(crate) fn first_hash(&self) -> u64 {
+        self.first_hash
     }
 
     /// Whether this is a single-component reference to `name`.

@@ -1,6 +1,8 @@
 //! Evaluation contexts: single-kind and multi-kind.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::attributes::Attributes;
 
 use crate::attr_ref::{AttrRef, Builtin};
 use crate::kind::{Kind, KindError};
@@ -37,7 +39,7 @@ pub struct SingleContext {
     pub(crate) key: Value,
     pub(crate) name: Option<Value>,
     pub(crate) anonymous: bool,
-    pub(crate) attributes: Map<String, Value>,
+    pub(crate) attributes: Attributes,
     pub(crate) private_attributes: Vec<AttrRef>,
     pub(crate) secondary: Option<String>,
 }
@@ -64,7 +66,7 @@ impl SingleContext {
     }
 
     /// The custom attributes (everything except kind, key, name and anonymous).
-    pub fn attributes(&self) -> &Map<String, Value> {
+    pub fn attributes(&self) -> &Attributes {
         &self.attributes
     }
 
@@ -116,7 +118,7 @@ impl SingleContext {
                     &FALSE
                 }
             }
-            Builtin::Custom => self.attributes.get(&**first)?,
+            Builtin::Custom => self.attributes.get_hashed(reference.first_hash(), first)?,
         };
         for c in rest {
             value = value.as_object()?.get(&**c)?;

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 mod attr_ref;
+mod attributes;
 mod big_segments;
 mod bucketing;
 mod clause;
@@ -61,6 +62,7 @@ mod semver;
 mod timestamp;
 
 pub use attr_ref::{AttrRef, AttrRefError};
+pub use attributes::Attributes;
 pub use big_segments::{BigSegmentAnswer, BigSegmentProvider, big_segment_ref};
 pub use clause::Clause;
 pub use context::{Context, ContextError, SingleContext};
