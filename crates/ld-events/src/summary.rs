@@ -1,0 +1,547 @@
+//! Summary counters: how many times each flag produced each (variation, version), with which
+//! default and for which context kinds.
+//!
+//! This is the one piece of event work done on the calling thread for every evaluation, so the
+//! common path takes **no lock and no atomic read-modify-write**:
+//!
+//! - each thread counts in its own cells, found through a thread-local map (a `RefCell`, so no
+//!   synchronisation) keyed by flag key and looked up with the caller's `&str`;
+//! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
+//!   count, with a plain load and store, and the flusher reports the difference from what it last
+//!   reported, so nothing is ever reset under the owner's feet and no count is lost;
+//! - a cell is specific to (variation, version, default, the context's kinds), so the flusher can
+//!   rebuild each flag's counters and context kinds from the cells that moved in the window;
+//! - new cells (a flag, variation or kind combination seen for the first time on a thread) are
+//!   registered under a lock — the only allocation, once per combination and thread. Cells idle
+//!   for a few windows are retired by the flusher; their owner notices with a plain load and
+//!   registers a fresh one if the flag comes back, so memory follows the flags in use;
+//! - the window's start time is read from the clock only by the first evaluation of a window.
+//!
+//! The thread-local state also holds each thread's recently seen contexts
+//! (`context_key_cache::RecentContexts`), so that deduplicating index events costs no lock either.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+
+use crate::context_key_cache::RecentContexts;
+use crate::fast_hash::FastBuildHasher;
+
+/// Windows without a count after which the flusher retires a cell.
+const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
+
+/// One thread's count for one (flag, variation, version, default, context kinds).
+#[derive(Debug)]
+struct Cell {
+    flag_key: Box<str>,
+    variation: Option<usize>,
+    version: Option<u64>,
+    value: Value,
+    default: Value,
+    kinds: Box<[Box<str>]>,
+    /// Written only by the owning thread (load + store); read by the flusher.
+    count: AtomicU64,
+    /// Set by the flusher when it drops the cell from the registry.
+    retired: AtomicBool,
+}
+
+/// Flusher-side bookkeeping for a registered cell.
+#[derive(Debug)]
+struct Registered {
+    cell: Arc<Cell>,
+    reported: u64,
+    idle_windows: u32,
+    /// Marked retired at the previous snapshot: report any count that raced with the marking,
+    /// then let go.
+    retiring: bool,
+}
+
+/// What the flusher sees: every live cell of every thread, plus window bookkeeping.
+#[derive(Debug, Default)]
+struct Registry {
+    cells: Mutex<Vec<Registered>>,
+    window_open: AtomicBool,
+    start_date: AtomicU64,
+    /// Deduplicated context sightings, published by the threads.
+    deduplicated: AtomicU64,
+}
+
+/// One thread's view of one summarizer.
+#[derive(Debug)]
+struct Local {
+    summarizer_id: u64,
+    registry: Weak<Registry>,
+    flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
+    recent: RecentContexts,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
+}
+
+static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What one evaluation contributes to the summary.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SummaryInput<'a> {
+    pub(crate) flag_key: &'a str,
+    pub(crate) variation: Option<usize>,
+    /// `None` for an unknown flag (written as `"unknown": true`).
+    pub(crate) version: Option<u64>,
+    pub(crate) value: &'a Value,
+    pub(crate) default: &'a Value,
+}
+
+/// The summary counters of one event processor; see the module documentation.
+#[derive(Debug)]
+pub(crate) struct Summarizer {
+    id: u64,
+    registry: Arc<Registry>,
+}
+
+impl Summarizer {
+    pub(crate) fn new() -> Self {
+        Self {
+            id: NEXT_SUMMARIZER_ID.fetch_add(1, Ordering::Relaxed),
+            registry: Arc::default(),
+        }
+    }
+
+    /// Runs `f` on this thread's state for this summarizer, creating it on first use.
+    #[inline]
+    fn with_local<T>(&self, f: impl FnOnce(&mut Local) -> T) -> Option<T> {
+        LOCAL
+            .try_with(|locals| {
+                let mut locals = locals.borrow_mut();
+                let index = match locals.iter().position(|l| l.summarizer_id == self.id) {
+                    Some(i) => i,
+                    None => {
+                        // First use on this thread: also forget summarizers that are gone.
+                        locals.retain(|l| l.registry.strong_count() > 0);
+                        locals.push(Local {
+                            summarizer_id: self.id,
+                            registry: Arc::downgrade(&self.registry),
+                            flags: HashMap::default(),
+                            recent: RecentContexts::default(),
+                        });
+                        locals.len() - 1
+                    }
+                };
+                f(&mut locals[index])
+            })
+            .ok()
+    }
+
+    /// Whether this thread saw the context `(hash, generation)` lately; see
+    /// [`RecentContexts::seen`]. Used when the evaluation itself is not counted.
+    pub(crate) fn seen_recently(&self, context: (u64, u64)) -> bool {
+        self.with_local(|local| self.check_recent(local, context))
+            .unwrap_or(false)
+    }
+
+    #[inline]
+    fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
+        let seen = local.recent.seen(hash, generation);
+        if seen {
+            // Diagnostics only: published in batches of 64 so the shared counter is not touched
+            // on every evaluation (a thread's last partial batch is reported late or not at all).
+            if local.recent.pending_deduplicated() >= 64 {
+                let n = local.recent.take_deduplicated();
+                self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        seen
+    }
+
+    /// Deduplicated context sightings published since the last call.
+    pub(crate) fn take_deduplicated(&self) -> u64 {
+        self.registry.deduplicated.swap(0, Ordering::Relaxed)
+    }
+
+    /// Counts one evaluation. `kinds` are the context's kinds; `now` is called only by the first
+    /// count of a window. With `context` (identity hash, cache generation), also returns whether
+    /// this thread saw that context lately.
+    #[inline]
+    pub(crate) fn record<'k, K>(
+        &self,
+        input: SummaryInput<'_>,
+        kinds: K,
+        context: Option<(u64, u64)>,
+        now: impl FnOnce() -> u64,
+    ) -> bool
+    where
+        K: Iterator<Item = &'k str> + Clone,
+    {
+        let registry = &*self.registry;
+        if !registry.window_open.load(Ordering::Relaxed)
+            && !registry.window_open.swap(true, Ordering::AcqRel)
+        {
+            registry.start_date.store(now().max(1), Ordering::Relaxed);
+        }
+        let counted = self.with_local(|local| {
+            let seen = context.is_some_and(|id| self.check_recent(local, id));
+            let cells = match local.flags.get_mut(input.flag_key) {
+                Some(cells) => cells,
+                None => local.flags.entry(input.flag_key.into()).or_default(),
+            };
+            let found = cells.iter().position(|c| {
+                c.variation == input.variation
+                    && c.version == input.version
+                    && c.default == *input.default
+                    && kinds.clone().eq(c.kinds.iter().map(|k| &**k))
+            });
+            match found {
+                Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
+                    let count = &cells[i].count;
+                    count.store(count.load(Ordering::Relaxed) + 1, Ordering::Release);
+                }
+                found => {
+                    if let Some(i) = found {
+                        cells.swap_remove(i);
+                    }
+                    let cell = Arc::new(Cell {
+                        flag_key: input.flag_key.into(),
+                        variation: input.variation,
+                        version: input.version,
+                        value: input.value.clone(),
+                        default: input.default.clone(),
+                        kinds: kinds.clone().map(Box::from).collect(),
+                        count: AtomicU64::new(1),
+                        retired: AtomicBool::new(false),
+                    });
+                    registry.cells.lock().push(Registered {
+                        cell: Arc::clone(&cell),
+                        reported: 0,
+                        idle_windows: 0,
+                        retiring: false,
+                    });
+                    cells.push(cell);
+                }
+            }
+            seen
+        });
+        match counted {
+            Some(seen) => seen,
+            None => {
+                // This thread's locals are being torn down (a count from a thread-local
+                // destructor): count it in a cell of its own.
+                registry.cells.lock().push(Registered {
+                    cell: Arc::new(Cell {
+                        flag_key: input.flag_key.into(),
+                        variation: input.variation,
+                        version: input.version,
+                        value: input.value.clone(),
+                        default: input.default.clone(),
+                        kinds: kinds.map(Box::from).collect(),
+                        count: AtomicU64::new(1),
+                        retired: AtomicBool::new(false),
+                    }),
+                    reported: 0,
+                    idle_windows: 0,
+                    retiring: false,
+                });
+                false
+            }
+        }
+    }
+
+    /// Reports what was counted since the last call and starts a new window. Returns `None` when
+    /// nothing was counted.
+    pub(crate) fn snapshot_and_reset(&self, now: u64) -> Option<SummarySnapshot> {
+        let registry = &*self.registry;
+        let was_open = registry.window_open.swap(false, Ordering::AcqRel);
+        let start_date = registry.start_date.load(Ordering::Relaxed);
+        let mut flags: BTreeMap<String, FlagSummary> = BTreeMap::new();
+        let mut cells = registry.cells.lock();
+        cells.retain_mut(|r| {
+            let total = r.cell.count.load(Ordering::Acquire);
+            let delta = total - r.reported;
+            r.reported = total;
+            if delta > 0 {
+                r.idle_windows = 0;
+                add_to_summary(&mut flags, &r.cell, delta);
+            } else {
+                r.idle_windows += 1;
+            }
+            if r.retiring {
+                return false;
+            }
+            // Retire long-idle cells and those whose thread has exited (the registry holds the
+            // last reference). The owner may bump the count once more before it sees the mark,
+            // so a retired cell stays one more window for a final report.
+            if delta == 0
+                && (Arc::strong_count(&r.cell) == 1
+                    || r.idle_windows >= IDLE_WINDOWS_BEFORE_RETIRING)
+            {
+                r.cell.retired.store(true, Ordering::Relaxed);
+                r.retiring = true;
+            }
+            true
+        });
+        drop(cells);
+        if flags.is_empty() {
+            return None;
+        }
+        for summary in flags.values_mut() {
+            summary.counters.sort_by_key(|c| (c.version, c.variation));
+            summary.context_kinds.sort();
+        }
+        let start_date = if was_open && start_date > 0 {
+            start_date
+        } else {
+            now
+        };
+        Some(SummarySnapshot {
+            start_date,
+            end_date: now.max(start_date),
+            flags,
+        })
+    }
+}
+
+fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u64) {
+    let summary = flags
+        .entry(c.flag_key.to_string())
+        .or_insert_with(|| FlagSummary {
+            default: c.default.clone(),
+            counters: Vec::new(),
+            context_kinds: Vec::new(),
+        });
+    match summary
+        .counters
+        .iter_mut()
+        .find(|x| x.variation == c.variation && x.version == c.version)
+    {
+        Some(existing) => existing.count += delta,
+        None => summary.counters.push(CounterSummary {
+            variation: c.variation,
+            version: c.version,
+            value: c.value.clone(),
+            count: delta,
+        }),
+    }
+    for kind in c.kinds.iter() {
+        if !summary.context_kinds.iter().any(|k| **k == **kind) {
+            summary.context_kinds.push(kind.to_string());
+        }
+    }
+}
+
+/// One window of summary counters, ready to be written as a `summary` event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummarySnapshot {
+    pub(crate) start_date: u64,
+    pub(crate) end_date: u64,
+    pub(crate) flags: BTreeMap<String, FlagSummary>,
+}
+
+impl SummarySnapshot {
+    /// Total evaluations counted for `flag_key` in this window.
+    pub fn count_for(&self, flag_key: &str) -> u64 {
+        self.flags
+            .get(flag_key)
+            .map_or(0, |f| f.counters.iter().map(|c| c.count).sum())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FlagSummary {
+    pub(crate) default: Value,
+    pub(crate) counters: Vec<CounterSummary>,
+    pub(crate) context_kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CounterSummary {
+    pub(crate) variation: Option<usize>,
+    pub(crate) version: Option<u64>,
+    pub(crate) value: Value,
+    pub(crate) count: u64,
+}
+
+/// `{"kind":"summary","startDate":…,"endDate":…,"features":{…}}`
+impl Serialize for SummarySnapshot {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("kind", "summary")?;
+        map.serialize_entry("startDate", &self.start_date)?;
+        map.serialize_entry("endDate", &self.end_date)?;
+        map.serialize_entry("features", &self.flags)?;
+        map.end()
+    }
+}
+
+impl Serialize for FlagSummary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("default", &self.default)?;
+        map.serialize_entry("counters", &Counters(&self.counters))?;
+        map.serialize_entry("contextKinds", &self.context_kinds)?;
+        map.end()
+    }
+}
+
+struct Counters<'a>(&'a [CounterSummary]);
+
+impl Serialize for Counters<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for c in self.0 {
+            seq.serialize_element(c)?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for CounterSummary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(variation) = self.variation {
+            map.serialize_entry("variation", &variation)?;
+        }
+        match self.version {
+            Some(version) => map.serialize_entry("version", &version)?,
+            None => map.serialize_entry("unknown", &true)?,
+        }
+        map.serialize_entry("value", &self.value)?;
+        map.serialize_entry("count", &self.count)?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input<'a>(
+        key: &'a str,
+        variation: Option<usize>,
+        value: &'a Value,
+        default: &'a Value,
+    ) -> SummaryInput<'a> {
+        SummaryInput {
+            flag_key: key,
+            variation,
+            version: Some(7),
+            value,
+            default,
+        }
+    }
+
+    #[test]
+    fn counts_group_by_variation_and_collect_kinds() {
+        let s = Summarizer::new();
+        let (t, f, d) = (json!(true), json!(false), json!(null));
+        s.record(
+            input("a", Some(0), &t, &d),
+            ["user"].into_iter(),
+            None,
+            || 1000,
+        );
+        s.record(
+            input("a", Some(0), &t, &d),
+            ["org", "user"].into_iter(),
+            None,
+            || 2000,
+        );
+        s.record(
+            input("a", Some(1), &f, &d),
+            ["user"].into_iter(),
+            None,
+            || 3000,
+        );
+        let snap = s.snapshot_and_reset(5000).unwrap();
+        assert_eq!(snap.start_date, 1000);
+        assert_eq!(snap.end_date, 5000);
+        assert_eq!(snap.count_for("a"), 3);
+        assert_eq!(
+            serde_json::to_string(&snap).unwrap(),
+            r#"{"kind":"summary","startDate":1000,"endDate":5000,"features":{"a":{"default":null,"counters":[{"variation":0,"version":7,"value":true,"count":2},{"variation":1,"version":7,"value":false,"count":1}],"contextKinds":["org","user"]}}}"#
+        );
+    }
+
+    #[test]
+    fn a_reset_window_reports_nothing_and_idle_flags_are_forgotten() {
+        let s = Summarizer::new();
+        let v = json!(1);
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 10,
+        );
+        assert!(s.snapshot_and_reset(20).is_some());
+        for now in 30..31 + u64::from(IDLE_WINDOWS_BEFORE_RETIRING) {
+            assert!(s.snapshot_and_reset(now).is_none());
+        }
+        assert!(s.registry.cells.lock().is_empty(), "idle cells are retired");
+        // A retired cell's owner registers a fresh one and keeps counting.
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 50,
+        );
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 50,
+        );
+        assert_eq!(s.snapshot_and_reset(60).unwrap().count_for("a"), 2);
+    }
+
+    #[test]
+    fn counts_of_exited_threads_are_reported_then_their_cells_released() {
+        let s = Summarizer::new();
+        let v = json!(true);
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    for _ in 0..5 {
+                        s.record(
+                            input("a", Some(0), &v, &v),
+                            ["user"].into_iter(),
+                            None,
+                            || 1,
+                        );
+                    }
+                });
+            }
+        });
+        assert_eq!(s.snapshot_and_reset(2).unwrap().count_for("a"), 15);
+        assert!(s.snapshot_and_reset(3).is_none());
+        assert!(s.snapshot_and_reset(4).is_none());
+        assert!(s.registry.cells.lock().is_empty());
+    }
+
+    #[test]
+    fn unknown_flags_are_marked_unknown_without_variation() {
+        let s = Summarizer::new();
+        let d = json!("dflt");
+        s.record(
+            SummaryInput {
+                flag_key: "missing",
+                variation: None,
+                version: None,
+                value: &d,
+                default: &d,
+            },
+            ["user"].into_iter(),
+            None,
+            || 1,
+        );
+        let out = serde_json::to_string(&s.snapshot_and_reset(2).unwrap()).unwrap();
+        assert!(
+            out.contains(r#""counters":[{"unknown":true,"value":"dflt","count":1}]"#),
+            "{out}"
+        );
+    }
+}
