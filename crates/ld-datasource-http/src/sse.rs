@@ -43,7 +43,9 @@ pub enum SseError {
 /// Default maximum size of one event: generous enough for very large `put` payloads.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 256 * 1024 * 1024;
 
-/// Incremental server-sent events parser. See the [module documentation](self).
+/// Incremental server-sent events parser: feed bytes as they arrive (split anywhere), get
+/// complete events back. Handles `\r\n`, `\n` and `\r` line endings, comments (heartbeats),
+/// multi-line `data`, `id` and `retry` fields, unknown fields (ignored) and a leading BOM.
 #[derive(Debug)]
 pub struct SseParser {
     /// Bytes of the current, not yet terminated line.
