@@ -337,6 +337,52 @@ mod tests {
         }
     }
 
+    /// A cheap, deterministic stand-in for the cargo-fuzz target (which needs nightly):
+    /// thousands of inputs made of SSE tokens and random bytes, parsed whole and in random
+    /// pieces, must give the same events and never panic.
+    #[test]
+    fn random_token_soup_parses_the_same_however_it_is_split() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        const TOKENS: [&[u8]; 14] = [
+            b"data:",
+            b"data: ",
+            b"event:",
+            b"event: put",
+            b"id: ",
+            b"retry: ",
+            b"retry: 12",
+            b":",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b"{\"x\":1}",
+            b"\xef\xbb\xbf",
+            b"\xff",
+        ];
+        let mut rng = StdRng::seed_from_u64(0x5EE5);
+        for _ in 0..3000 {
+            let mut input = Vec::new();
+            for _ in 0..rng.random_range(0..40) {
+                if rng.random_bool(0.8) {
+                    input.extend_from_slice(TOKENS[rng.random_range(0..TOKENS.len())]);
+                } else {
+                    input.push(rng.random());
+                }
+            }
+            let whole = SseParser::new().push(&input).unwrap();
+            let mut parser = SseParser::new();
+            let mut pieces = Vec::new();
+            let mut rest = &input[..];
+            while !rest.is_empty() {
+                let n = rng.random_range(1..=rest.len());
+                pieces.extend(parser.push(&rest[..n]).unwrap());
+                rest = &rest[n..];
+            }
+            assert_eq!(whole, pieces, "input {:?}", String::from_utf8_lossy(&input));
+        }
+    }
+
     #[test]
     fn invalid_utf8_is_replaced_not_fatal() {
         let events = parse_all(b"data: a\xffb\n\n");
