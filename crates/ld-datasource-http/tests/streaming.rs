@@ -646,3 +646,24 @@ fn invalid_sdk_keys_fail_at_build_time() {
         .unwrap_err();
     assert!(err.to_string().contains("Authorization"));
 }
+
+#[tokio::test]
+async fn the_server_retry_field_sets_the_reconnect_delay() {
+    let server = LdServer::start().await;
+    // Without honouring `retry:`, the next attempt would wait minutes.
+    let source = builder(&server)
+        .initial_reconnect_delay(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let h = start(&source);
+    let first = server.next_stream().await;
+    first.send("retry: 20\n\n");
+    first.send(put_event(&[("f", 1)], &[]));
+    h.wait_status("valid", |s| s.state == DataSourceState::Valid)
+        .await;
+    first.close();
+    let second = server.next_stream().await;
+    second.send(put_event(&[("f", 2)], &[]));
+    eventually("second put", || h.flag_version("f") == Some(2)).await;
+    source.stop();
+}
