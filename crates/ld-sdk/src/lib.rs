@@ -1,7 +1,20 @@
 //! # ld-sdk
 //!
 //! The client facade of a fast, LaunchDarkly-compatible server-side feature flag SDK.
-//!
-//! **Dependencies:** every other crate of the workspace; the optional ones (HTTP, files, Redis)
-//! behind cargo features.
 #![forbid(unsafe_code)]
+
+mod application_info;
+mod endpoints;
+mod events_config;
+mod http_options;
+mod series_data;
+
+pub use application_info::{ApplicationInfo, MAX_TAG_VALUE_LEN, TagError};
+pub use endpoints::{
+    DEFAULT_EVENTS_URI, DEFAULT_POLLING_URI, DEFAULT_STREAMING_URI, InvalidUri, ServiceEndpoints,
+};
+pub use events_config::*;
+pub use http_options::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpOptions, HttpOptionsError,
+};
+pub use series_data::SeriesData;
