@@ -18,3 +18,6 @@ pub use http_options::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpOptions, HttpOptionsError,
 };
 pub use series_data::SeriesData;
+mod background_runtime;
+mod test_flag;
+pub use test_flag::{FlagBuilder, RuleBuilder, Variation};
