@@ -21,3 +21,6 @@ pub use series_data::SeriesData;
 mod background_runtime;
 mod test_flag;
 pub use test_flag::{FlagBuilder, RuleBuilder, Variation};
+// Waiting for the ld-eval and ld-store public types to be merged:
+// mod config; mod data_source_config; mod evaluation_detail; mod flag_value; mod flags_state;
+// pub mod global; mod hook; mod hook_runner; mod secure_mode; mod test_data;
