@@ -194,6 +194,9 @@ mod tests {
             .id("x".repeat(65))
             .version("v1")
             .sanitized();
-        assert_eq!(info.tags_header().as_deref(), Some("application-version/v1"));
+        assert_eq!(
+            info.tags_header().as_deref(),
+            Some("application-version/v1")
+        );
     }
 }

@@ -76,9 +76,7 @@ impl BackgroundRuntime {
             return;
         };
         let _ = stop.send(());
-        if thread::current().id() != self.thread_id
-            && self.stopped.recv_timeout(bound).is_err()
-        {
+        if thread::current().id() != self.thread_id && self.stopped.recv_timeout(bound).is_err() {
             tracing::warn!("the ld-sdk runtime did not stop within {bound:?}; leaving it behind");
         }
     }
@@ -121,9 +119,9 @@ mod tests {
         runtime.shutdown(Duration::from_secs(5));
         // The runtime is gone: a new task is never polled, so its result never arrives.
         let (tx, rx) = mpsc::channel::<()>();
-        let _ = handle.spawn(async move {
+        drop(handle.spawn(async move {
             let _ = tx.send(());
-        });
+        }));
         assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
     }
 }

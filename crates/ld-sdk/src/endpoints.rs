@@ -157,7 +157,13 @@ mod tests {
 
     #[test]
     fn uris_without_scheme_or_host_are_rejected() {
-        for bad in ["localhost:8030", "ftp://x", "http://", "http://:80/x", "http://a b"] {
+        for bad in [
+            "localhost:8030",
+            "ftp://x",
+            "http://",
+            "http://:80/x",
+            "http://a b",
+        ] {
             let err = ServiceEndpoints::relay_proxy(bad).validate().unwrap_err();
             assert_eq!(err.service, "streaming", "{bad}");
         }

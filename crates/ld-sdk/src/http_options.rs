@@ -178,10 +178,11 @@ impl HttpOptions {
             ));
         }
         for path in std::mem::take(&mut self.ca_files) {
-            let pem = std::fs::read(&path).map_err(|source| HttpOptionsError::CaFileUnreadable {
-                path: path.clone(),
-                source,
-            })?;
+            let pem =
+                std::fs::read(&path).map_err(|source| HttpOptionsError::CaFileUnreadable {
+                    path: path.clone(),
+                    source,
+                })?;
             if !holds_certificate(&pem) {
                 return Err(HttpOptionsError::CaFileWithoutCertificate(
                     path.display().to_string(),

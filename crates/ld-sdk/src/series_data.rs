@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn setting_a_key_twice_keeps_the_latest_value_in_its_first_position() {
-        let data = SeriesData::new().with("a", 1u8).with("b", 2u8).with("a", 3u8);
+        let data = SeriesData::new()
+            .with("a", 1u8)
+            .with("b", 2u8)
+            .with("a", 3u8);
         assert_eq!(data.len(), 2);
         assert_eq!(data.get::<u8>("a"), Some(&3));
         assert_eq!(data.iter().next().map(|(k, _)| k), Some("a"));

@@ -30,7 +30,11 @@ const TRUE_VARIATION: usize = 0;
 const FALSE_VARIATION: usize = 1;
 
 fn bool_index(value: bool) -> usize {
-    if value { TRUE_VARIATION } else { FALSE_VARIATION }
+    if value {
+        TRUE_VARIATION
+    } else {
+        FALSE_VARIATION
+    }
 }
 
 /// A flag being configured for [`TestData`](crate::TestData). Builders are plain values: nothing
@@ -172,14 +176,10 @@ impl FlagBuilder {
     }
 
     /// Serves `variation` to the context of this kind and key (when targeting is on).
-    pub fn variation_for_key(
-        self,
-        kind: &str,
-        key: &str,
-        variation: impl Into<Variation>,
-    ) -> Self {
+    pub fn variation_for_key(self, kind: &str, key: &str, variation: impl Into<Variation>) -> Self {
         let (mut flag, index) = self.index(variation.into());
-        flag.targets.retain(|(k, key_, _)| !(k == kind && key_ == key));
+        flag.targets
+            .retain(|(k, key_, _)| !(k == kind && key_ == key));
         flag.targets.push((kind.to_owned(), key.to_owned(), index));
         flag
     }
@@ -255,7 +255,8 @@ impl FlagBuilder {
             if kind == "user" {
                 // User targets live in `targets`; an empty `contextTargets` entry keeps their order.
                 targets.push(json!({"values": keys, "variation": variation}));
-                context_targets.push(json!({"contextKind": "user", "values": [], "variation": variation}));
+                context_targets
+                    .push(json!({"contextKind": "user", "values": [], "variation": variation}));
             } else {
                 context_targets
                     .push(json!({"contextKind": kind, "values": keys, "variation": variation}));
@@ -395,7 +396,10 @@ mod tests {
             .variation_for_user("b", true)
             .variation_for_key("org", "o1", false)
             .to_json(1);
-        assert_eq!(json["targets"], json!([{"values": ["a", "b"], "variation": 0}]));
+        assert_eq!(
+            json["targets"],
+            json!([{"values": ["a", "b"], "variation": 0}])
+        );
         assert_eq!(
             json["contextTargets"],
             json!([
