@@ -35,9 +35,7 @@ impl FlagValue for String {
 impl FlagValue for i64 {
     fn from_flag_value(value: &Value) -> Option<Self> {
         // Truncation toward zero is the documented behaviour for fractional values.
-        value
-            .as_i64()
-            .or_else(|| value.as_f64().map(|f| f as i64))
+        value.as_i64().or_else(|| value.as_f64().map(|f| f as i64))
     }
     fn to_json(&self) -> Value {
         Value::from(*self)
@@ -50,6 +48,15 @@ impl FlagValue for f64 {
     }
     fn to_json(&self) -> Value {
         serde_json::Number::from_f64(*self).map_or(Value::Null, Value::Number)
+    }
+}
+
+impl FlagValue for Value {
+    fn from_flag_value(value: &Value) -> Option<Self> {
+        Some(value.clone())
+    }
+    fn to_json(&self) -> Value {
+        self.clone()
     }
 }
 

@@ -337,9 +337,15 @@ mod tests {
             .build();
         let json = serde_json::to_value(&state).unwrap();
         assert_eq!(json["$flagsState"]["untracked"], json!({"variation": 1}));
-        assert_eq!(json["$flagsState"]["expired"], json!({"variation": 1, "debugEventsUntilDate": 1}));
+        assert_eq!(
+            json["$flagsState"]["expired"],
+            json!({"variation": 1, "debugEventsUntilDate": 1})
+        );
         assert_eq!(json["$flagsState"]["tracked"]["version"], 7);
-        assert_eq!(json["$flagsState"]["debugging"]["reason"], json!({"kind": "FALLTHROUGH"}));
+        assert_eq!(
+            json["$flagsState"]["debugging"]["reason"],
+            json!({"kind": "FALLTHROUGH"})
+        );
     }
 
     #[test]

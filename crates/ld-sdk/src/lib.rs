@@ -23,6 +23,24 @@ pub use series_data::SeriesData;
 mod background_runtime;
 mod test_flag;
 pub use test_flag::{FlagBuilder, RuleBuilder, Variation};
-// Waiting for the ld-eval and ld-store public types to be merged:
-// mod config; mod data_source_config; mod evaluation_detail; mod flag_value; mod flags_state;
-// pub mod global; mod hook; mod hook_runner; mod secure_mode; mod test_data;
+mod evaluation_detail;
+mod flag_value;
+mod flags_state;
+mod hook;
+mod hook_runner;
+mod secure_mode;
+mod test_data;
+// Waiting for ld-store's public types to be merged:
+// mod config; mod data_source_config; pub mod global; mod client; mod data_source_factory;
+// mod initialization_error; mod test_data_source;
+
+pub use evaluation_detail::EvaluationDetail;
+pub use flag_value::FlagValue;
+pub use flags_state::{FlagState, FlagsState, FlagsStateBuilder, FlagsStateOptions};
+pub use hook::{EvaluationSeriesContext, Hook, HookError, HookMetadata, TrackSeriesContext};
+pub use ld_eval::{
+    AttrRef, BigSegmentsStatus, Context, ContextBuilder, ContextError, ErrorKind,
+    MultiContextBuilder, Reason, ReasonKind,
+};
+pub use secure_mode::secure_mode_hash;
+pub use test_data::TestData;
