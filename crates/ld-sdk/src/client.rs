@@ -732,7 +732,8 @@ fn build_data_source(
         DataSourceConfig::Files(options) => crate::file_source::build(options),
         #[cfg(feature = "http")]
         DataSourceConfig::Streaming(_) | DataSourceConfig::Polling(_) => {
-            crate::http_source::build(&config.data_source, &context)
+            let http = crate::http_transport::http_client(config)?;
+            crate::http_source::build(&config.data_source, &context, http)
         }
         DataSourceConfig::External => Err("daemon mode has no data source to build".into()),
     }

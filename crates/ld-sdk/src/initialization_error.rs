@@ -51,9 +51,15 @@ impl From<InitError> for InitializationError {
                 timeout,
                 last_error,
                 ..
-            } => Self::Timeout {
-                timeout,
-                last_error,
+            } => match last_error.as_ref().map(|e| e.kind) {
+                // LaunchDarkly will not accept this key on a retry either.
+                Some(ErrorKind::ErrorResponse(status @ (401 | 403))) => {
+                    Self::InvalidSdkKey { status }
+                }
+                _ => Self::Timeout {
+                    timeout,
+                    last_error,
+                },
             },
             InitError::Off { last_error } => match last_error.as_ref().map(|e| e.kind) {
                 Some(ErrorKind::ErrorResponse(status @ (401 | 403))) => {
