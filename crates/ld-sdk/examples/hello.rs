@@ -41,7 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::new(config)?;
     client.wait_for_initialization(Duration::from_secs(5))?;
 
-    let user = ContextBuilder::new("aa0ceb").name("Ernestina Evans").build()?;
+    let user = ContextBuilder::new("aa0ceb")
+        .name("Ernestina Evans")
+        .build()?;
     if client.bool_variation("show-greeting", &user, false) {
         println!("{}", client.string_variation("greeting", &user, "Hi"));
     }

@@ -49,8 +49,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     let status = client.data_source_status();
-    println!("data source: {} since {:?}", status.state, status.state_since);
-    tokio::task::spawn_blocking(move || watcher.join()).await?.ok();
+    println!(
+        "data source: {} since {:?}",
+        status.state, status.state_since
+    );
+    tokio::task::spawn_blocking(move || watcher.join())
+        .await?
+        .ok();
     client.close_async().await;
     Ok(())
 }

@@ -46,7 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Roll out to everyone: the running client sees it at once.
     let changes = client.flag_tracker().subscribe();
     td.update(td.flag("checkout-flow").variation_for_all(1));
-    assert_eq!(changes.recv_timeout(Duration::from_secs(1))?.key, "checkout-flow");
+    assert_eq!(
+        changes.recv_timeout(Duration::from_secs(1))?.key,
+        "checkout-flow"
+    );
     assert_eq!(checkout_flow(&client, "someone", "fr"), "express");
 
     // Flags TestData's builder does not cover: LaunchDarkly JSON.
@@ -57,7 +60,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }));
     let served: Vec<bool> = (0..10)
         .map(|i| {
-            let user = ContextBuilder::new(format!("user-{i}")).build().expect("valid");
+            let user = ContextBuilder::new(format!("user-{i}"))
+                .build()
+                .expect("valid");
             client.bool_variation("half", &user, false)
         })
         .collect();

@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
+use crate::events_standin::{Evaluation, EventProcessor, FlagEventSettings};
 use ld_eval::{
     Context, ErrorKind, Evaluator, Flag, PrerequisiteEvaluation, PrerequisiteRecorder, Reason,
 };
-use ld_events::{Evaluation, EventProcessor, FlagEventSettings};
 use ld_store::{
-    DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider,
-    DataSourceUpdateSink, DataSourceUpdates, DataStore, FlagChangeNotifier,
-    FlagValueChangeEvent, InMemoryDataStore, Snapshot,
+    DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
+    DataSourceUpdates, DataStore, FlagChangeNotifier, FlagValueChangeEvent, InMemoryDataStore,
+    Snapshot,
 };
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -374,17 +374,17 @@ impl Client {
         } else {
             evaluator.evaluate(flag, context)
         };
-        let served = result
-            .value
-            .and_then(|v| T::from_flag_value(v).map(|typed| (typed, v)));
-        let (typed, variation_index, reason) = match served {
-            Some((typed, _)) => (Some(typed), result.variation_index, result.reason),
-            None if result.value.is_some() => (None, None, Reason::error(ErrorKind::WrongType)),
-            None => (None, None, result.reason),
+        let typed = result.value.and_then(T::from_flag_value);
+        // The flag's own JSON value when it was served (for events), `None` when the default was.
+        let served_json = if typed.is_some() { result.value } else { None };
+        let (variation_index, reason) = match (&typed, result.value) {
+            (Some(_), _) => (result.variation_index, result.reason),
+            (None, Some(_)) => (None, Reason::error(ErrorKind::WrongType)),
+            (None, None) => (None, result.reason),
         };
         if events {
             let default_json = default.to_json();
-            let value_json = served.as_ref().map_or(&default_json, |(_, v)| *v);
+            let value_json = served_json.unwrap_or(&default_json);
             inner.events.record(&Evaluation {
                 flag_key,
                 flag: Some(event_settings(flag)),

@@ -145,7 +145,10 @@ impl DataSourceConfig {
     }
 
     /// Checks the settings; `endpoints` decides whether LaunchDarkly's polling minimum applies.
-    pub(crate) fn validate(&self, endpoints: &ServiceEndpoints) -> Result<(), DataSourceConfigError> {
+    pub(crate) fn validate(
+        &self,
+        endpoints: &ServiceEndpoints,
+    ) -> Result<(), DataSourceConfigError> {
         let _ = endpoints;
         match self {
             #[cfg(feature = "http")]
@@ -157,7 +160,9 @@ impl DataSourceConfig {
                 Err(DataSourceConfigError::Zero("polling interval"))
             }
             #[cfg(feature = "http")]
-            Self::Polling(p) if p.interval < DEFAULT_POLL_INTERVAL && endpoints.is_default_polling() => {
+            Self::Polling(p)
+                if p.interval < DEFAULT_POLL_INTERVAL && endpoints.is_default_polling() =>
+            {
                 Err(DataSourceConfigError::PollIntervalTooShort {
                     interval: p.interval,
                 })

@@ -1,12 +1,13 @@
 //! Builds the client's event processor: the facade's events settings mapped onto `ld-events`, and
 //! (with the `http` feature) delivery over `ld-http`.
 
-use ld_events::EventProcessor;
+use crate::events_standin::EventProcessor;
 use tokio::runtime::Handle;
 
 use crate::Config;
 
 /// The SDK name LaunchDarkly sees in diagnostic events.
+#[allow(dead_code)] // Used by event delivery (with ld-events).
 pub(crate) const SDK_NAME: &str = "rust-server-sdk";
 /// This SDK's version.
 pub(crate) const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -16,6 +17,7 @@ pub(crate) fn user_agent() -> String {
     format!("RustServerClient/{SDK_VERSION}")
 }
 
+#[allow(dead_code)] // Used by event delivery (with ld-events).
 /// Headers every event request carries besides the SDK key and user agent: wrapper and tags
 /// (custom headers are default headers of the HTTP client).
 pub(crate) fn extra_headers(config: &Config) -> Vec<(String, String)> {
@@ -30,7 +32,7 @@ pub(crate) fn extra_headers(config: &Config) -> Vec<(String, String)> {
 }
 
 /// The event processor for `config`, with its background task on `runtime`.
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", any()))]
 pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcessor {
     let client = match crate::http_transport::http_client(config) {
         Ok(client) => client,
@@ -47,14 +49,14 @@ pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcess
 }
 
 /// Without the `http` feature there is no network stack, so no event can be delivered.
-#[cfg(not(feature = "http"))]
+#[cfg(not(all(feature = "http", any())))]
 pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcessor {
     let _ = (config, runtime);
     tracing::info!("analytics events disabled: this build has no `http` feature");
     EventProcessor::disabled()
 }
 
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", any()))]
 fn events_config(config: &Config) -> ld_events::EventsConfig {
     let events = &config.events;
     let mut out = ld_events::EventsConfig::new(config.sdk_key.clone());
@@ -86,7 +88,7 @@ fn events_config(config: &Config) -> ld_events::EventsConfig {
 }
 
 /// The `configuration` object of LaunchDarkly's `diagnostic-init` event.
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", any()))]
 fn diagnostic_configuration(config: &Config) -> serde_json::Map<String, serde_json::Value> {
     use crate::data_source_config::DataSourceConfig;
     use serde_json::json;
@@ -143,10 +145,7 @@ fn diagnostic_configuration(config: &Config) -> serde_json::Map<String, serde_js
         "allAttributesPrivate".into(),
         json!(events.all_attributes_private_value()),
     );
-    map.insert(
-        "reconnectTimeMillis".into(),
-        json!(millis(reconnect)),
-    );
+    map.insert("reconnectTimeMillis".into(), json!(millis(reconnect)));
     if let Some(poll) = poll {
         map.insert("pollingIntervalMillis".into(), json!(millis(poll)));
     }
@@ -167,12 +166,12 @@ fn diagnostic_configuration(config: &Config) -> serde_json::Map<String, serde_js
 }
 
 /// Posts event payloads with the shared `ld-http` client.
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", any()))]
 struct HttpEventSender {
     client: ld_http::HttpClient,
 }
 
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", any()))]
 impl ld_events::EventSender for HttpEventSender {
     fn send(&self, request: ld_events::EventRequest) -> ld_events::SendFuture {
         let client = self.client.clone();

@@ -93,10 +93,7 @@ mod tests {
     fn a_timeout_keeps_the_last_error_in_its_message() {
         let e = InitializationError::Timeout {
             timeout: Duration::from_secs(1),
-            last_error: Some(DataSourceErrorInfo::new(
-                ErrorKind::InvalidData,
-                "bad JSON",
-            )),
+            last_error: Some(DataSourceErrorInfo::new(ErrorKind::InvalidData, "bad JSON")),
         };
         assert!(e.to_string().contains("INVALID_DATA: bad JSON"), "{e}");
     }

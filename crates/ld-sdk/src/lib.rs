@@ -2,8 +2,6 @@
 //!
 //! The client facade of a fast, LaunchDarkly-compatible server-side feature flag SDK.
 #![forbid(unsafe_code)]
-// Until the client that uses them is wired in (waiting for ld-eval/ld-store).
-#![allow(dead_code)]
 
 mod application_info;
 mod endpoints;
@@ -23,16 +21,45 @@ pub use series_data::SeriesData;
 mod background_runtime;
 mod test_flag;
 pub use test_flag::{FlagBuilder, RuleBuilder, Variation};
+mod client;
+mod config;
+mod data_source_config;
+mod data_source_factory;
 mod evaluation_detail;
+mod event_delivery;
+mod events_standin;
+#[cfg(feature = "file")]
+mod file_source;
 mod flag_value;
 mod flags_state;
+pub mod global;
 mod hook;
 mod hook_runner;
+#[cfg(feature = "http")]
+mod http_source;
+#[cfg(feature = "http")]
+mod http_transport;
+mod initialization_error;
 mod secure_mode;
 mod test_data;
-// Waiting for ld-store's public types to be merged:
-// mod config; mod data_source_config; pub mod global; mod client; mod data_source_factory;
-// mod initialization_error; mod test_data_source;
+mod test_data_source;
+
+pub use client::{Client, ClientError};
+pub use config::{Config, ConfigBuilder, ConfigError, DEFAULT_START_WAIT};
+#[cfg(feature = "file")]
+pub use data_source_config::FileOptions;
+pub use data_source_config::{
+    DEFAULT_INITIAL_RECONNECT_DELAY, DEFAULT_POLL_INTERVAL, DataSourceConfig, DataSourceConfigError,
+};
+#[cfg(feature = "http")]
+pub use data_source_config::{PollingOptions, StreamingOptions};
+pub use data_source_factory::{DataSourceBuildError, DataSourceContext, DataSourceFactory};
+pub use initialization_error::InitializationError;
+pub use ld_store::{
+    AllData, DataSource, DataSourceErrorInfo, DataSourceState, DataSourceStatus,
+    DataSourceStatusProvider, DataSourceUpdates, ErrorKind as DataSourceErrorKind, FlagChangeEvent,
+    FlagChangeNotifier, FlagValueChangeEvent, ItemDescriptor,
+};
 
 pub use evaluation_detail::EvaluationDetail;
 pub use flag_value::FlagValue;

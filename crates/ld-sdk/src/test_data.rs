@@ -50,7 +50,7 @@ impl State {
 /// `TestData` is a cheap handle: clone it, give one clone to the [`Config`](crate::Config), keep
 /// the other in the test to change flags while the client runs.
 ///
-/// ```ignore
+/// ```
 /// use ld_sdk::{Client, Config, ContextBuilder, TestData};
 ///
 /// let td = TestData::new();
