@@ -315,26 +315,31 @@ impl ConfigBuilder {
 mod tests {
     use super::*;
 
+    /// A builder that does not depend on the `http` feature's default data source.
+    fn builder(sdk_key: &str) -> ConfigBuilder {
+        Config::builder(sdk_key).data_source(DataSourceConfig::External)
+    }
+
     #[test]
     fn an_empty_sdk_key_is_an_error_unless_offline() {
         assert!(matches!(
-            Config::builder("").build(),
+            builder("").build(),
             Err(ConfigError::EmptySdkKey)
         ));
-        assert!(Config::builder("").offline(true).build().is_ok());
+        assert!(builder("").offline(true).build().is_ok());
     }
 
     #[test]
     fn an_sdk_key_with_a_newline_is_rejected() {
         assert!(matches!(
-            Config::builder("key\nX-Evil: 1").build(),
+            builder("key\nX-Evil: 1").build(),
             Err(ConfigError::InvalidSdkKey)
         ));
     }
 
     #[test]
     fn a_bad_application_tag_is_a_typed_error() {
-        let err = Config::builder("k")
+        let err = builder("k")
             .application_id("has spaces")
             .build()
             .unwrap_err();
@@ -346,7 +351,7 @@ mod tests {
 
     #[test]
     fn a_bad_relay_uri_is_a_typed_error() {
-        let err = Config::builder("k")
+        let err = builder("k")
             .relay_proxy("relay:8030")
             .build()
             .unwrap_err();
@@ -355,25 +360,25 @@ mod tests {
 
     #[test]
     fn the_debug_form_never_shows_the_sdk_key() {
-        let config = Config::builder("sdk-very-secret").build().unwrap();
+        let config = builder("sdk-very-secret").build().unwrap();
         assert!(!format!("{config:?}").contains("very-secret"));
     }
 
     #[test]
     fn offline_mode_sends_no_events() {
-        let config = Config::builder("k").offline(true).build().unwrap();
+        let config = builder("k").offline(true).build().unwrap();
         assert!(!config.sends_events());
     }
 
     #[test]
     fn wrapper_header_joins_name_and_version() {
-        let config = Config::builder("k")
+        let config = builder("k")
             .wrapper("my-wrapper", Some("2.0".into()))
             .build()
             .unwrap();
         assert_eq!(config.wrapper_header().as_deref(), Some("my-wrapper/2.0"));
         assert!(matches!(
-            Config::builder("k").wrapper("a/b", None).build(),
+            builder("k").wrapper("a/b", None).build(),
             Err(ConfigError::InvalidWrapper)
         ));
     }

@@ -235,7 +235,7 @@ impl From<FileOptions> for DataSourceConfig {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "http", feature = "file")))]
 mod tests {
     use super::*;
 

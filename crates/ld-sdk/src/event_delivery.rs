@@ -10,9 +10,11 @@ use crate::Config;
 #[allow(dead_code)] // Used by event delivery (with ld-events).
 pub(crate) const SDK_NAME: &str = "rust-server-sdk";
 /// This SDK's version.
+#[cfg(feature = "http")]
 pub(crate) const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The `User-Agent` of every request.
+#[cfg(feature = "http")]
 pub(crate) fn user_agent() -> String {
     format!("RustServerClient/{SDK_VERSION}")
 }
