@@ -6,6 +6,9 @@
 //! `client_events_on`: the same with analytics events recorded (summaries, index events), sent to
 //! a local address that is never reached within the measurement (a long flush interval).
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 
