@@ -1,9 +1,34 @@
 //! # ld-datasource-file
 //!
-//! Flag data from JSON and YAML files (`flags`, `flagValues`, `segments`), from one or many files,
-//! with optional automatic reloading.
+//! Flag data from JSON and YAML files (`flags`, `flagValues`, `segments`), from one or many
+//! files, with optional automatic reloading: the "reading flags from a file" feature of the
+//! LaunchDarkly server-side SDKs, for tests, prototypes and local development.
 //!
-//! **Dependencies:** `ld-store` (the traits it implements) and `ld-eval` (the data model).
+//! **What it is not for:** production flag delivery (use the streaming source), or writing
+//! files.
+//!
+//! **Neighbours:** implements `ld-store`'s [`DataSource`](ld_store::DataSource) and produces
+//! `ld-eval`'s prepared flags; `ldflags` and `ld-sdk` use it. YAML needs the `yaml` feature,
+//! and all `serde_yaml` use is in one private module.
+//!
+//! **The decision that shaped it:** loads are all-or-nothing. Every file is read, parsed,
+//! merged (duplicate keys are an error naming both places, unless
+//! [`DuplicateKeys::KeepFirst`]) and converted before anything reaches the store, so a bad
+//! edit never half-applies: the store keeps the last good data and the status says why.
+//!
+//! Layers, each usable on its own: [`read_file`] → [`parse_file`] ([`Document`]) → [`merge`]
+//! ([`RawData`], JSON) → [`to_all_data`] (typed); [`load_files`] does all of them, and
+//! [`FileDataSource`] adds the thread, the watcher and status reporting.
+//!
+//! ```
+//! use ld_datasource_file::{DuplicateKeys, load_files};
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("flags.json");
+//! std::fs::write(&path, r#"{"flagValues": {"greeting": "hello"}}"#).unwrap();
+//! let data = load_files(&[&path], DuplicateKeys::Error).unwrap();
+//! let flag = data.flags["greeting"].item().unwrap();
+//! assert_eq!(flag.variations[0], "hello");
+//! ```
 #![forbid(unsafe_code)]
 
 mod data_set;

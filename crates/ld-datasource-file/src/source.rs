@@ -279,3 +279,82 @@ fn wait_for_quiet(rx: &Receiver<Signal>, quiet: Duration) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ld_store::{AllData, Flag, ItemDescriptor, Segment};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct CountingUpdates {
+        inits: AtomicUsize,
+    }
+
+    impl DataSourceUpdates for CountingUpdates {
+        fn init(&self, _: AllData) -> bool {
+            self.inits.fetch_add(1, Ordering::SeqCst);
+            true
+        }
+        fn upsert_flag(&self, _: &str, _: ItemDescriptor<Flag>) -> bool {
+            true
+        }
+        fn upsert_segment(&self, _: &str, _: ItemDescriptor<Segment>) -> bool {
+            true
+        }
+        fn update_status(&self, _: DataSourceState, _: Option<DataSourceErrorInfo>) {}
+    }
+
+    #[test]
+    fn a_reload_with_identical_bytes_does_not_touch_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        std::fs::write(&path, br#"{"flagValues":{"a":1}}"#).unwrap();
+        let config = FileDataSource::builder().path(&path);
+        let updates = CountingUpdates::default();
+        let mut loader = Loader {
+            config: &config,
+            updates: &updates,
+            last_read: None,
+            versions: VersionTracker::default(),
+        };
+        assert!(loader.reload());
+        std::fs::write(&path, br#"{"flagValues":{"a":1}}"#).unwrap();
+        assert!(loader.reload());
+        assert_eq!(updates.inits.load(Ordering::SeqCst), 1);
+        std::fs::write(&path, br#"{"flagValues":{"a":2}}"#).unwrap();
+        assert!(loader.reload());
+        assert_eq!(updates.inits.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_failed_load_does_not_advance_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        std::fs::write(&path, br#"{"flagValues":{"a":1}}"#).unwrap();
+        let config = FileDataSource::builder().path(&path);
+        let updates = CountingUpdates::default();
+        let mut loader = Loader {
+            config: &config,
+            updates: &updates,
+            last_read: None,
+            versions: VersionTracker::default(),
+        };
+        assert!(loader.reload());
+        std::fs::write(
+            &path,
+            br#"{"flagValues":{"a":2},"flags":{"bad":{"on":"x"}}}"#,
+        )
+        .unwrap();
+        assert!(!loader.reload());
+        assert_eq!(loader.versions.flag_version("a"), Some(1));
+        std::fs::write(&path, br#"{"flagValues":{"a":2}}"#).unwrap();
+        assert!(loader.reload());
+        assert_eq!(
+            loader.versions.flag_version("a"),
+            Some(2),
+            "bumped once, not twice"
+        );
+        assert_eq!(updates.inits.load(Ordering::SeqCst), 2);
+    }
+}

@@ -49,6 +49,12 @@ fn apply(
 }
 
 impl VersionTracker {
+    /// The effective version last assigned to a flag.
+    #[cfg(test)]
+    pub(crate) fn flag_version(&self, key: &str) -> Option<u64> {
+        self.flags.get(key).map(|(_, v)| *v)
+    }
+
     /// Rewrites the versions in `raw` and remembers them for the next load. Call only for data
     /// that is about to be applied.
     pub(crate) fn assign(&mut self, raw: &mut RawData) {

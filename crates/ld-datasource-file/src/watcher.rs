@@ -33,9 +33,13 @@ pub(crate) fn watch<T: Send + Clone + 'static>(
 ) -> Result<FileWatcher, notify::Error> {
     let mut dirs = HashSet::new();
     let mut targets = HashSet::new();
+    let mut whole_dirs = HashSet::new();
     for p in paths {
         match watched_form(p) {
             Some((dir, file)) => {
+                if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+                    whole_dirs.insert(dir.clone());
+                }
                 dirs.insert(dir);
                 targets.insert(file);
             }
@@ -44,7 +48,12 @@ pub(crate) fn watch<T: Send + Clone + 'static>(
     }
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<Event>| {
         let relevant = match &res {
-            Ok(event) => event.need_rescan() || event.paths.iter().any(|p| targets.contains(p)),
+            Ok(event) => {
+                event.need_rescan()
+                    || event.paths.iter().any(|p| {
+                        targets.contains(p) || p.parent().is_some_and(|d| whole_dirs.contains(d))
+                    })
+            }
             Err(e) => {
                 tracing::warn!("file watcher error: {e}");
                 true

@@ -147,7 +147,10 @@ fn malformed_rewrite_keeps_last_good_data_and_a_fix_recovers() {
     sink.status_provider().wait_initialized(WAIT).unwrap();
     let statuses = sink.status_provider().subscribe();
 
-    std::fs::write(&path, b"{\"flagValues\": {\"f\": ").unwrap();
+    // Replace atomically, so the only new content the watcher can see is the malformed one.
+    let tmp = dir.path().join("flags.json.tmp");
+    std::fs::write(&tmp, b"{\"flagValues\": {\"f\": ").unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
     let interrupted = statuses.recv_timeout(WAIT).unwrap();
     assert_eq!(interrupted.state, DataSourceState::Interrupted);
     let err = interrupted.last_error.unwrap();
@@ -238,4 +241,28 @@ fn stop_turns_the_source_off() {
     assert_eq!(sink.status_provider().status().state, DataSourceState::Off);
     write(&path, json!({"flagValues": {"f": 2}}));
     assert_eq!(value_of(&sink, "f"), Some(json!(1)));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_file_is_reloaded_when_the_link_target_is_swapped() {
+    // The layout Kubernetes uses for ConfigMap volumes.
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = dir.path().join("..v1");
+    std::fs::create_dir(&v1).unwrap();
+    write(&v1.join("flags.json"), json!({"flagValues": {"f": 1}}));
+    std::os::unix::fs::symlink("..v1", dir.path().join("..data")).unwrap();
+    let path = dir.path().join("flags.json");
+    std::os::unix::fs::symlink("..data/flags.json", &path).unwrap();
+    let sink = sink();
+    let _source = start(&sink, &[&path], true);
+    sink.status_provider().wait_initialized(WAIT).unwrap();
+    assert_eq!(value_of(&sink, "f"), Some(json!(1)));
+
+    let v2 = dir.path().join("..v2");
+    std::fs::create_dir(&v2).unwrap();
+    write(&v2.join("flags.json"), json!({"flagValues": {"f": 2}}));
+    std::os::unix::fs::symlink("..v2", dir.path().join("..data_tmp")).unwrap();
+    std::fs::rename(dir.path().join("..data_tmp"), dir.path().join("..data")).unwrap();
+    assert!(eventually(|| value_of(&sink, "f") == Some(json!(2))));
 }

@@ -82,13 +82,16 @@ impl DataSourceStatusProvider {
 
     /// A channel receiving every status change from now on.
     pub fn subscribe(&self) -> Receiver<DataSourceStatus> {
+        // Under the status lock, so a subscriber sees exactly the changes made after it
+        // subscribed, in order.
+        let _status = self.inner.status.lock();
         self.inner.broadcaster.subscribe()
     }
 
     /// Records a new state and/or error; returns whether anything changed. Subscribers are
-    /// notified after the lock is released.
+    /// sent the new status (over unbounded channels, so this never blocks on them).
     pub fn update(&self, state: DataSourceState, error: Option<DataSourceErrorInfo>) -> bool {
-        let snapshot = {
+        {
             let mut cur = self.inner.status.lock();
             let state = if state == DataSourceState::Interrupted
                 && cur.state == DataSourceState::Initializing
@@ -107,10 +110,9 @@ impl DataSourceStatusProvider {
             if error.is_some() {
                 cur.last_error = error;
             }
-            cur.clone()
-        };
+            self.inner.broadcaster.broadcast(&cur);
+        }
         self.inner.changed.notify_all();
-        self.inner.broadcaster.broadcast(&snapshot);
         true
     }
 

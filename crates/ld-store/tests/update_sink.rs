@@ -148,3 +148,30 @@ fn a_failing_store_interrupts_the_status_with_a_store_error_but_the_cache_serves
     assert!(err.message.contains("connection refused"));
     assert!(sink.store().flag("independent").is_some());
 }
+
+#[test]
+fn value_change_subscription_with_the_real_evaluator_sees_a_segment_change() {
+    let sink = DataSourceUpdateSink::new(Arc::new(InMemoryDataStore::new()));
+    sink.init(data(json!({
+        "flags": {"beta": {"key": "beta", "version": 1, "on": true, "variations": [false, true],
+            "fallthrough": {"variation": 0},
+            "rules": [{"id": "r", "variation": 1,
+                "clauses": [{"attribute": "key", "op": "segmentMatch", "values": ["testers"]}]}]}},
+        "segments": {"testers": {"key": "testers", "version": 1, "included": []}}
+    })));
+    let context =
+        ld_eval::Context::from_json_value(&json!({"kind": "user", "key": "ann"})).unwrap();
+    let rx = sink
+        .flag_changes()
+        .subscribe_value("beta", move |snap, key| {
+            snap.flag(key)
+                .and_then(|f| ld_eval::evaluate(snap, f, &context).value.cloned())
+                .unwrap_or(Value::Null)
+        });
+    sink.upsert_segment(
+        "testers",
+        segment_from_json(r#"{"key":"testers","version":2,"included":["ann"]}"#).unwrap(),
+    );
+    let ev = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+    assert_eq!((ev.old_value, ev.new_value), (json!(false), json!(true)));
+}
