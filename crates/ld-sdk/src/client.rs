@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use crate::events_standin::{Evaluation, EventProcessor, FlagEventSettings};
 use ld_eval::{
-    Context, ErrorKind, Evaluator, Flag, PrerequisiteEvaluation, PrerequisiteRecorder, Reason,
+    Context, Detail, ErrorKind, Evaluator, PrerequisiteEvaluation, PrerequisiteRecorder, Reason,
 };
+use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
     DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
     DataSourceUpdates, DataStore, FlagChangeNotifier, FlagValueChangeEvent, InMemoryDataStore,
@@ -30,8 +30,6 @@ use crate::{
 
 /// How long `close` waits for the background runtime after events were delivered.
 const RUNTIME_CLOSE_BOUND: Duration = Duration::from_secs(2);
-
-static NULL: Value = Value::Null;
 
 /// Why a client could not be created (configuration problems are caught earlier, by
 /// [`ConfigBuilder::build`](crate::ConfigBuilder::build)).
@@ -364,10 +362,7 @@ impl Client {
         };
         let evaluator = Evaluator::new(&*snapshot);
         let result = if events {
-            let recorder = PrerequisiteEvents {
-                events: &inner.events,
-                with_reasons,
-            };
+            let recorder = PrerequisiteEvents::new(&inner.events, with_reasons);
             evaluator
                 .with_prerequisite_recorder(&recorder)
                 .evaluate(flag, context)
@@ -377,31 +372,34 @@ impl Client {
         let typed = result.value.and_then(T::from_flag_value);
         // The flag's own JSON value when it was served (for events), `None` when the default was.
         let served_json = if typed.is_some() { result.value } else { None };
-        let (variation_index, reason) = match (&typed, result.value) {
-            (Some(_), _) => (result.variation_index, result.reason),
-            (None, Some(_)) => (None, Reason::error(ErrorKind::WrongType)),
-            (None, None) => (None, result.reason),
+        let reason = match (&typed, result.value) {
+            (None, Some(_)) => Reason::error(ErrorKind::WrongType),
+            _ => result.reason,
+        };
+        let served = Detail {
+            value: served_json,
+            variation_index: if typed.is_some() {
+                result.variation_index
+            } else {
+                None
+            },
+            reason,
         };
         if events {
-            let default_json = default.to_json();
-            let value_json = served_json.unwrap_or(&default_json);
-            inner.events.record(&Evaluation {
+            inner.events.record_evaluation(
                 flag_key,
-                flag: Some(event_settings(flag)),
+                Some(flag),
                 context,
-                variation: variation_index,
-                value: value_json,
-                default: &default_json,
-                reason: &reason,
-                in_experiment: flag.is_experimentation_enabled(&reason),
+                &served,
+                &default.to_json(),
                 with_reasons,
-                prereq_of: None,
-            });
+                None,
+            );
         }
         EvaluationDetail {
             value: typed.unwrap_or(default),
-            variation_index,
-            reason,
+            variation_index: served.variation_index,
+            reason: served.reason,
         }
     }
 
@@ -413,19 +411,20 @@ impl Client {
         detail: &EvaluationDetail<T>,
         with_reasons: bool,
     ) {
-        let default_json = detail.value.to_json();
-        self.inner.events.record(&Evaluation {
+        let error = Detail {
+            value: None,
+            variation_index: None,
+            reason: detail.reason.clone(),
+        };
+        self.inner.events.record_evaluation(
             flag_key,
-            flag: None,
+            None,
             context,
-            variation: None,
-            value: &default_json,
-            default: &default_json,
-            reason: &detail.reason,
-            in_experiment: false,
+            &error,
+            &detail.value.to_json(),
             with_reasons,
-            prereq_of: None,
-        });
+            None,
+        );
     }
 
     /// Every flag's value for `context`, with the metadata LaunchDarkly's client-side SDKs need;
@@ -661,41 +660,6 @@ async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static
         })
         .ok()?;
     rx.await.ok()
-}
-
-fn event_settings(flag: &Flag) -> FlagEventSettings {
-    FlagEventSettings {
-        version: flag.version,
-        track_events: flag.track_events,
-        debug_events_until_date: flag.debug_events_until_date,
-        sampling_ratio: flag
-            .sampling_ratio
-            .map(|r| u32::try_from(r).unwrap_or(u32::MAX)),
-        exclude_from_summaries: flag.exclude_from_summaries,
-    }
-}
-
-/// Records an event for each prerequisite evaluated on the way to a flag's value.
-struct PrerequisiteEvents<'a> {
-    events: &'a EventProcessor,
-    with_reasons: bool,
-}
-
-impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
-    fn record(&self, e: PrerequisiteEvaluation<'_>) {
-        self.events.record(&Evaluation {
-            flag_key: &e.prerequisite.key,
-            flag: Some(event_settings(e.prerequisite)),
-            context: e.context,
-            variation: e.detail.variation_index,
-            value: e.detail.value.unwrap_or(&NULL),
-            default: &NULL,
-            reason: &e.detail.reason,
-            in_experiment: e.prerequisite.is_experimentation_enabled(&e.detail.reason),
-            with_reasons: self.with_reasons,
-            prereq_of: Some(&e.prerequisite_of.key),
-        });
-    }
 }
 
 /// Collects the keys of a flag's direct prerequisites, in evaluation order.

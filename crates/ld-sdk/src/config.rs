@@ -322,10 +322,7 @@ mod tests {
 
     #[test]
     fn an_empty_sdk_key_is_an_error_unless_offline() {
-        assert!(matches!(
-            builder("").build(),
-            Err(ConfigError::EmptySdkKey)
-        ));
+        assert!(matches!(builder("").build(), Err(ConfigError::EmptySdkKey)));
         assert!(builder("").offline(true).build().is_ok());
     }
 
@@ -351,10 +348,7 @@ mod tests {
 
     #[test]
     fn a_bad_relay_uri_is_a_typed_error() {
-        let err = builder("k")
-            .relay_proxy("relay:8030")
-            .build()
-            .unwrap_err();
+        let err = builder("k").relay_proxy("relay:8030").build().unwrap_err();
         assert!(matches!(err, ConfigError::Endpoint(_)), "{err}");
     }
 

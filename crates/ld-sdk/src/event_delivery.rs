@@ -1,13 +1,13 @@
 //! Builds the client's event processor: the facade's events settings mapped onto `ld-events`, and
 //! (with the `http` feature) delivery over `ld-http`.
 
-use crate::events_standin::EventProcessor;
+use ld_events::EventProcessor;
 use tokio::runtime::Handle;
 
 use crate::Config;
 
 /// The SDK name LaunchDarkly sees in diagnostic events.
-#[allow(dead_code)] // Used by event delivery (with ld-events).
+#[cfg(feature = "http")]
 pub(crate) const SDK_NAME: &str = "rust-server-sdk";
 /// This SDK's version.
 #[cfg(feature = "http")]
@@ -19,9 +19,9 @@ pub(crate) fn user_agent() -> String {
     format!("RustServerClient/{SDK_VERSION}")
 }
 
-#[allow(dead_code)] // Used by event delivery (with ld-events).
 /// Headers every event request carries besides the SDK key and user agent: wrapper and tags
 /// (custom headers are default headers of the HTTP client).
+#[cfg(feature = "http")]
 pub(crate) fn extra_headers(config: &Config) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     if let Some(wrapper) = config.wrapper_header() {
@@ -34,7 +34,7 @@ pub(crate) fn extra_headers(config: &Config) -> Vec<(String, String)> {
 }
 
 /// The event processor for `config`, with its background task on `runtime`.
-#[cfg(all(feature = "http", any()))]
+#[cfg(feature = "http")]
 pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcessor {
     let client = match crate::http_transport::http_client(config) {
         Ok(client) => client,
@@ -45,20 +45,20 @@ pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcess
     };
     EventProcessor::new(
         events_config(config),
-        std::sync::Arc::new(HttpEventSender { client }),
+        std::sync::Arc::new(ld_events::HttpEventSender::new(client)),
         runtime,
     )
 }
 
 /// Without the `http` feature there is no network stack, so no event can be delivered.
-#[cfg(not(all(feature = "http", any())))]
+#[cfg(not(feature = "http"))]
 pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcessor {
     let _ = (config, runtime);
     tracing::info!("analytics events disabled: this build has no `http` feature");
     EventProcessor::disabled()
 }
 
-#[cfg(all(feature = "http", any()))]
+#[cfg(feature = "http")]
 fn events_config(config: &Config) -> ld_events::EventsConfig {
     let events = &config.events;
     let mut out = ld_events::EventsConfig::new(config.sdk_key.clone());
@@ -90,7 +90,7 @@ fn events_config(config: &Config) -> ld_events::EventsConfig {
 }
 
 /// The `configuration` object of LaunchDarkly's `diagnostic-init` event.
-#[cfg(all(feature = "http", any()))]
+#[cfg(feature = "http")]
 fn diagnostic_configuration(config: &Config) -> serde_json::Map<String, serde_json::Value> {
     use crate::data_source_config::DataSourceConfig;
     use serde_json::json;
@@ -165,42 +165,4 @@ fn diagnostic_configuration(config: &Config) -> serde_json::Map<String, serde_js
     );
     map.insert("dataStoreType".into(), json!("memory"));
     map
-}
-
-/// Posts event payloads with the shared `ld-http` client.
-#[cfg(all(feature = "http", any()))]
-struct HttpEventSender {
-    client: ld_http::HttpClient,
-}
-
-#[cfg(all(feature = "http", any()))]
-impl ld_events::EventSender for HttpEventSender {
-    fn send(&self, request: ld_events::EventRequest) -> ld_events::SendFuture {
-        let client = self.client.clone();
-        Box::pin(async move {
-            use ld_events::SendError;
-            use ld_http::{HeaderName, HeaderValue};
-            let mut http_request = ld_http::Request::post(request.url, request.body);
-            for (name, value) in request.headers {
-                let name = HeaderName::try_from(name.as_str())
-                    .map_err(|e| SendError(format!("invalid header name {name:?}: {e}")))?;
-                let value = HeaderValue::try_from(value.as_str())
-                    .map_err(|e| SendError(format!("invalid value for header {name}: {e}")))?;
-                http_request = http_request.header(name, value);
-            }
-            let response = client
-                .request(http_request)
-                .await
-                .map_err(|e| SendError(e.to_string()))?;
-            let status = response.status.as_u16();
-            let date = response
-                .headers
-                .get(ld_http::header::DATE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            // Read the body so the connection can be reused.
-            let _ = response.bytes_limited(64 * 1024).await;
-            Ok(ld_events::EventResponse { status, date })
-        })
-    }
 }

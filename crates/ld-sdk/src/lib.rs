@@ -27,7 +27,6 @@ mod data_source_config;
 mod data_source_factory;
 mod evaluation_detail;
 mod event_delivery;
-mod events_standin;
 #[cfg(feature = "file")]
 mod file_source;
 mod flag_value;
