@@ -1,6 +1,41 @@
 //! # ld-sdk
 //!
-//! The client facade of a fast, LaunchDarkly-compatible server-side feature flag SDK.
+//! The client facade of a fast, LaunchDarkly-compatible server-side feature flag SDK: the API an
+//! application calls — [`Config`], [`Client`], contexts, variations, events, [`TestData`] — with
+//! every part of the LaunchDarkly Python SDK reference available in idiomatic Rust.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ld_sdk::{Client, Config, ContextBuilder, TestData};
+//!
+//! let td = TestData::new(); // in production: the default streaming source and your SDK key
+//! td.update(td.flag("your.feature.key").variation_for_all(true));
+//! let client = Client::new(Config::builder("YOUR_SDK_KEY").data_source(&td).send_events(false).build()?)?;
+//! client.wait_for_initialization(Duration::from_secs(5))?;
+//!
+//! let user = ContextBuilder::new("aa0ceb").name("Ernestina").build()?;
+//! if client.bool_variation("your.feature.key", &user, false) {
+//!     // the new behaviour
+//! }
+//! client.track("Signed up", &user);
+//! client.close();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **What it is not for:** evaluating flags without a client (use `ld-eval`), writing a data
+//! source or store (implement `ld-store`'s traits; [`DataSourceFactory`] plugs one in), or
+//! client-side/mobile use.
+//!
+//! **Neighbours:** it composes `ld-eval` (evaluation, contexts, reasons), `ld-store` (the store,
+//! data source seam, status, flag change notification), `ld-events` (analytics events),
+//! `ld-datasource-file` (feature `file`), `ld-datasource-http` and `ld-http` (feature `http`:
+//! streaming, polling and event delivery). It re-exports what an application needs from them.
+//!
+//! **The decision that shaped it:** the evaluation path is a lock-free snapshot read followed by
+//! a borrowed evaluation; everything that can block or allocate — I/O, serialization, delivery,
+//! hooks' extra work — happens elsewhere or only when asked for. Background work runs on a tokio
+//! runtime the client owns on its own thread, so the client behaves the same with or without an
+//! application runtime. See `docs/quickstart.md`, `docs/configuration.md` and `docs/testing.md`.
 #![forbid(unsafe_code)]
 
 mod application_info;
