@@ -11,8 +11,7 @@ use ld_eval::{
 use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
     DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
-    DataSourceUpdates, DataStore, FlagChangeNotifier, FlagValueChangeEvent, InMemoryDataStore,
-    Snapshot,
+    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, InMemoryDataStore, Snapshot,
 };
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -20,6 +19,7 @@ use thiserror::Error;
 
 use crate::background_runtime::BackgroundRuntime;
 use crate::data_source_config::DataSourceConfig;
+use crate::data_store_config::ClientStore;
 use crate::flag_value::FlagValue;
 use crate::hook_runner::HookRunner;
 use crate::test_data_source::TestDataSource;
@@ -48,7 +48,7 @@ struct Inner {
     offline: bool,
     /// True when no data source feeds the store (offline, or daemon mode).
     no_source: bool,
-    store: Arc<InMemoryDataStore>,
+    store: ClientStore,
     sink: Arc<DataSourceUpdateSink>,
     data_source: Option<Arc<dyn DataSource>>,
     events: EventProcessor,
@@ -99,8 +99,11 @@ impl Client {
     /// Works with or without a tokio runtime in the application: the client runs its own on a
     /// dedicated thread.
     pub fn new(config: Config) -> Result<Client, ClientError> {
-        let store = Arc::new(InMemoryDataStore::new());
-        let sink = Arc::new(DataSourceUpdateSink::new(store.clone()));
+        let store = match &config.data_store {
+            Some(custom) => ClientStore::Other(custom.store.clone()),
+            None => ClientStore::Memory(Arc::new(InMemoryDataStore::new())),
+        };
+        let sink = Arc::new(DataSourceUpdateSink::new(store.as_dyn()));
         let offline = config.offline;
         let no_source = offline || matches!(config.data_source, DataSourceConfig::External);
         let runtime = if offline {
@@ -141,6 +144,15 @@ impl Client {
                 closed: AtomicBool::new(false),
             }),
         };
+        if let (Some(runtime), Some((refresh, interval))) = (
+            client.inner.runtime.lock().as_ref(),
+            config.data_store.as_ref().and_then(|s| s.refresh.clone()),
+        ) {
+            // Daemon mode reloads forever; otherwise once, to serve stored flags until the
+            // data source delivers.
+            let repeat = no_source.then_some(interval);
+            runtime.handle().spawn(refresh_store(refresh, repeat));
+        }
         if let Some(source) = data_source {
             source.start(sink);
         }
@@ -346,7 +358,7 @@ impl Client {
         }
         let snapshot = inner.store.snapshot();
         let events = inner.events.is_enabled();
-        if !snapshot.initialized() {
+        if !inner.store.usable(&snapshot) {
             let detail = EvaluationDetail::error(default, ErrorKind::ClientNotReady);
             if events {
                 self.record_unknown(flag_key, context, &detail, with_reasons);
@@ -451,7 +463,7 @@ impl Client {
             return FlagsState::invalid();
         }
         let snapshot = self.inner.store.snapshot();
-        if !snapshot.initialized() {
+        if !self.inner.store.usable(&snapshot) {
             tracing::warn!(
                 "all_flags_state called before flags were received; returning an invalid state"
             );
@@ -646,6 +658,20 @@ impl Drop for Inner {
         if !self.closed.swap(true, Ordering::AcqRel) {
             self.close();
         }
+    }
+}
+
+/// Reloads a persistent store's cache from its database, once or every `repeat`.
+async fn refresh_store(refresh: crate::data_store_config::Refresh, repeat: Option<Duration>) {
+    loop {
+        let reload = refresh.clone();
+        match tokio::task::spawn_blocking(move || reload()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("cannot reload the persistent store: {}", e.message),
+            Err(e) => tracing::warn!("persistent store reload failed: {e}"),
+        }
+        let Some(interval) = repeat else { return };
+        tokio::time::sleep(interval).await;
     }
 }
 

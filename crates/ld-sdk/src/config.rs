@@ -7,10 +7,12 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::data_source_config::DataSourceConfig;
+use crate::data_store_config::DataStoreConfig;
 use crate::{
     ApplicationInfo, EventsConfig, EventsConfigError, Hook, HttpOptions, HttpOptionsError,
     InvalidUri, ServiceEndpoints, TagError,
 };
+use ld_store::{DataStore, PersistentDataStore, PersistentDataStoreWrapper};
 
 /// How long [`Client::new`](crate::Client::new) callers usually wait for flags by default
 /// (used by [`Client::wait_for_initialization`](crate::Client::wait_for_initialization) helpers
@@ -61,6 +63,7 @@ pub struct Config {
     pub(crate) wrapper: Option<(String, Option<String>)>,
     pub(crate) http: HttpOptions,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
+    pub(crate) data_store: Option<DataStoreConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -77,6 +80,7 @@ impl fmt::Debug for Config {
             .field("wrapper", &self.wrapper)
             .field("http", &self.http)
             .field("hooks", &self.hooks.len())
+            .field("data_store", &self.data_store)
             .finish_non_exhaustive()
     }
 }
@@ -111,6 +115,7 @@ impl Config {
                 wrapper: None,
                 http: HttpOptions::default(),
                 hooks: Vec::new(),
+                data_store: None,
             },
             data_source_chosen: false,
         }
@@ -266,6 +271,37 @@ impl ConfigBuilder {
         self
     }
 
+    /// Keeps flag data in a persistent database (such as Redis) shared with other processes,
+    /// behind an in-memory cache that evaluations read.
+    ///
+    /// The cache is loaded from the database when the client starts, so stored flags are served
+    /// (with a warning) before the data source connects. With
+    /// [`DataSourceConfig::External`] (daemon mode: a Relay Proxy or another SDK fills the
+    /// database) the cache is reloaded every `refresh_interval`.
+    pub fn persistent_store<P: PersistentDataStore + 'static>(
+        mut self,
+        database: P,
+        refresh_interval: Duration,
+    ) -> Self {
+        let store = Arc::new(PersistentDataStoreWrapper::new(database));
+        let reload = store.clone();
+        self.config.data_store = Some(DataStoreConfig {
+            store,
+            refresh: Some((Arc::new(move || reload.refresh()), refresh_interval)),
+        });
+        self
+    }
+
+    /// Uses this [`DataStore`] instead of the in-memory store (for stores that keep their own
+    /// snapshot current).
+    pub fn data_store(mut self, store: Arc<dyn DataStore>) -> Self {
+        self.config.data_store = Some(DataStoreConfig {
+            store,
+            refresh: None,
+        });
+        self
+    }
+
     /// Adds an evaluation/track hook; hooks run in the order they were added.
     pub fn hook(mut self, hook: impl Hook + 'static) -> Self {
         self.config.hooks.push(Arc::new(hook));
@@ -301,6 +337,13 @@ impl ConfigBuilder {
             return Err(crate::DataSourceConfigError::NoDataSource.into());
         }
         config.data_source.validate(&config.endpoints)?;
+        if let Some((_, interval)) = config.data_store.as_ref().and_then(|s| s.refresh.as_ref())
+            && interval.is_zero()
+        {
+            return Err(
+                crate::DataSourceConfigError::Zero("persistent store refresh interval").into(),
+            );
+        }
         if let Some((name, version)) = &config.wrapper {
             let bad = |s: &str| s.is_empty() || s.chars().any(|c| c.is_control() || c == '/');
             if bad(name) || version.as_deref().is_some_and(bad) {

@@ -60,6 +60,7 @@ mod client;
 mod config;
 mod data_source_config;
 mod data_source_factory;
+mod data_store_config;
 mod evaluation_detail;
 mod event_delivery;
 #[cfg(feature = "file")]
@@ -90,9 +91,10 @@ pub use data_source_config::{PollingOptions, StreamingOptions};
 pub use data_source_factory::{DataSourceBuildError, DataSourceContext, DataSourceFactory};
 pub use initialization_error::InitializationError;
 pub use ld_store::{
-    AllData, DataSource, DataSourceErrorInfo, DataSourceState, DataSourceStatus,
-    DataSourceStatusProvider, DataSourceUpdates, ErrorKind as DataSourceErrorKind, FlagChangeEvent,
-    FlagChangeNotifier, FlagValueChangeEvent, ItemDescriptor,
+    AllData, DataKind, DataSource, DataSourceErrorInfo, DataSourceState, DataSourceStatus,
+    DataSourceStatusProvider, DataSourceUpdates, DataStore, ErrorKind as DataSourceErrorKind,
+    FlagChangeEvent, FlagChangeNotifier, FlagValueChangeEvent, ItemDescriptor, PersistentDataStore,
+    PersistentDataStoreWrapper, SerializedAllData, SerializedItem, StoreError,
 };
 
 pub use evaluation_detail::EvaluationDetail;
