@@ -183,7 +183,8 @@ impl PollingDataSource {
 impl DataSource for PollingDataSource {
     fn start(&self, updates: Arc<dyn DataSourceUpdates>) {
         let config = self.config.clone();
-        self.task.start(updates, move |updates| run_poll(config, updates));
+        self.task
+            .start(updates, move |updates| run_poll(config, updates));
     }
 
     fn stop(&self) {
@@ -250,7 +251,11 @@ async fn poll_once(
         .and_then(parse_all_data);
     match parsed {
         Err(reason) => {
-            failure::invalid_data(updates, &format!("malformed polling response: {reason}"), WHAT);
+            failure::invalid_data(
+                updates,
+                &format!("malformed polling response: {reason}"),
+                WHAT,
+            );
             RetrySchedule::Normal
         }
         Ok(all) => {

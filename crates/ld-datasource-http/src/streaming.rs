@@ -11,11 +11,13 @@ use crate::backoff::Backoff;
 use crate::build_error::BuildError;
 use crate::endpoint::url_for;
 use crate::failure;
-use crate::retry_rule::{EXTENDED_INITIAL_DELAY, EXTENDED_MAX_DELAY, NORMAL_MAX_DELAY, RetrySchedule};
+use crate::retry_rule::{
+    EXTENDED_INITIAL_DELAY, EXTENDED_MAX_DELAY, NORMAL_MAX_DELAY, RetrySchedule,
+};
 use crate::sdk_headers::SdkHeaders;
 use crate::source_task::SourceTask;
 use crate::sse::{DEFAULT_MAX_EVENT_SIZE, SseParser};
-use crate::stream_message::{StreamMessage, parse_stream_event};
+use crate::stream_message::{MalformedEvent, StreamMessage, parse_stream_event};
 
 /// LaunchDarkly's streaming service.
 pub const DEFAULT_STREAM_BASE_URL: &str = "https://stream.launchdarkly.com";
@@ -116,7 +118,10 @@ impl StreamingDataSourceBuilder {
     /// Validates the headers and builds the source (it does nothing until started).
     pub fn build(self) -> Result<StreamingDataSource, BuildError> {
         let mut headers = self.headers.to_header_map()?;
-        headers.insert(header::ACCEPT, HeaderValue::from_static("text/event-stream"));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         let http = match self.http {
             Some(c) => c,
@@ -294,6 +299,34 @@ async fn connect_once(
             }
         }
     }
+}
+
+/// Parses one server-sent event of the LaunchDarkly stream and applies it to `updates`, exactly
+/// as the streaming source does: `put` replaces all data, `patch`/`delete` upsert one item
+/// (stale versions are ignored by the store), other events are ignored. On success the status
+/// becomes `Valid`.
+///
+/// Returns `Ok(false)` when the store rejected the write, and an error for malformed data (the
+/// streaming source then restarts the stream).
+///
+/// ```
+/// use std::sync::Arc;
+/// use ld_datasource_http::apply_stream_event;
+/// use ld_store::{DataSourceUpdateSink, DataStore, InMemoryDataStore};
+///
+/// let store = Arc::new(InMemoryDataStore::new());
+/// let sink = DataSourceUpdateSink::new(store.clone());
+/// let put = r#"{"path":"/","data":{"flags":{"f":{"key":"f","version":1,"on":true,"variations":[true],"fallthrough":{"variation":0}}},"segments":{}}}"#;
+/// assert_eq!(apply_stream_event(&sink, "put", put), Ok(true));
+/// assert!(store.flag("f").is_some());
+/// assert!(apply_stream_event(&sink, "patch", "{oops").is_err());
+/// ```
+pub fn apply_stream_event(
+    updates: &dyn DataSourceUpdates,
+    event: &str,
+    data: &str,
+) -> Result<bool, MalformedEvent> {
+    Ok(apply(updates, parse_stream_event(event, data)?))
 }
 
 /// Applies one message; `false` when the store rejected it.
