@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ld_datasource_http::SdkHeaders;
+use ld_datasource_http::{PollingDataSource, SdkHeaders, StreamingDataSource};
 use ld_store::DataSource;
 
 use crate::data_source_config::DataSourceConfig;
@@ -26,8 +26,29 @@ pub(crate) fn build(
     if let Some(tags) = context.application.tags_header() {
         headers = headers.tags(tags);
     }
-    // TEMPORARY until ld-datasource-http's sources are public: headers are prepared, the sources
-    // themselves are not built yet.
-    let _ = (choice, headers, http);
-    Err("streaming and polling data sources are not available in this build yet".into())
+    match choice {
+        DataSourceConfig::Streaming(options) => Ok(Arc::new(
+            StreamingDataSource::builder(headers)
+                .base_url(context.endpoints.streaming_uri())
+                .http_client(http)
+                .initial_reconnect_delay(options.initial_reconnect_delay)
+                .read_timeout(context.http.read_timeout_value())
+                .runtime(context.runtime.clone())
+                .build()?,
+        )),
+        DataSourceConfig::Polling(options) => {
+            let mut builder = PollingDataSource::builder(headers)
+                .base_url(context.endpoints.polling_uri())
+                .http_client(http)
+                .poll_interval(options.interval)
+                .runtime(context.runtime.clone());
+            if !context.endpoints.is_default_polling() {
+                // LaunchDarkly's 30 s minimum protects LaunchDarkly; a Relay Proxy or test
+                // server may be polled as often as configured.
+                builder = builder.min_poll_interval_override(options.interval);
+            }
+            Ok(Arc::new(builder.build()?))
+        }
+        _ => Err("not an HTTP data source".into()),
+    }
 }

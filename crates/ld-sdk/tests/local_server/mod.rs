@@ -1,5 +1,7 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for end-to-end tests: it records every request and
 //! answers with canned responses (a body, or a server-sent-events stream that stays open).
+// Each test crate including this module uses only part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
