@@ -6,7 +6,8 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use ld_eval::{
-    Context, Detail, ErrorKind, Evaluator, PrerequisiteEvaluation, PrerequisiteRecorder, Reason,
+    BigSegmentProvider, Context, Detail, ErrorKind, Evaluator, PrerequisiteEvaluation,
+    PrerequisiteRecorder, Reason,
 };
 use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
@@ -53,6 +54,7 @@ struct Inner {
     data_source: Option<Arc<dyn DataSource>>,
     events: EventProcessor,
     hooks: HookRunner,
+    big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
     runtime: Mutex<Option<BackgroundRuntime>>,
     closed: AtomicBool,
 }
@@ -140,6 +142,7 @@ impl Client {
                 data_source: data_source.clone(),
                 events,
                 hooks: HookRunner::new(config.hooks.clone()),
+                big_segments: config.big_segments.clone(),
                 runtime: Mutex::new(runtime),
                 closed: AtomicBool::new(false),
             }),
@@ -372,7 +375,7 @@ impl Client {
             }
             return detail;
         };
-        let evaluator = Evaluator::new(&*snapshot);
+        let evaluator = inner.evaluator(&snapshot);
         let result = if events {
             let recorder = PrerequisiteEvents::new(&inner.events, with_reasons);
             evaluator
@@ -478,7 +481,9 @@ impl Client {
                 of: &flag.key,
                 keys: Mutex::new(Vec::new()),
             };
-            let detail = Evaluator::new(&*snapshot)
+            let detail = self
+                .inner
+                .evaluator(&snapshot)
                 .with_prerequisite_recorder(&recorder)
                 .evaluate(flag, context);
             let in_experiment = flag.is_experimentation_enabled(&detail.reason);
@@ -605,13 +610,14 @@ impl Client {
         default: Value,
     ) -> Receiver<FlagValueChangeEvent> {
         let context = context.clone();
+        let big_segments = self.inner.big_segments.clone();
         self.flag_tracker()
             .subscribe_value(flag_key, move |snapshot: &Snapshot, key: &str| {
                 snapshot
                     .flag(key)
                     .filter(|f| !f.deleted)
                     .and_then(|flag| {
-                        Evaluator::new(snapshot)
+                        with_big_segments(Evaluator::new(snapshot), big_segments.as_deref())
                             .evaluate(flag, &context)
                             .value
                             .cloned()
@@ -641,6 +647,12 @@ impl Client {
 }
 
 impl Inner {
+    /// An evaluator over `snapshot`, with the big segment provider if one is configured.
+    #[inline]
+    fn evaluator<'a>(&'a self, snapshot: &'a Snapshot) -> Evaluator<'a> {
+        with_big_segments(Evaluator::new(snapshot), self.big_segments.as_deref())
+    }
+
     fn close(&self) {
         tracing::info!("closing the LaunchDarkly client");
         if let Some(source) = &self.data_source {
@@ -658,6 +670,17 @@ impl Drop for Inner {
         if !self.closed.swap(true, Ordering::AcqRel) {
             self.close();
         }
+    }
+}
+
+#[inline]
+fn with_big_segments<'a>(
+    evaluator: Evaluator<'a>,
+    provider: Option<&'a (dyn BigSegmentProvider + Send + Sync)>,
+) -> Evaluator<'a> {
+    match provider {
+        Some(p) => evaluator.with_big_segments(p),
+        None => evaluator,
     }
 }
 

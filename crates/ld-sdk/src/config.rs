@@ -12,6 +12,7 @@ use crate::{
     ApplicationInfo, EventsConfig, EventsConfigError, Hook, HttpOptions, HttpOptionsError,
     InvalidUri, ServiceEndpoints, TagError,
 };
+use ld_eval::BigSegmentProvider;
 use ld_store::{DataStore, PersistentDataStore, PersistentDataStoreWrapper};
 
 /// How long [`Client::new`](crate::Client::new) callers usually wait for flags by default
@@ -64,6 +65,7 @@ pub struct Config {
     pub(crate) http: HttpOptions,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
     pub(crate) data_store: Option<DataStoreConfig>,
+    pub(crate) big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
 }
 
 impl fmt::Debug for Config {
@@ -116,6 +118,7 @@ impl Config {
                 http: HttpOptions::default(),
                 hooks: Vec::new(),
                 data_store: None,
+                big_segments: None,
             },
             data_source_chosen: false,
         }
@@ -299,6 +302,14 @@ impl ConfigBuilder {
             store,
             refresh: None,
         });
+        self
+    }
+
+    /// Answers big segment membership (segments too large to ship with the flags; LaunchDarkly
+    /// keeps them in a store such as Redis). Without a provider, rules using big segments do not
+    /// match and reasons say `bigSegmentsStatus: NOT_CONFIGURED`.
+    pub fn big_segments(mut self, provider: Arc<dyn BigSegmentProvider + Send + Sync>) -> Self {
+        self.config.big_segments = Some(provider);
         self
     }
 

@@ -102,8 +102,8 @@ pub use flag_value::FlagValue;
 pub use flags_state::{FlagState, FlagsState, FlagsStateBuilder, FlagsStateOptions};
 pub use hook::{EvaluationSeriesContext, Hook, HookError, HookMetadata, TrackSeriesContext};
 pub use ld_eval::{
-    AttrRef, BigSegmentsStatus, Context, ContextBuilder, ContextError, ErrorKind,
-    MultiContextBuilder, Reason, ReasonKind,
+    AttrRef, BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Context, ContextBuilder,
+    ContextError, ErrorKind, MultiContextBuilder, Reason, ReasonKind, Segment,
 };
 pub use secure_mode::secure_mode_hash;
 pub use test_data::TestData;

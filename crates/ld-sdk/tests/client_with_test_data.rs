@@ -373,3 +373,40 @@ async fn the_client_can_be_created_and_closed_synchronously_inside_a_multi_threa
     let client = client_with(&TestData::new());
     client.close();
 }
+
+#[test]
+fn big_segment_membership_comes_from_the_configured_provider() {
+    use ld_sdk::{BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Segment};
+    struct Members;
+    impl BigSegmentProvider for Members {
+        fn membership(&self, context_key: &str, _segment: &Segment) -> BigSegmentAnswer {
+            BigSegmentAnswer {
+                membership: (context_key == "member").then_some(true),
+                status: BigSegmentsStatus::Healthy,
+            }
+        }
+    }
+    let td = TestData::new();
+    td.use_preconfigured_segment(json!({"key": "big", "unbounded": true, "generation": 1}));
+    td.use_preconfigured_flag(json!({
+        "key": "f", "on": true, "variations": [false, true], "fallthrough": {"variation": 0},
+        "rules": [{"id": "r", "variation": 1, "clauses": [
+            {"attribute": "key", "op": "segmentMatch", "values": ["big"], "negate": false}]}]
+    }));
+    let client = Client::new(
+        Config::builder("k")
+            .data_source(&td)
+            .send_events(false)
+            .big_segments(Arc::new(Members))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let member = client.bool_variation_detail("f", &user("member"), false);
+    assert!(member.value);
+    assert_eq!(
+        member.reason.big_segments_status,
+        Some(BigSegmentsStatus::Healthy)
+    );
+    assert!(!client.bool_variation("f", &user("stranger"), true));
+}

@@ -29,7 +29,9 @@ fn client(td: &TestData, events: bool) -> Client {
             .unwrap(),
     )
     .unwrap();
-    client.wait_for_initialization(Duration::from_secs(5)).unwrap();
+    client
+        .wait_for_initialization(Duration::from_secs(5))
+        .unwrap();
     client
 }
 
