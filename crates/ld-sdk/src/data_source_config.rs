@@ -43,6 +43,8 @@ pub enum DataSourceConfigError {
 pub struct StreamingOptions {
     /// The first reconnection delay; later ones back off exponentially with jitter.
     pub initial_reconnect_delay: Duration,
+    /// A payload filter key: only the flags of that filter are received.
+    pub payload_filter: Option<String>,
 }
 
 #[cfg(feature = "http")]
@@ -50,6 +52,7 @@ impl Default for StreamingOptions {
     fn default() -> Self {
         Self {
             initial_reconnect_delay: DEFAULT_INITIAL_RECONNECT_DELAY,
+            payload_filter: None,
         }
     }
 }
@@ -60,6 +63,8 @@ impl Default for StreamingOptions {
 pub struct PollingOptions {
     /// Time between polls (at least 30 s against LaunchDarkly's own service).
     pub interval: Duration,
+    /// A payload filter key: only the flags of that filter are received.
+    pub payload_filter: Option<String>,
 }
 
 #[cfg(feature = "http")]
@@ -67,6 +72,7 @@ impl Default for PollingOptions {
     fn default() -> Self {
         Self {
             interval: DEFAULT_POLL_INTERVAL,
+            payload_filter: None,
         }
     }
 }
@@ -123,7 +129,10 @@ impl DataSourceConfig {
     /// Polling every `interval`.
     #[cfg(feature = "http")]
     pub fn polling(interval: Duration) -> Self {
-        Self::Polling(PollingOptions { interval })
+        Self::Polling(PollingOptions {
+            interval,
+            payload_filter: None,
+        })
     }
 
     /// Flags from these files, optionally reloaded when they change.

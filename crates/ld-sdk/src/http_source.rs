@@ -27,21 +27,27 @@ pub(crate) fn build(
         headers = headers.tags(tags);
     }
     match choice {
-        DataSourceConfig::Streaming(options) => Ok(Arc::new(
-            StreamingDataSource::builder(headers)
+        DataSourceConfig::Streaming(options) => {
+            let mut builder = StreamingDataSource::builder(headers)
                 .base_url(context.endpoints.streaming_uri())
                 .http_client(http)
                 .initial_reconnect_delay(options.initial_reconnect_delay)
                 .read_timeout(context.http.read_timeout_value())
-                .runtime(context.runtime.clone())
-                .build()?,
-        )),
+                .runtime(context.runtime.clone());
+            if let Some(filter) = &options.payload_filter {
+                builder = builder.filter(filter);
+            }
+            Ok(Arc::new(builder.build()?))
+        }
         DataSourceConfig::Polling(options) => {
             let mut builder = PollingDataSource::builder(headers)
                 .base_url(context.endpoints.polling_uri())
                 .http_client(http)
                 .poll_interval(options.interval)
                 .runtime(context.runtime.clone());
+            if let Some(filter) = &options.payload_filter {
+                builder = builder.filter(filter);
+            }
             if !context.endpoints.is_default_polling() {
                 // LaunchDarkly's 30 s minimum protects LaunchDarkly; a Relay Proxy or test
                 // server may be polled as often as configured.
