@@ -15,9 +15,7 @@ use crate::{
 use ld_eval::BigSegmentProvider;
 use ld_store::{DataStore, PersistentDataStore, PersistentDataStoreWrapper};
 
-/// How long [`Client::new`](crate::Client::new) callers usually wait for flags by default
-/// (used by [`Client::wait_for_initialization`](crate::Client::wait_for_initialization) helpers
-/// and the global client).
+/// How long [`global::set_config`](crate::global::set_config) waits for flags by default.
 pub const DEFAULT_START_WAIT: Duration = Duration::from_secs(5);
 
 /// An invalid configuration, reported by [`ConfigBuilder::build`].
@@ -206,8 +204,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// How long the global client (and [`Client::start`](crate::Client::start)) waits for
-    /// flags before returning (default 5 s). Zero means do not wait.
+    /// How long [`global::set_config`](crate::global::set_config) waits for flags before
+    /// returning (default 5 s). Zero means do not wait.
     pub fn start_wait(mut self, wait: Duration) -> Self {
         self.config.start_wait = wait;
         self
