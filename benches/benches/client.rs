@@ -1,111 +1,66 @@
-//! The client facade against the bare evaluator, on the same flags and contexts.
+//! The client facade against the bare evaluator, on the ten scenarios of `eval.rs`
+//! (`ld_benches::eval_scenarios`), cycling over the same 1,000 contexts.
 //!
-//! `bare`: look the flag up in a `MemoryData` and run `ld_eval::Evaluator` — the floor.
-//! `client_events_off`: `Client::bool_variation` with events disabled — the facade's overhead is
-//! the difference (target: at most 15 ns).
-//! `client_events_on`: the same with analytics events recorded (summaries, index events), sent to
-//! a local address that is never reached within the measurement (a long flush interval).
+//! - `bare`: look the flag up by key in a `HashMap` and run `ld_eval::Evaluator` — the floor
+//!   (the `ours` line of `eval.rs`).
+//! - `client_events_off`: `Client::bool_variation` with events disabled. The facade's overhead
+//!   is the difference to `bare` (target: at most 15 ns).
+//! - `client_events_on`: the same with analytics events recorded (summaries and index events;
+//!   nothing is delivered during the measurement: the flush interval is an hour).
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ld_eval::{ContextBuilder, DataLookup, Evaluator, Flag, MemoryData, Segment};
+use ld_benches::eval_scenarios::{Scenario, scenarios};
+use ld_eval::{Context, DataLookup, Evaluator, Flag, Segment};
 use ld_sdk::{Client, Config, EventsConfig, ServiceEndpoints, TestData};
-use serde_json::{Value, json};
 
-struct Scenario {
-    name: &'static str,
-    flag_key: &'static str,
-    flags: Vec<Value>,
-    segments: Vec<Value>,
-    context_key: &'static str,
-    attributes: Vec<(&'static str, Value)>,
+struct Bare {
+    flags: HashMap<String, Flag>,
+    segments: HashMap<String, Segment>,
 }
 
-fn scenarios() -> Vec<Scenario> {
-    let many_targets: Vec<String> = (0..1000).map(|i| format!("user-{i}")).collect();
-    let rules: Vec<Value> = (0..10)
-        .map(|i| {
-            json!({"id": format!("r{i}"), "variation": 0, "clauses": [
-                {"attribute": "email", "op": "endsWith", "values": [format!("@corp{i}.example")], "negate": false},
-                {"attribute": "plan", "op": "in", "values": ["gold", "platinum"], "negate": false}
-            ]})
-        })
-        .collect();
-    vec![
-        Scenario {
-            name: "fallthrough",
-            flag_key: "simple",
-            flags: vec![json!({"key": "simple", "version": 1, "on": true, "salt": "s",
-                "variations": [true, false], "offVariation": 1, "fallthrough": {"variation": 0}})],
-            segments: vec![],
-            context_key: "user-42",
-            attributes: vec![],
-        },
-        Scenario {
-            name: "target_match_1000",
-            flag_key: "targeted",
-            flags: vec![json!({"key": "targeted", "version": 1, "on": true, "salt": "s",
-                "variations": [true, false], "offVariation": 1, "fallthrough": {"variation": 1},
-                "targets": [{"values": many_targets, "variation": 0}]})],
-            segments: vec![],
-            context_key: "user-999",
-            attributes: vec![],
-        },
-        Scenario {
-            name: "rule_match_10th",
-            flag_key: "rules",
-            flags: vec![json!({"key": "rules", "version": 1, "on": true, "salt": "s",
-                "variations": [true, false], "offVariation": 1, "fallthrough": {"variation": 1},
-                "rules": rules})],
-            segments: vec![],
-            context_key: "user-7",
-            attributes: vec![
-                ("email", json!("someone@corp9.example")),
-                ("plan", json!("gold")),
-            ],
-        },
-        Scenario {
-            name: "rollout",
-            flag_key: "rollout",
-            flags: vec![json!({"key": "rollout", "version": 1, "on": true, "salt": "s",
-                "variations": [true, false], "offVariation": 1,
-                "fallthrough": {"rollout": {"variations": [
-                    {"variation": 0, "weight": 50000}, {"variation": 1, "weight": 50000}]}}})],
-            segments: vec![],
-            context_key: "user-123",
-            attributes: vec![],
-        },
-        Scenario {
-            name: "prerequisite_and_segment",
-            flag_key: "gated",
-            flags: vec![
-                json!({"key": "gate", "version": 1, "on": true, "salt": "s",
-                    "variations": [true, false], "offVariation": 1, "fallthrough": {"variation": 0}}),
-                json!({"key": "gated", "version": 1, "on": true, "salt": "s",
-                    "variations": [true, false], "offVariation": 1, "fallthrough": {"variation": 1},
-                    "prerequisites": [{"key": "gate", "variation": 0}],
-                    "rules": [{"id": "seg", "variation": 0, "clauses": [
-                        {"attribute": "key", "op": "segmentMatch", "values": ["beta"], "negate": false}]}]}),
-            ],
-            segments: vec![json!({"key": "beta", "version": 1, "salt": "s",
-                "included": ["user-5", "user-6"], "rules": []})],
-            context_key: "user-5",
-            attributes: vec![],
-        },
-    ]
+impl DataLookup for Bare {
+    fn flag(&self, key: &str) -> Option<&Flag> {
+        self.flags.get(key)
+    }
+    fn segment(&self, key: &str) -> Option<&Segment> {
+        self.segments.get(key)
+    }
 }
 
-fn client_for(scenario: &Scenario, events: bool) -> Client {
+fn bare(s: &Scenario) -> Bare {
+    Bare {
+        flags: s
+            .flags
+            .iter()
+            .map(|f| {
+                let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
+                (f.key.clone(), f)
+            })
+            .collect(),
+        segments: s
+            .segments
+            .iter()
+            .map(|v| {
+                let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
+                (v.key.clone(), v)
+            })
+            .collect(),
+    }
+}
+
+fn client(s: &Scenario, events: bool) -> Client {
     let td = TestData::new();
-    for flag in &scenario.flags {
+    for flag in &s.flags {
         td.use_preconfigured_flag(flag.clone());
     }
-    for segment in &scenario.segments {
+    for segment in &s.segments {
         td.use_preconfigured_segment(segment.clone());
     }
     let config = Config::builder("bench-sdk-key")
@@ -126,49 +81,61 @@ fn client_for(scenario: &Scenario, events: bool) -> Client {
     client
 }
 
-fn bench_client(c: &mut Criterion) {
-    for scenario in scenarios() {
-        let mut builder = ContextBuilder::new(scenario.context_key);
-        for (name, value) in &scenario.attributes {
-            builder = builder.set(name, value.clone());
+fn bench(c: &mut Criterion) {
+    for s in scenarios() {
+        let data = bare(&s);
+        let contexts: Vec<Context> = s
+            .contexts
+            .iter()
+            .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
+            .collect();
+        let quiet = client(&s, false);
+        let recording = client(&s, true);
+        // The facade must serve what the evaluator serves, or the comparison means nothing.
+        let evaluator = Evaluator::new(&data);
+        for context in &contexts {
+            let expected = evaluator
+                .evaluate(&data.flags[s.flag_key], context)
+                .value
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            assert_eq!(quiet.bool_variation(s.flag_key, context, false), expected);
         }
-        let context = builder.build().expect("valid context");
 
-        let mut data = MemoryData::default();
-        for flag in &scenario.flags {
-            data.insert_flag(serde_json::from_value::<Flag>(flag.clone()).expect("valid flag"));
-        }
-        for segment in &scenario.segments {
-            data.insert_segment(
-                serde_json::from_value::<Segment>(segment.clone()).expect("valid segment"),
-            );
-        }
-
-        let mut group = c.benchmark_group(format!("client/{}", scenario.name));
-        group.bench_function("bare_evaluator", |b| {
+        let key = s.flag_key;
+        let mut group = c.benchmark_group(format!("client/{}", s.name));
+        group.bench_function("bare", |b| {
+            let mut i = 0;
             b.iter(|| {
-                let flag = data.flag(black_box(scenario.flag_key)).expect("flag");
-                let detail = Evaluator::new(&data).evaluate(flag, black_box(&context));
-                black_box(detail.value.and_then(Value::as_bool).unwrap_or(false))
+                i = (i + 1) % contexts.len();
+                let flag = DataLookup::flag(&data, black_box(key)).expect("flag");
+                let value = Evaluator::new(&data)
+                    .evaluate(flag, &contexts[i])
+                    .value
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                black_box(value)
             })
         });
-
-        let quiet = client_for(&scenario, false);
         group.bench_function("client_events_off", |b| {
-            b.iter(|| quiet.bool_variation(black_box(scenario.flag_key), black_box(&context), false))
-        });
-        quiet.close();
-
-        let recording = client_for(&scenario, true);
-        group.bench_function("client_events_on", |b| {
+            let mut i = 0;
             b.iter(|| {
-                recording.bool_variation(black_box(scenario.flag_key), black_box(&context), false)
+                i = (i + 1) % contexts.len();
+                black_box(quiet.bool_variation(black_box(key), &contexts[i], false))
             })
         });
-        recording.close();
+        group.bench_function("client_events_on", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % contexts.len();
+                black_box(recording.bool_variation(black_box(key), &contexts[i], false))
+            })
+        });
         group.finish();
+        quiet.close();
+        recording.close();
     }
 }
 
-criterion_group!(benches, bench_client);
+criterion_group!(benches, bench);
 criterion_main!(benches);

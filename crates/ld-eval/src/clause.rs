@@ -15,7 +15,7 @@ use crate::semver::{SemVer, SemVerRef};
 use crate::timestamp::Timestamp;
 
 /// `in` clauses with more values than this get a hash set for their string values.
-const IN_SET_MIN: usize = 8;
+const IN_SET_MIN: usize = 4;
 
 /// A clause of a flag rule or segment rule.
 ///

@@ -263,6 +263,26 @@ mod tests {
     }
 
     #[test]
+    fn the_python_sdk_reference_user_dictionary_is_accepted() {
+        let c: Context = serde_json::from_value(json!({
+            "key": "aa0ceb", "firstName": "Ernestina", "lastName": "Evans", "email": "",
+            "custom": {"groups": ["Google", "Microsoft"]}
+        }))
+        .unwrap();
+        let u = c.single().unwrap();
+        assert_eq!((c.kind(), c.key()), ("user", "aa0ceb"));
+        assert_eq!(u.get_top_level("firstName"), Some(&json!("Ernestina")));
+        assert_eq!(
+            u.get_top_level("groups"),
+            Some(&json!(["Google", "Microsoft"]))
+        );
+        let anon: Context =
+            serde_json::from_value(json!({"key": "aa0ceb", "anonymous": true})).unwrap();
+        assert!(anon.single().unwrap().anonymous());
+        assert!(serde_json::from_value::<Context>(json!({"name": "no key"})).is_err());
+    }
+
+    #[test]
     fn legacy_user_may_have_an_empty_key_but_new_contexts_may_not() {
         assert!(serde_json::from_value::<Context>(json!({"key": ""})).is_ok());
         assert!(serde_json::from_value::<Context>(json!({"kind": "user", "key": ""})).is_err());
