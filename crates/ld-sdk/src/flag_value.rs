@@ -7,7 +7,7 @@ use serde_json::Value;
 /// A flag value that does not convert gives the caller's default with an `ERROR`/`WRONG_TYPE`
 /// reason. Integers accept any JSON number (fractions are truncated toward zero, as in
 /// LaunchDarkly's SDKs); floats accept any JSON number.
-pub trait FlagValue: Sized {
+pub(crate) trait FlagValue: Sized {
     /// Converts a flag's value, or `None` if it has the wrong JSON type.
     fn from_flag_value(value: &Value) -> Option<Self>;
     /// The value as JSON (for events and hooks).

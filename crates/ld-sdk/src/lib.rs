@@ -98,7 +98,6 @@ pub use ld_store::{
 };
 
 pub use evaluation_detail::EvaluationDetail;
-pub use flag_value::FlagValue;
 pub use flags_state::{FlagState, FlagsState, FlagsStateBuilder, FlagsStateOptions};
 pub use hook::{EvaluationSeriesContext, Hook, HookError, HookMetadata, TrackSeriesContext};
 pub use ld_eval::{
