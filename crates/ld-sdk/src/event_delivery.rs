@@ -72,6 +72,7 @@ fn events_config(config: &Config) -> ld_events::EventsConfig {
     out.all_attributes_private = events.all_attributes_private_value();
     out.private_attributes = events.private_attributes().to_vec();
     out.compress_events = events.gzip_value();
+    out.omit_anonymous_contexts = events.omit_anonymous_contexts_value();
     out.diagnostic_recording_interval = events.diagnostic_recording_interval_value();
     if !events.diagnostic_opt_out_value() {
         let (wrapper_name, wrapper_version) = match config.wrapper() {

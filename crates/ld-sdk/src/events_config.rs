@@ -58,6 +58,7 @@ pub struct EventsConfig {
     diagnostic_opt_out: bool,
     diagnostic_recording_interval: Duration,
     gzip: bool,
+    omit_anonymous_contexts: bool,
 }
 
 impl Default for EventsConfig {
@@ -72,6 +73,7 @@ impl Default for EventsConfig {
             diagnostic_opt_out: false,
             diagnostic_recording_interval: DEFAULT_DIAGNOSTIC_RECORDING_INTERVAL,
             gzip: false,
+            omit_anonymous_contexts: false,
         }
     }
 }
@@ -132,6 +134,13 @@ impl EventsConfig {
         self
     }
 
+    /// Leaves anonymous contexts out of index and identify events (a wholly anonymous context
+    /// sends no identify event).
+    pub fn omit_anonymous_contexts(mut self, omit: bool) -> Self {
+        self.omit_anonymous_contexts = omit;
+        self
+    }
+
     /// The buffer capacity.
     pub fn capacity_value(&self) -> usize {
         self.capacity
@@ -167,6 +176,10 @@ impl EventsConfig {
     /// Whether payloads are gzip-compressed.
     pub fn gzip_value(&self) -> bool {
         self.gzip
+    }
+    /// Whether anonymous contexts are left out of index and identify events.
+    pub fn omit_anonymous_contexts_value(&self) -> bool {
+        self.omit_anonymous_contexts
     }
 
     pub(crate) fn validate(&self) -> Result<(), EventsConfigError> {
