@@ -410,3 +410,21 @@ fn big_segment_membership_comes_from_the_configured_provider() {
     );
     assert!(!client.bool_variation("f", &user("stranger"), true));
 }
+
+#[test]
+fn clients_and_configs_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<Client>();
+    shareable::<Config>();
+    shareable::<TestData>();
+    let td = TestData::new();
+    td.update(td.flag("f").variation_for_all(true));
+    let client = client_with(&td);
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let client = client.clone();
+            std::thread::spawn(move || client.bool_variation("f", &user(&format!("u{i}")), false))
+        })
+        .collect();
+    assert!(handles.into_iter().all(|h| h.join().unwrap()));
+}
