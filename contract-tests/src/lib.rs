@@ -14,12 +14,14 @@
 //! only those capabilities, so the service and the SDK can evolve independently.
 #![forbid(unsafe_code)]
 
+pub mod big_segment_fixture;
 pub mod callback_client;
 pub mod capabilities;
 pub mod client_registry;
 pub mod command_dispatch;
 pub mod command_params;
 pub mod ld_client;
+pub mod listener_registry;
 pub mod sdk_client;
 pub mod server;
 pub mod service_params;
