@@ -1,0 +1,266 @@
+//! Evaluation contexts: single-kind and multi-kind.
+
+use serde_json::{Map, Value};
+
+use crate::attr_ref::AttrRef;
+use crate::kind::{Kind, KindError};
+
+static TRUE: Value = Value::Bool(true);
+static FALSE: Value = Value::Bool(false);
+
+/// Why a context could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContextError {
+    /// A single context's kind broke LaunchDarkly's kind rules.
+    #[error(transparent)]
+    Kind(#[from] KindError),
+    /// A context key was empty (only legacy user JSON may have an empty key).
+    #[error("context key must not be empty")]
+    EmptyKey,
+    /// A multi-kind context had no contexts in it.
+    #[error("a multi-kind context must contain at least one context")]
+    NoContexts,
+    /// A multi-kind context had two contexts of the same kind.
+    #[error("a multi-kind context has more than one context of kind {0:?}")]
+    DuplicateKind(String),
+    /// The JSON form of a context was not valid.
+    #[error("invalid context JSON: {0}")]
+    Json(String),
+}
+
+/// One context of one kind: a key, optional name, anonymity, custom attributes and the names of
+/// private attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingleContext {
+    pub(crate) kind: Kind,
+    pub(crate) kind_value: Value,
+    pub(crate) key: Value,
+    pub(crate) name: Option<Value>,
+    pub(crate) anonymous: bool,
+    pub(crate) attributes: Map<String, Value>,
+    pub(crate) private_attributes: Vec<AttrRef>,
+    pub(crate) secondary: Option<String>,
+}
+
+impl SingleContext {
+    /// The context's kind.
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    /// The context's key.
+    pub fn key(&self) -> &str {
+        self.key.as_str().unwrap_or_default()
+    }
+
+    /// The context's name, if set.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_ref().and_then(Value::as_str)
+    }
+
+    /// Whether the context is anonymous.
+    pub fn anonymous(&self) -> bool {
+        self.anonymous
+    }
+
+    /// The custom attributes (everything except kind, key, name and anonymous).
+    pub fn attributes(&self) -> &Map<String, Value> {
+        &self.attributes
+    }
+
+    /// The attributes marked private for this context.
+    pub fn private_attributes(&self) -> &[AttrRef] {
+        &self.private_attributes
+    }
+
+    /// The legacy `secondary` key, kept only so that legacy user JSON round-trips. LaunchDarkly's
+    /// current SDKs no longer use it for bucketing, and neither do we.
+    pub fn secondary(&self) -> Option<&str> {
+        self.secondary.as_deref()
+    }
+
+    /// Looks up a top-level attribute by name, including the built-ins `kind`, `key`, `name` and
+    /// `anonymous`.
+    pub fn get_top_level(&self, name: &str) -> Option<&Value> {
+        match name {
+            "kind" => Some(&self.kind_value),
+            "key" => Some(&self.key),
+            "name" => self.name.as_ref(),
+            "anonymous" => Some(if self.anonymous { &TRUE } else { &FALSE }),
+            _ => self.attributes.get(name),
+        }
+    }
+
+    /// Looks up the value an attribute reference points at. Invalid references find nothing;
+    /// path components after the first index into JSON objects only.
+    ///
+    /// ```
+    /// use ld_eval::{AttrRef, ContextBuilder};
+    /// use serde_json::json;
+    /// let c = ContextBuilder::new("k").set("address", json!({"city": "Oslo"})).build().unwrap();
+    /// let single = c.as_kind("user").unwrap();
+    /// assert_eq!(single.get(&AttrRef::new("/address/city")), Some(&json!("Oslo")));
+    /// assert_eq!(single.get(&AttrRef::new("key")), Some(&json!("k")));
+    /// ```
+    pub fn get(&self, reference: &AttrRef) -> Option<&Value> {
+        let comps = reference.component_slice();
+        let (first, rest) = comps.split_first()?;
+        let mut value = self.get_top_level(first)?;
+        for c in rest {
+            value = value.as_object()?.get(&**c)?;
+        }
+        Some(value)
+    }
+}
+
+/// A context: the thing a flag is evaluated for. Either one [`SingleContext`] or a multi-kind
+/// context holding several of different kinds.
+///
+/// Build one with [`ContextBuilder`](crate::ContextBuilder) or
+/// [`MultiContextBuilder`](crate::MultiContextBuilder), or deserialize LaunchDarkly's JSON form
+/// (including legacy user JSON without a `kind`).
+///
+/// ```
+/// use ld_eval::{Context, ContextBuilder, MultiContextBuilder};
+/// let user = ContextBuilder::new("u:1").build().unwrap();
+/// assert_eq!(user.fully_qualified_key(), "u:1");
+/// let org = ContextBuilder::new("o%1").kind("org").build().unwrap();
+/// assert_eq!(org.fully_qualified_key(), "org:o%251");
+/// let multi = MultiContextBuilder::new().push(org).push(user).build().unwrap();
+/// assert_eq!(multi.canonical_key(), "org:o%251:user:u%3A1");
+/// let legacy: Context = serde_json::from_str(r#"{"key":"bob","email":"b@x.io"}"#).unwrap();
+/// assert_eq!(legacy.kind(), "user");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    /// One entry for a single context; for a multi-kind context, the members sorted by kind.
+    pub(crate) contexts: Box<[SingleContext]>,
+    pub(crate) multi: bool,
+    pub(crate) fully_qualified_key: String,
+}
+
+impl Context {
+    pub(crate) fn from_single(single: SingleContext) -> Context {
+        let fully_qualified_key = if single.kind.is_user() {
+            single.key().to_owned()
+        } else {
+            let mut s = String::new();
+            push_kind_and_key(&mut s, &single);
+            s
+        };
+        Context {
+            contexts: Box::new([single]),
+            multi: false,
+            fully_qualified_key,
+        }
+    }
+
+    pub(crate) fn from_multi(mut members: Vec<SingleContext>) -> Result<Context, ContextError> {
+        if members.is_empty() {
+            return Err(ContextError::NoContexts);
+        }
+        if members.len() == 1 {
+            return Ok(Context::from_single(members.remove(0)));
+        }
+        members.sort_by(|a, b| a.kind.as_str().cmp(b.kind.as_str()));
+        for pair in members.windows(2) {
+            if pair[0].kind == pair[1].kind {
+                return Err(ContextError::DuplicateKind(pair[0].kind.to_string()));
+            }
+        }
+        let mut fully_qualified_key = String::new();
+        for (i, m) in members.iter().enumerate() {
+            if i > 0 {
+                fully_qualified_key.push(':');
+            }
+            push_kind_and_key(&mut fully_qualified_key, m);
+        }
+        Ok(Context {
+            contexts: members.into_boxed_slice(),
+            multi: true,
+            fully_qualified_key,
+        })
+    }
+
+    /// Whether this is a multi-kind context.
+    pub fn is_multi(&self) -> bool {
+        self.multi
+    }
+
+    /// The kind: the single context's kind, or `multi`.
+    pub fn kind(&self) -> &str {
+        if self.multi {
+            "multi"
+        } else {
+            self.contexts[0].kind.as_str()
+        }
+    }
+
+    /// The key of a single context; empty for a multi-kind context.
+    pub fn key(&self) -> &str {
+        if self.multi {
+            ""
+        } else {
+            self.contexts[0].key()
+        }
+    }
+
+    /// The single context, if this is not a multi-kind context.
+    pub fn single(&self) -> Option<&SingleContext> {
+        if self.multi {
+            None
+        } else {
+            self.contexts.first()
+        }
+    }
+
+    /// The member of the given kind (for a single context: itself, if the kind matches).
+    pub fn as_kind(&self, kind: &str) -> Option<&SingleContext> {
+        self.contexts.iter().find(|c| c.kind.as_str() == kind)
+    }
+
+    /// All members (one for a single context), sorted by kind for a multi-kind context.
+    pub fn contexts(&self) -> &[SingleContext] {
+        &self.contexts
+    }
+
+    /// The kinds present in this context.
+    pub fn kinds(&self) -> impl Iterator<Item = &Kind> + '_ {
+        self.contexts.iter().map(|c| &c.kind)
+    }
+
+    /// The fully-qualified key: the key for a `user` context, `kind:key` otherwise (with `%` and
+    /// `:` escaped in the key), members joined with `:` in kind order for a multi-kind context.
+    pub fn fully_qualified_key(&self) -> &str {
+        &self.fully_qualified_key
+    }
+
+    /// The canonical key, which LaunchDarkly defines identically to the fully-qualified key.
+    pub fn canonical_key(&self) -> &str {
+        &self.fully_qualified_key
+    }
+}
+
+fn push_kind_and_key(out: &mut String, c: &SingleContext) {
+    out.push_str(c.kind.as_str());
+    out.push(':');
+    for ch in c.key().chars() {
+        match ch {
+            '%' => out.push_str("%25"),
+            ':' => out.push_str("%3A"),
+            other => out.push(other),
+        }
+    }
+}
+
+pub(crate) fn validate_single(
+    kind: &str,
+    key: &str,
+    allow_empty_key: bool,
+) -> Result<(), ContextError> {
+    Kind::validate(kind)?;
+    if key.is_empty() && !allow_empty_key {
+        return Err(ContextError::EmptyKey);
+    }
+    Ok(())
+}

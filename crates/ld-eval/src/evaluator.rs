@@ -1,0 +1,447 @@
+//! The evaluation algorithm: off → prerequisites → targets → rules → fallthrough.
+
+use crate::big_segments::BigSegmentProvider;
+use crate::bucketing::{BucketPrefix, bucket_context};
+use crate::clause::Clause;
+use crate::context::Context;
+use crate::detail::Detail;
+use crate::flag::{Flag, Target};
+use crate::lookup::DataLookup;
+use crate::operator::Op;
+use crate::prerequisite_recorder::{PrerequisiteEvaluation, PrerequisiteRecorder};
+use crate::reason::{BigSegmentsStatus, ErrorKind, Reason};
+use crate::rollout::{RolloutKind, VariationOrRollout};
+use crate::segment::{Segment, SegmentRule};
+
+/// Deeper prerequisite or segment nesting than this is treated as malformed data, so that
+/// hostile or broken data can never overflow the stack.
+pub const MAX_NESTING_DEPTH: usize = 64;
+
+/// The flag data is unusable for this evaluation (`MALFORMED_FLAG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Malformed;
+
+/// A chain of keys being evaluated, kept on the call stack (no allocation) for cycle detection.
+#[derive(Clone, Copy)]
+struct Chain<'p> {
+    key: &'p str,
+    parent: Option<&'p Chain<'p>>,
+    depth: usize,
+}
+
+fn chain_contains(chain: Option<&Chain<'_>>, key: &str) -> bool {
+    let mut c = chain;
+    while let Some(link) = c {
+        if link.key == key {
+            return true;
+        }
+        c = link.parent;
+    }
+    false
+}
+
+fn depth_of(chain: Option<&Chain<'_>>) -> usize {
+    chain.map_or(0, |c| c.depth)
+}
+
+/// Evaluates flags against contexts, with the data, recorder and big segment provider to use.
+///
+/// ```
+/// use ld_eval::{Context, ContextBuilder, Evaluator, Flag, MemoryData, ReasonKind};
+/// let flag: Flag = serde_json::from_str(r#"{"key": "f", "on": true, "salt": "s",
+///     "variations": ["a", "b"], "fallthrough": {"variation": 1},
+///     "contextTargets": [{"contextKind": "org", "values": ["acme"], "variation": 0}]}"#).unwrap();
+/// let data = MemoryData::default();
+/// let evaluator = Evaluator::new(&data);
+/// let org = ContextBuilder::new("acme").kind("org").build().unwrap();
+/// let d = evaluator.evaluate(&flag, &org);
+/// assert_eq!(d.value, Some(&serde_json::json!("a")));
+/// assert_eq!(d.reason.kind, ReasonKind::TargetMatch);
+/// ```
+#[derive(Clone, Copy)]
+pub struct Evaluator<'a> {
+    lookup: &'a dyn DataLookup,
+    recorder: Option<&'a dyn PrerequisiteRecorder>,
+    big_segments: Option<&'a dyn BigSegmentProvider>,
+}
+
+/// Per-evaluation state.
+struct Scope<'c> {
+    context: &'c Context,
+    big_segments_status: Option<BigSegmentsStatus>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator reading prerequisites and segments from `lookup`.
+    pub fn new(lookup: &'a dyn DataLookup) -> Self {
+        Evaluator {
+            lookup,
+            recorder: None,
+            big_segments: None,
+        }
+    }
+
+    /// Reports every prerequisite evaluation to `recorder`.
+    pub fn with_prerequisite_recorder(mut self, recorder: &'a dyn PrerequisiteRecorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Answers big segment membership with `provider`. Without one, evaluations that reach a big
+    /// segment report `bigSegmentsStatus: NOT_CONFIGURED` and treat the context as not included.
+    pub fn with_big_segments(mut self, provider: &'a dyn BigSegmentProvider) -> Self {
+        self.big_segments = Some(provider);
+        self
+    }
+
+    /// Evaluates `flag` for `context`. The value in the result is borrowed from `flag`.
+    /// Never panics and, in the common path, never allocates.
+    pub fn evaluate<'f>(&self, flag: &'f Flag, context: &Context) -> Detail<'f> {
+        let mut scope = Scope {
+            context,
+            big_segments_status: None,
+        };
+        let mut detail = match self.eval_flag(flag, &mut scope, None) {
+            Ok(d) => d,
+            Err(Malformed) => Detail::error(ErrorKind::MalformedFlag),
+        };
+        if let Some(status) = scope.big_segments_status {
+            detail.reason.big_segments_status = Some(status);
+        }
+        detail
+    }
+
+    fn eval_flag<'f>(
+        &self,
+        flag: &'f Flag,
+        scope: &mut Scope<'_>,
+        chain: Option<&Chain<'_>>,
+    ) -> Result<Detail<'f>, Malformed> {
+        if !flag.on {
+            return Ok(off_value(flag, Reason::off()));
+        }
+        if depth_of(chain) >= MAX_NESTING_DEPTH {
+            return Err(Malformed);
+        }
+        let link = Chain {
+            key: &flag.key,
+            parent: chain,
+            depth: depth_of(chain) + 1,
+        };
+        for prereq in &flag.prerequisites {
+            let Some(pflag) = self.lookup.flag(&prereq.key).filter(|f| !f.deleted) else {
+                return Ok(off_value(
+                    flag,
+                    Reason::prerequisite_failed(prereq.key.clone()),
+                ));
+            };
+            if chain_contains(Some(&link), &pflag.key) {
+                return Err(Malformed);
+            }
+            let pdetail = self.eval_flag(pflag, scope, Some(&link))?;
+            if pdetail.reason.error_kind().is_some() {
+                return Err(Malformed);
+            }
+            if let Some(recorder) = self.recorder {
+                recorder.record(PrerequisiteEvaluation {
+                    prerequisite: pflag,
+                    prerequisite_of: flag,
+                    context: scope.context,
+                    detail: &pdetail,
+                });
+            }
+            let served = pdetail.variation_index.map(|i| i as i64);
+            if !pflag.on || served != Some(prereq.variation) {
+                return Ok(off_value(
+                    flag,
+                    Reason::prerequisite_failed(prereq.key.clone()),
+                ));
+            }
+        }
+
+        if let Some(index) = target_match(flag, scope.context) {
+            return Ok(variation(flag, index, Reason::target_match()));
+        }
+
+        for (rule_index, rule) in flag.rules.iter().enumerate() {
+            if self.all_clauses_match(&rule.clauses, scope, None)? {
+                let (index, in_experiment) =
+                    resolve(flag, &rule.variation_or_rollout, scope.context)?;
+                let reason = Reason::rule_match(rule_index, rule.id.clone(), in_experiment);
+                return Ok(variation(flag, index, reason));
+            }
+        }
+
+        let (index, in_experiment) = resolve(flag, &flag.fallthrough, scope.context)?;
+        Ok(variation(flag, index, Reason::fallthrough(in_experiment)))
+    }
+
+    fn all_clauses_match(
+        &self,
+        clauses: &[Clause],
+        scope: &mut Scope<'_>,
+        segments: Option<&Chain<'_>>,
+    ) -> Result<bool, Malformed> {
+        for clause in clauses {
+            if !self.clause_matches(clause, scope, segments)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn clause_matches(
+        &self,
+        clause: &Clause,
+        scope: &mut Scope<'_>,
+        segments: Option<&Chain<'_>>,
+    ) -> Result<bool, Malformed> {
+        if *clause.op() != Op::SegmentMatch {
+            return clause
+                .matches_non_segment(scope.context)
+                .map_err(|_| Malformed);
+        }
+        for value in clause.values() {
+            let Some(key) = value.as_str() else { continue };
+            let Some(segment) = self.lookup.segment(key).filter(|s| !s.deleted) else {
+                continue;
+            };
+            if self.segment_contains(segment, scope, segments)? {
+                return Ok(!clause.negate());
+            }
+        }
+        Ok(clause.negate())
+    }
+
+    fn segment_contains(
+        &self,
+        segment: &Segment,
+        scope: &mut Scope<'_>,
+        chain: Option<&Chain<'_>>,
+    ) -> Result<bool, Malformed> {
+        if chain_contains(chain, &segment.key) || depth_of(chain) >= MAX_NESTING_DEPTH {
+            return Err(Malformed);
+        }
+        let link = Chain {
+            key: &segment.key,
+            parent: chain,
+            depth: depth_of(chain) + 1,
+        };
+        let context = scope.context;
+        if segment.unbounded {
+            return self.big_segment_contains(segment, scope, &link);
+        }
+        if in_targets(context, &segment.included, &segment.included_contexts) {
+            return Ok(true);
+        }
+        if in_targets(context, &segment.excluded, &segment.excluded_contexts) {
+            return Ok(false);
+        }
+        self.segment_rules_match(segment, scope, &link)
+    }
+
+    fn segment_rules_match(
+        &self,
+        segment: &Segment,
+        scope: &mut Scope<'_>,
+        link: &Chain<'_>,
+    ) -> Result<bool, Malformed> {
+        for rule in &segment.rules {
+            if self.segment_rule_matches(segment, rule, scope, link)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn segment_rule_matches(
+        &self,
+        segment: &Segment,
+        rule: &SegmentRule,
+        scope: &mut Scope<'_>,
+        link: &Chain<'_>,
+    ) -> Result<bool, Malformed> {
+        if !self.all_clauses_match(&rule.clauses, scope, Some(link))? {
+            return Ok(false);
+        }
+        let Some(weight) = rule.weight else {
+            return Ok(true);
+        };
+        let kind = rule
+            .rollout_context_kind
+            .as_ref()
+            .map_or("user", |k| k.as_str());
+        let (bucket, _) = bucket_context(
+            scope.context,
+            kind,
+            rule.bucket_by.as_ref(),
+            false,
+            BucketPrefix::KeyAndSalt(&segment.key, &segment.salt),
+        )
+        .map_err(|_| Malformed)?;
+        Ok(bucket < weight as f32 / 100_000.0)
+    }
+
+    fn big_segment_contains(
+        &self,
+        segment: &Segment,
+        scope: &mut Scope<'_>,
+        link: &Chain<'_>,
+    ) -> Result<bool, Malformed> {
+        let note = |scope: &mut Scope<'_>, s: BigSegmentsStatus| {
+            scope.big_segments_status = Some(match scope.big_segments_status {
+                Some(prev) => prev.worst(s),
+                None => s,
+            });
+        };
+        let (Some(provider), Some(_)) = (self.big_segments, segment.generation) else {
+            note(scope, BigSegmentsStatus::NotConfigured);
+            return Ok(false);
+        };
+        let kind = segment
+            .unbounded_context_kind
+            .as_ref()
+            .map_or("user", |k| k.as_str());
+        let Some(single) = scope.context.as_kind(kind) else {
+            return Ok(false);
+        };
+        let answer = provider.membership(single.key(), segment);
+        note(scope, answer.status);
+        match answer.membership {
+            Some(included) => Ok(included),
+            None => self.segment_rules_match(segment, scope, link),
+        }
+    }
+}
+
+/// Evaluates `flag` for `context`, reading prerequisites and segments from `lookup`, with no
+/// prerequisite recorder and no big segment provider. See [`Evaluator`] for those.
+///
+/// ```
+/// use ld_eval::{evaluate, ContextBuilder, Flag, MemoryData, Reason};
+/// let flag: Flag = serde_json::from_str(
+///     r#"{"key": "f", "on": false, "offVariation": 0, "variations": [false, true]}"#).unwrap();
+/// let ctx = ContextBuilder::new("user-1").build().unwrap();
+/// let d = evaluate(&MemoryData::default(), &flag, &ctx);
+/// assert_eq!(d.value, Some(&serde_json::json!(false)));
+/// assert_eq!(d.variation_index, Some(0));
+/// assert_eq!(d.reason, Reason::off());
+/// ```
+pub fn evaluate<'f>(lookup: &dyn DataLookup, flag: &'f Flag, context: &Context) -> Detail<'f> {
+    Evaluator::new(lookup).evaluate(flag, context)
+}
+
+fn variation(flag: &Flag, index: i64, reason: Reason) -> Detail<'_> {
+    match usize::try_from(index)
+        .ok()
+        .and_then(|i| Some((i, flag.variations.get(i)?)))
+    {
+        Some((i, value)) => Detail {
+            value: Some(value),
+            variation_index: Some(i),
+            reason,
+        },
+        None => Detail::error(ErrorKind::MalformedFlag),
+    }
+}
+
+fn off_value(flag: &Flag, reason: Reason) -> Detail<'_> {
+    match flag.off_variation {
+        Some(index) => variation(flag, index, reason),
+        None => Detail {
+            value: None,
+            variation_index: None,
+            reason,
+        },
+    }
+}
+
+fn target_hit(context: &Context, kind: &str, target: &Target) -> bool {
+    context
+        .as_kind(kind)
+        .is_some_and(|c| target.values.contains(c.key()))
+}
+
+fn target_match(flag: &Flag, context: &Context) -> Option<i64> {
+    if flag.context_targets.is_empty() {
+        return flag
+            .targets
+            .iter()
+            .find(|t| target_hit(context, "user", t))
+            .map(|t| t.variation);
+    }
+    for ct in &flag.context_targets {
+        let kind = ct.context_kind.as_ref().map_or("user", |k| k.as_str());
+        if kind == "user" && ct.values.is_empty() {
+            // A user-kind placeholder: the keys live in the old `targets` list.
+            if let Some(t) = flag
+                .targets
+                .iter()
+                .find(|t| t.variation == ct.variation && target_hit(context, "user", t))
+            {
+                return Some(t.variation);
+            }
+        } else if target_hit(context, kind, ct) {
+            return Some(ct.variation);
+        }
+    }
+    None
+}
+
+fn in_targets(
+    context: &Context,
+    user_keys: &crate::key_set::KeySet,
+    targets: &[crate::segment::SegmentTarget],
+) -> bool {
+    for t in targets {
+        let kind = t.context_kind.as_ref().map_or("user", |k| k.as_str());
+        if context
+            .as_kind(kind)
+            .is_some_and(|c| t.values.contains(c.key()))
+        {
+            return true;
+        }
+    }
+    context
+        .as_kind("user")
+        .is_some_and(|c| user_keys.contains(c.key()))
+}
+
+/// Picks the variation for a fixed variation or a rollout: (index, in experiment).
+fn resolve(
+    flag: &Flag,
+    vr: &VariationOrRollout,
+    context: &Context,
+) -> Result<(i64, bool), Malformed> {
+    let rollout = match vr {
+        VariationOrRollout::Variation(v) => return Ok((*v, false)),
+        VariationOrRollout::Rollout(r) => r,
+        VariationOrRollout::Malformed => return Err(Malformed),
+    };
+    let is_experiment = rollout.kind == RolloutKind::Experiment;
+    let prefix = match rollout.seed {
+        Some(seed) => BucketPrefix::Seed(seed),
+        None => BucketPrefix::KeyAndSalt(&flag.key, &flag.salt),
+    };
+    let kind = rollout.context_kind.as_ref().map_or("user", |k| k.as_str());
+    let (bucket, missing_kind) = bucket_context(
+        context,
+        kind,
+        rollout.bucket_by.as_ref(),
+        is_experiment,
+        prefix,
+    )
+    .map_err(|_| Malformed)?;
+    let tracked = |untracked: bool| is_experiment && !missing_kind && !untracked;
+    let mut sum = 0.0f32;
+    for wv in &rollout.variations {
+        sum += wv.weight as f32 / 100_000.0;
+        if bucket < sum {
+            return Ok((wv.variation, tracked(wv.untracked)));
+        }
+    }
+    match rollout.variations.last() {
+        Some(wv) => Ok((wv.variation, tracked(wv.untracked))),
+        None => Err(Malformed),
+    }
+}

@@ -1,0 +1,245 @@
+//! Feature flags: LaunchDarkly's server-side flag JSON, prepared for evaluation on load.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::clause::Clause;
+use crate::key_set::KeySet;
+use crate::kind::Kind;
+use crate::rollout::{VariationOrRollout, VariationOrRolloutRepr};
+
+/// A prerequisite: another flag that must be on and serve `variation` for this flag to go on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prerequisite {
+    /// The prerequisite flag's key.
+    pub key: Arc<str>,
+    /// The variation index it must serve.
+    pub variation: i64,
+}
+
+/// Individual targeting: contexts whose key is in `values` get `variation`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// The kind of context targeted (absent in the old `targets` list, which means `user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_kind: Option<Kind>,
+    /// The targeted keys.
+    #[serde(default)]
+    pub values: KeySet,
+    /// The variation served.
+    pub variation: i64,
+}
+
+/// A flag rule: if every clause matches, serve its variation or rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRule {
+    /// The rule's id (empty if it had none). Shared so reasons can carry it without allocating.
+    pub id: Arc<str>,
+    /// The clauses, all of which must match.
+    pub clauses: Vec<Clause>,
+    /// What the rule serves.
+    pub variation_or_rollout: VariationOrRollout,
+    /// Whether events for this rule are always tracked.
+    pub track_events: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FlagRuleRepr {
+    #[serde(default)]
+    id: Option<Arc<str>>,
+    #[serde(default)]
+    clauses: Vec<Clause>,
+    #[serde(flatten)]
+    vor: VariationOrRolloutRepr,
+    #[serde(default)]
+    track_events: bool,
+}
+
+impl Serialize for FlagRule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        FlagRuleRepr {
+            id: Some(self.id.clone()),
+            clauses: self.clauses.clone(),
+            vor: self.variation_or_rollout.to_repr(),
+            track_events: self.track_events,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for FlagRule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = FlagRuleRepr::deserialize(d)?;
+        Ok(FlagRule {
+            id: r.id.unwrap_or_else(|| Arc::from("")),
+            clauses: r.clauses,
+            variation_or_rollout: r.vor.into(),
+            track_events: r.track_events,
+        })
+    }
+}
+
+/// Which client-side SDKs may see the flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSideAvailability {
+    /// Visible to SDKs using the mobile key.
+    #[serde(default)]
+    pub using_mobile_key: bool,
+    /// Visible to SDKs using the client-side environment id.
+    #[serde(default)]
+    pub using_environment_id: bool,
+}
+
+/// Settings of a migration flag.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Migration {
+    /// One in how many migration operations is consistency-checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_ratio: Option<u64>,
+}
+
+/// A feature flag.
+///
+/// Deserializing LaunchDarkly's flag JSON yields a flag ready to evaluate: its clauses, targets
+/// and rollouts are prepared while parsing. Unknown fields are ignored; serializing gives back
+/// JSON that other SDKs accept.
+///
+/// ```
+/// use ld_eval::Flag;
+/// let flag: Flag = serde_json::from_str(r#"{
+///     "key": "f", "version": 3, "on": true, "salt": "s",
+///     "variations": [false, true], "offVariation": 0, "fallthrough": {"variation": 1},
+///     "targets": [{"values": ["alice"], "variation": 0}],
+///     "rules": [{"id": "r1", "clauses": [{"attribute": "email", "op": "endsWith",
+///         "values": ["@example.com"], "negate": false}], "variation": 0}]
+/// }"#).unwrap();
+/// assert_eq!(flag.key, "f");
+/// assert_eq!(flag.rules[0].id.as_ref(), "r1");
+/// let json = serde_json::to_value(&flag).unwrap();
+/// assert_eq!(json["fallthrough"], serde_json::json!({"variation": 1}));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flag {
+    /// The flag key.
+    pub key: String,
+    /// The data version.
+    #[serde(default)]
+    pub version: u64,
+    /// Whether targeting is on.
+    #[serde(default)]
+    pub on: bool,
+    /// Flags that must serve given variations before this flag's targeting applies.
+    #[serde(default)]
+    pub prerequisites: Vec<Prerequisite>,
+    /// Old-style individual targets (user kind).
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    /// Individual targets of any context kind.
+    #[serde(default)]
+    pub context_targets: Vec<Target>,
+    /// Targeting rules, in order.
+    #[serde(default)]
+    pub rules: Vec<FlagRule>,
+    /// What is served when nothing else matches.
+    #[serde(default)]
+    pub fallthrough: VariationOrRollout,
+    /// What is served when the flag is off (`None`: the caller's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off_variation: Option<i64>,
+    /// The variation values.
+    #[serde(default)]
+    pub variations: Vec<Value>,
+    /// The salt used in bucketing.
+    #[serde(default)]
+    pub salt: String,
+    /// Old-style client-side visibility (environment id).
+    #[serde(default)]
+    pub client_side: bool,
+    /// Which client-side SDKs may see the flag (newer schema; wins over `client_side`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_side_availability: Option<ClientSideAvailability>,
+    /// Whether all evaluations send full events.
+    #[serde(default)]
+    pub track_events: bool,
+    /// Whether fallthrough evaluations send full events.
+    #[serde(default)]
+    pub track_events_fallthrough: bool,
+    /// Debug events are sent until this time (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_events_until_date: Option<u64>,
+    /// One in how many events is sent (absent: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling_ratio: Option<u64>,
+    /// Whether evaluations are left out of summary events.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclude_from_summaries: bool,
+    /// Migration flag settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
+    /// Whether this is a deletion marker (tombstone).
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+impl Flag {
+    /// Whether SDKs using the client-side environment id may see the flag.
+    pub fn using_environment_id(&self) -> bool {
+        self.client_side_availability
+            .map_or(self.client_side, |a| a.using_environment_id)
+    }
+
+    /// Whether SDKs using the mobile key may see the flag.
+    pub fn using_mobile_key(&self) -> bool {
+        self.client_side_availability
+            .is_none_or(|a| a.using_mobile_key)
+    }
+
+    /// Whether an evaluation with this reason must send a full event and its reason (rule or
+    /// fallthrough tracking, or an experiment).
+    pub fn is_experimentation_enabled(&self, reason: &crate::Reason) -> bool {
+        use crate::ReasonKind;
+        if reason.is_in_experiment() {
+            return true;
+        }
+        match reason.kind {
+            ReasonKind::Fallthrough { .. } => self.track_events_fallthrough,
+            ReasonKind::RuleMatch { rule_index, .. } => {
+                self.rules.get(rule_index).is_some_and(|r| r.track_events)
+            }
+            _ => false,
+        }
+    }
+
+    /// A tombstone for a deleted flag.
+    pub fn tombstone(key: impl Into<String>, version: u64) -> Flag {
+        Flag {
+            key: key.into(),
+            version,
+            on: false,
+            prerequisites: Vec::new(),
+            targets: Vec::new(),
+            context_targets: Vec::new(),
+            rules: Vec::new(),
+            fallthrough: VariationOrRollout::Malformed,
+            off_variation: None,
+            variations: Vec::new(),
+            salt: String::new(),
+            client_side: false,
+            client_side_availability: None,
+            track_events: false,
+            track_events_fallthrough: false,
+            debug_events_until_date: None,
+            sampling_ratio: None,
+            exclude_from_summaries: false,
+            migration: None,
+            deleted: true,
+        }
+    }
+}

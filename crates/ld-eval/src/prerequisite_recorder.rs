@@ -1,0 +1,35 @@
+//! Reporting prerequisite evaluations, so the events crate can emit prerequisite events.
+
+use crate::context::Context;
+use crate::detail::Detail;
+use crate::flag::Flag;
+
+/// One evaluation of a prerequisite flag, done while evaluating another flag.
+#[derive(Debug, Clone, Copy)]
+pub struct PrerequisiteEvaluation<'a> {
+    /// The prerequisite flag that was evaluated.
+    pub prerequisite: &'a Flag,
+    /// The flag it is a prerequisite of.
+    pub prerequisite_of: &'a Flag,
+    /// The context.
+    pub context: &'a Context,
+    /// The prerequisite's result.
+    pub detail: &'a Detail<'a>,
+}
+
+/// Called for each prerequisite evaluation (including nested ones), in evaluation order.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use ld_eval::{PrerequisiteEvaluation, PrerequisiteRecorder};
+/// struct Keys(RefCell<Vec<String>>);
+/// impl PrerequisiteRecorder for Keys {
+///     fn record(&self, e: PrerequisiteEvaluation<'_>) {
+///         self.0.borrow_mut().push(e.prerequisite.key.clone());
+///     }
+/// }
+/// ```
+pub trait PrerequisiteRecorder {
+    /// Records one prerequisite evaluation.
+    fn record(&self, evaluation: PrerequisiteEvaluation<'_>);
+}

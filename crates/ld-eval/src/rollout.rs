@@ -1,0 +1,196 @@
+//! What a rule or the fallthrough serves: one fixed variation, or a percentage rollout.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::attr_ref::AttrRef;
+use crate::kind::Kind;
+
+/// Whether a rollout is a plain percentage rollout or an experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RolloutKind {
+    /// A percentage rollout (the default).
+    #[default]
+    Rollout,
+    /// An experiment: always buckets by key, and reports `inExperiment`.
+    Experiment,
+}
+
+/// One bucket of a rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedVariation {
+    /// The variation served to contexts in this bucket.
+    pub variation: i64,
+    /// The bucket's size out of 100,000.
+    pub weight: f64,
+    /// In an experiment, contexts in an untracked bucket are not "in the experiment".
+    pub untracked: bool,
+}
+
+/// A percentage rollout.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rollout {
+    /// Rollout or experiment.
+    pub kind: RolloutKind,
+    /// The context kind to bucket (absent: `user`, and `bucket_by` is a literal name).
+    pub context_kind: Option<Kind>,
+    /// The attribute to bucket by (absent: `key`). Ignored by experiments.
+    pub bucket_by: Option<AttrRef>,
+    /// The buckets.
+    pub variations: Vec<WeightedVariation>,
+    /// When set, hashing uses the seed instead of the flag key and salt.
+    pub seed: Option<i64>,
+}
+
+/// A fixed variation or a rollout, as found in rules and in the fallthrough.
+///
+/// Data with neither (or unusable) is kept as [`VariationOrRollout::Malformed`] and evaluates to
+/// `MALFORMED_FLAG`; with both, the fixed variation wins, as in other SDKs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum VariationOrRollout {
+    /// Serve this variation index.
+    Variation(i64),
+    /// Bucket the context.
+    Rollout(Rollout),
+    /// Neither was given.
+    #[default]
+    Malformed,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WeightedVariationRepr {
+    variation: i64,
+    #[serde(default = "zero")]
+    weight: serde_json::Number,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    untracked: bool,
+}
+
+fn zero() -> serde_json::Number {
+    serde_json::Number::from(0)
+}
+
+fn number_of(w: f64) -> serde_json::Number {
+    if w.fract() == 0.0 && w.abs() < 9.0e15 {
+        serde_json::Number::from(w as i64)
+    } else {
+        serde_json::Number::from_f64(w).unwrap_or_else(|| serde_json::Number::from(0))
+    }
+}
+
+impl Serialize for WeightedVariation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WeightedVariationRepr {
+            variation: self.variation,
+            weight: number_of(self.weight),
+            untracked: self.untracked,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for WeightedVariation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = WeightedVariationRepr::deserialize(d)?;
+        Ok(WeightedVariation {
+            variation: r.variation,
+            weight: r.weight.as_f64().unwrap_or(0.0),
+            untracked: r.untracked,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RolloutRepr<K, B> {
+    #[serde(default)]
+    kind: Option<RolloutKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    context_kind: Option<K>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bucket_by: Option<B>,
+    #[serde(default)]
+    variations: Vec<WeightedVariation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed: Option<i64>,
+}
+
+impl Serialize for Rollout {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RolloutRepr {
+            kind: Some(self.kind),
+            context_kind: self.context_kind.as_ref(),
+            bucket_by: self.bucket_by.as_ref(),
+            variations: self.variations.clone(),
+            seed: self.seed,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rollout {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r: RolloutRepr<Kind, String> = RolloutRepr::deserialize(d)?;
+        let literal = r.context_kind.is_none();
+        Ok(Rollout {
+            kind: r.kind.unwrap_or_default(),
+            bucket_by: r.bucket_by.map(|b| {
+                if literal {
+                    AttrRef::literal(&b)
+                } else {
+                    AttrRef::new(&b)
+                }
+            }),
+            context_kind: r.context_kind,
+            variations: r.variations,
+            seed: r.seed,
+        })
+    }
+}
+
+/// The JSON fields a rule or fallthrough uses for its variation-or-rollout.
+#[derive(Serialize, Deserialize, Default)]
+pub(crate) struct VariationOrRolloutRepr {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) variation: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rollout: Option<Rollout>,
+}
+
+impl From<VariationOrRolloutRepr> for VariationOrRollout {
+    fn from(r: VariationOrRolloutRepr) -> Self {
+        match (r.variation, r.rollout) {
+            (Some(v), _) => VariationOrRollout::Variation(v),
+            (None, Some(r)) => VariationOrRollout::Rollout(r),
+            (None, None) => VariationOrRollout::Malformed,
+        }
+    }
+}
+
+impl VariationOrRollout {
+    pub(crate) fn to_repr(&self) -> VariationOrRolloutRepr {
+        match self {
+            VariationOrRollout::Variation(v) => VariationOrRolloutRepr {
+                variation: Some(*v),
+                rollout: None,
+            },
+            VariationOrRollout::Rollout(r) => VariationOrRolloutRepr {
+                variation: None,
+                rollout: Some(r.clone()),
+            },
+            VariationOrRollout::Malformed => VariationOrRolloutRepr::default(),
+        }
+    }
+}
+
+impl Serialize for VariationOrRollout {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_repr().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for VariationOrRollout {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(VariationOrRolloutRepr::deserialize(d)?.into())
+    }
+}
