@@ -20,6 +20,7 @@ pub mod capabilities;
 pub mod client_registry;
 pub mod command_dispatch;
 pub mod command_params;
+pub mod context_commands;
 pub mod ld_client;
 pub mod listener_registry;
 pub mod sdk_client;
