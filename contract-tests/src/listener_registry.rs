@@ -1,88 +1,82 @@
 //! The flag change listeners the harness registered on one client, by the harness's listener id.
 //!
-//! Each registration owns a notifier thread that POSTs notifications to the harness's callback
-//! URI in the order the SDK produced them, so the SDK's listener callback only enqueues and never
-//! waits on the network. Unregistering runs the SDK-side unsubscribe and stops the thread.
+//! The SDK delivers change events on channels; each registration owns a forwarder thread that
+//! turns them into notifications and POSTs them to the harness's callback URI, in order, so the
+//! SDK never waits on the network. Unregistering stops the forwarder (it drops the SDK's
+//! receiver, which unsubscribes) and guarantees no notification is sent afterwards.
 
 use crate::callback_client::post_json;
 use crate::command_params::ListenerNotification;
+use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::mpsc::{Sender, channel};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Sends notifications to one callback URI, in order, from its own thread.
-#[derive(Debug, Clone)]
-pub struct Notifier {
-    listener_id: String,
-    queue: Sender<ListenerNotification>,
+/// How often an idle forwarder checks whether it was stopped.
+const STOP_POLL: Duration = Duration::from_millis(100);
+
+/// What a change event becomes: the changed flag, and for value listeners the old and new
+/// values; `None` to skip the event (for example another flag than the one listened to).
+pub type Notification = (String, Option<(Value, Value)>);
+
+/// Starts a forwarder from `events` to `callback_uri` and returns how to stop it.
+pub fn forward<E: Send + 'static>(
+    listener_id: &str,
+    callback_uri: &str,
+    events: Receiver<E>,
+    to_notification: impl Fn(E) -> Option<Notification> + Send + 'static,
+) -> Unsubscribe {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&stopped);
+    let id = listener_id.to_owned();
+    let uri = callback_uri.to_owned();
+    let spawned = thread::Builder::new()
+        .name(format!("listener-{id}"))
+        .spawn(move || {
+            loop {
+                let event = match events.recv_timeout(STOP_POLL) {
+                    Ok(event) => event,
+                    Err(RecvTimeoutError::Timeout) if !stopped.load(Ordering::Acquire) => continue,
+                    Err(_) => return,
+                };
+                if stopped.load(Ordering::Acquire) {
+                    return;
+                }
+                if let Some((flag_key, values)) = to_notification(event) {
+                    notify(&id, &uri, flag_key, values);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(listener = %listener_id, error = %e, "could not start a listener thread");
+    }
+    Box::new(move || stop.store(true, Ordering::Release))
 }
 
-impl Notifier {
-    /// Starts the notifier thread for `listener_id` posting to `callback_uri`.
-    pub fn start(listener_id: &str, callback_uri: &str) -> Self {
-        let (queue, notifications) = channel::<ListenerNotification>();
-        let uri = callback_uri.to_owned();
-        let id = listener_id.to_owned();
-        let spawned = thread::Builder::new()
-            .name(format!("listener-{id}"))
-            .spawn(move || {
-                for notification in notifications {
-                    let body = match serde_json::to_value(&notification) {
-                        Ok(body) => body,
-                        Err(e) => {
-                            tracing::warn!(listener = %id, error = %e, "unserializable notification");
-                            continue;
-                        }
-                    };
-                    if let Err(e) = post_json(&uri, "", &body) {
-                        tracing::warn!(listener = %id, error = %e, "listener callback failed");
-                    }
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!(listener = %listener_id, error = %e, "could not start a notifier thread");
-        }
-        Self {
-            listener_id: listener_id.to_owned(),
-            queue,
-        }
-    }
-
-    /// Queues a configuration-change notification for `flag_key`.
-    pub fn flag_changed(&self, flag_key: &str) {
-        self.send(flag_key, None, None);
-    }
-
-    /// Queues a value-change notification for `flag_key`.
-    pub fn value_changed(
-        &self,
-        flag_key: &str,
-        old_value: serde_json::Value,
-        new_value: serde_json::Value,
-    ) {
-        self.send(flag_key, Some(old_value), Some(new_value));
-    }
-
-    fn send(
-        &self,
-        flag_key: &str,
-        old_value: Option<serde_json::Value>,
-        new_value: Option<serde_json::Value>,
-    ) {
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
-        // A closed queue means the listener was unregistered: dropping is right.
-        let _ = self.queue.send(ListenerNotification {
-            listener_id: self.listener_id.clone(),
-            flag_key: flag_key.to_owned(),
-            old_value,
-            new_value,
-            timestamp,
-        });
+fn notify(listener_id: &str, uri: &str, flag_key: String, values: Option<(Value, Value)>) {
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    let (old_value, new_value) = match values {
+        Some((old, new)) => (Some(old), Some(new)),
+        None => (None, None),
+    };
+    let notification = ListenerNotification {
+        listener_id: listener_id.to_owned(),
+        flag_key,
+        old_value,
+        new_value,
+        timestamp,
+    };
+    let result = serde_json::to_value(&notification)
+        .map_err(|e| e.to_string())
+        .and_then(|body| post_json(uri, "", &body).map_err(|e| e.to_string()));
+    if let Err(e) = result {
+        tracing::warn!(listener = %listener_id, error = %e, "listener callback failed");
     }
 }
 
@@ -139,9 +133,8 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::TcpListener;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::mpsc::channel;
 
     #[test]
     fn notifications_reach_the_callback_in_order() {
@@ -168,9 +161,15 @@ mod tests {
                     .unwrap();
             }
         });
-        let notifier = Notifier::start("l1", &uri);
-        notifier.flag_changed("a");
-        notifier.value_changed("b", serde_json::json!(1), serde_json::json!(2));
+        let (events, sdk_side) = channel::<(&'static str, Option<(Value, Value)>)>();
+        let _stop = forward("l1", &uri, sdk_side, |(key, values)| {
+            (key != "ignored").then(|| (key.to_owned(), values))
+        });
+        events.send(("ignored", None)).unwrap();
+        events.send(("a", None)).unwrap();
+        events
+            .send(("b", Some((serde_json::json!(1), serde_json::json!(2)))))
+            .unwrap();
         let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         let second = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         assert_eq!(first["listenerId"], "l1");
@@ -180,6 +179,23 @@ mod tests {
         assert_eq!(second["flagKey"], "b");
         assert_eq!(second["oldValue"], 1);
         assert_eq!(second["newValue"], 2);
+    }
+
+    #[test]
+    fn stopped_forwarder_drops_the_receiver_and_sends_nothing_more() {
+        // Nothing listens at this URI: a notification would only log a warning, so what is
+        // checked is that the forwarder lets go of the SDK's receiver.
+        let (events, sdk_side) = channel::<u32>();
+        let stop = forward("l2", "http://127.0.0.1:9/none", sdk_side, |_| None);
+        stop();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while events.send(1).is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the forwarder kept the receiver"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     #[test]
