@@ -300,3 +300,167 @@ impl<'de> Deserialize<'de> for Clause {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ContextBuilder;
+    use serde_json::json;
+
+    fn matches(op: &str, attr: Value, values: Value) -> bool {
+        matches_negated(op, attr, values, false)
+    }
+
+    fn matches_negated(op: &str, attr: Value, values: Value, negate: bool) -> bool {
+        let clause = Clause::new(
+            Some(Kind::user()),
+            "a",
+            Op::from_name(op),
+            values.as_array().unwrap().clone(),
+            negate,
+        );
+        let ctx = ContextBuilder::new("k").set("a", attr).build().unwrap();
+        clause.matches_non_segment(&ctx).unwrap()
+    }
+
+    #[test]
+    fn in_uses_json_equality_and_long_lists_use_a_set() {
+        assert!(matches("in", json!("x"), json!(["y", "x"])));
+        assert!(matches("in", json!(3), json!([3.0])));
+        assert!(!matches("in", json!("3"), json!([3])));
+        assert!(matches("in", json!({"b": 1}), json!([{"b": 1}])));
+        let many: Vec<Value> = (0..50)
+            .map(|i| json!(format!("v{i}")))
+            .chain([json!(7)])
+            .collect();
+        assert!(matches("in", json!("v42"), json!(many)));
+        assert!(matches("in", json!(7.0), json!(many)));
+        assert!(!matches("in", json!("v50"), json!(many)));
+    }
+
+    #[test]
+    fn string_operators_need_strings_on_both_sides() {
+        assert!(matches("startsWith", json!("hello"), json!(["he"])));
+        assert!(matches("endsWith", json!("hello"), json!(["lo"])));
+        assert!(matches("contains", json!("hello"), json!(["ell"])));
+        assert!(!matches("contains", json!("hello"), json!(["x", 1])));
+        assert!(!matches("startsWith", json!(12), json!(["1"])));
+    }
+
+    #[test]
+    fn matches_searches_with_precompiled_regexes_and_bad_patterns_never_match() {
+        assert!(matches(
+            "matches",
+            json!("ann@example.com"),
+            json!(["example\\.com$"])
+        ));
+        assert!(matches("matches", json!("xyz"), json!(["[", "y"])));
+        assert!(!matches("matches", json!("xyz"), json!(["["])));
+        assert!(!matches("matches", json!(5), json!(["5"])));
+    }
+
+    #[test]
+    fn numeric_operators_compare_numbers_only() {
+        assert!(matches("lessThan", json!(1), json!([1.5])));
+        assert!(!matches("lessThan", json!(2), json!([2])));
+        assert!(matches("lessThanOrEqual", json!(2), json!([2.0])));
+        assert!(matches("greaterThan", json!(3), json!([2])));
+        assert!(matches("greaterThanOrEqual", json!(-1), json!([-1])));
+        assert!(!matches("greaterThan", json!("3"), json!([2])));
+        assert!(!matches("greaterThan", json!(3), json!(["2"])));
+    }
+
+    #[test]
+    fn date_operators_accept_millis_and_rfc3339() {
+        let t = json!(["2020-01-01T00:00:00Z"]);
+        assert!(matches("before", json!(1_577_836_799_999i64), t.clone()));
+        assert!(!matches("before", json!(1_577_836_800_000i64), t.clone()));
+        assert!(matches(
+            "after",
+            json!("2020-01-01T01:00:00+00:59"),
+            t.clone()
+        ));
+        assert!(matches(
+            "after",
+            json!(1_577_836_800_001i64),
+            json!([1_577_836_800_000i64])
+        ));
+        assert!(!matches("after", json!("not a date"), t.clone()));
+        assert!(!matches("after", json!(true), t));
+        assert!(!matches("after", json!(1), json!(["garbage"])));
+    }
+
+    #[test]
+    fn semver_operators_use_relaxed_versions() {
+        assert!(matches("semVerEqual", json!("2.0"), json!(["2.0.0"])));
+        assert!(matches("semVerLessThan", json!("2.0.0-rc.1"), json!(["2"])));
+        assert!(matches(
+            "semVerGreaterThan",
+            json!("2.0.1"),
+            json!(["bad", "2.0.0"])
+        ));
+        assert!(!matches("semVerGreaterThan", json!("v3"), json!(["2.0.0"])));
+        assert!(!matches("semVerEqual", json!(2), json!(["2"])));
+    }
+
+    #[test]
+    fn arrays_match_if_any_element_matches_and_negate_inverts() {
+        assert!(matches("in", json!(["a", "b"]), json!(["b"])));
+        assert!(!matches("in", json!(["a", "b"]), json!(["c"])));
+        assert!(matches_negated("in", json!(["a"]), json!(["c"]), true));
+        assert!(!matches_negated("in", json!("c"), json!(["c"]), true));
+    }
+
+    #[test]
+    fn missing_or_null_attributes_never_match_even_when_negated() {
+        let clause = Clause::new(Some(Kind::user()), "nope", Op::In, vec![json!("x")], true);
+        let ctx = ContextBuilder::new("k").build().unwrap();
+        assert!(!clause.matches_non_segment(&ctx).unwrap());
+        assert!(!matches_negated("in", json!(null), json!([null]), true));
+        let org_clause = Clause::new(
+            Some(Kind::from("org")),
+            "key",
+            Op::In,
+            vec![json!("k")],
+            true,
+        );
+        assert!(!org_clause.matches_non_segment(&ctx).unwrap());
+    }
+
+    #[test]
+    fn unknown_operators_never_match() {
+        assert!(!matches("futureOp", json!("x"), json!(["x"])));
+    }
+
+    #[test]
+    fn the_kind_attribute_matches_any_kind_of_a_multi_context() {
+        let clause = Clause::new(
+            Some(Kind::user()),
+            "kind",
+            Op::In,
+            vec![json!("org")],
+            false,
+        );
+        let org = ContextBuilder::new("o").kind("org").build().unwrap();
+        let user = ContextBuilder::new("u").build().unwrap();
+        let multi = crate::MultiContextBuilder::new()
+            .push(user.clone())
+            .push(org)
+            .build()
+            .unwrap();
+        assert!(clause.matches_non_segment(&multi).unwrap());
+        assert!(!clause.matches_non_segment(&user).unwrap());
+    }
+
+    #[test]
+    fn old_style_clauses_use_literal_attribute_names() {
+        let clause = Clause::new(None, "/a", Op::In, vec![json!(1)], false);
+        let ctx = ContextBuilder::new("k")
+            .set("/a", json!(1))
+            .build()
+            .unwrap();
+        assert!(clause.matches_non_segment(&ctx).unwrap());
+        let invalid = Clause::new(Some(Kind::user()), "", Op::In, vec![json!(1)], false);
+        assert_eq!(invalid.matches_non_segment(&ctx), Err(InvalidAttribute));
+    }
+}

@@ -1,12 +1,70 @@
 //! # ld-store
 //!
-//! The seams between data sources and evaluation: the `DataStore` trait and its in-memory
-//! implementation, the `DataSource` trait with the sink a source writes to, data source status,
-//! and flag change notification.
+//! The seams between data sources and evaluation: the [`DataStore`] trait and its in-memory
+//! implementation, the [`DataSource`] trait with the sink a source writes to
+//! ([`DataSourceUpdates`] / [`DataSourceUpdateSink`]), data source status
+//! ([`DataSourceStatusProvider`]), and flag change notification ([`FlagChangeNotifier`]) driven
+//! by a dependency graph of prerequisites and segments.
 //!
-//! **Dependencies:** `ld-eval` only. The file and HTTP data sources implement this crate's traits;
-//! `ld-sdk` composes them.
+//! **What it is not for:** fetching data (the file and HTTP sources do that) or evaluating
+//! flags (`ld-eval` does; a [`Snapshot`] implements its lookup trait).
 //!
-//! **The decision that shaped it:** readers never wait on writers. Evaluation reads an immutable,
-//! prepared snapshot; a writer builds the next snapshot and swaps it in.
+//! **Neighbours:** depends on `ld-eval` only. `ld-datasource-file` and `ld-datasource-http`
+//! implement [`DataSource`]; `ld-sdk` composes store, sink and source; a Redis store implements
+//! [`PersistentDataStore`] (behind this crate's `redis` feature) and is used through
+//! [`PersistentDataStoreWrapper`].
+//!
+//! **The decision that shaped it:** readers never wait on writers. Evaluation reads an
+//! immutable, `Arc`-shared [`Snapshot`] of prepared flags obtained with one atomic load; a writer
+//! builds the next snapshot (copying only `Arc` pointers) and swaps it in.
+//!
+//! ```
+//! use ld_store::*;
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! let store = Arc::new(InMemoryDataStore::new());
+//! let sink = Arc::new(DataSourceUpdateSink::new(store.clone()));
+//! // A data source would do this from its own thread:
+//! sink.init(AllData::from_json(r#"{"flags":{"f":{"key":"f","version":1}}}"#).unwrap());
+//! sink.update_status(DataSourceState::Valid, None);
+//!
+//! sink.status_provider().wait_initialized(Duration::from_secs(1)).unwrap();
+//! let snapshot = store.snapshot(); // evaluate against this
+//! assert!(snapshot.flag("f").is_some());
+//! ```
 #![forbid(unsafe_code)]
+
+mod all_data;
+mod broadcaster;
+mod data_kind;
+mod data_source;
+mod data_store;
+mod dependency_graph;
+mod flag_change;
+mod item_descriptor;
+mod memory_store;
+mod model;
+mod persistent;
+mod snapshot;
+mod status;
+mod status_provider;
+mod update_sink;
+
+pub use all_data::{AllData, flag_from_json, segment_from_json};
+pub use broadcaster::Broadcaster;
+pub use data_kind::DataKind;
+pub use data_source::{DataSource, DataSourceUpdates};
+pub use data_store::{DataStore, StoreError};
+pub use flag_change::{FlagChangeEvent, FlagChangeNotifier, FlagValueChangeEvent, ValueEvaluator};
+pub use item_descriptor::ItemDescriptor;
+pub use memory_store::InMemoryDataStore;
+pub use model::{DataLookup, Flag, Segment};
+pub use persistent::{
+    PersistentDataStore, PersistentDataStoreWrapper, SerializedAllData, SerializedItem,
+    serialize_flag, serialize_segment,
+};
+pub use snapshot::Snapshot;
+pub use status::{DataSourceErrorInfo, DataSourceState, DataSourceStatus, ErrorKind};
+pub use status_provider::{DataSourceStatusProvider, InitError};
+pub use update_sink::DataSourceUpdateSink;

@@ -1,0 +1,252 @@
+//! Recording `ld-eval` results: the entry points the SDK facade calls after each evaluation, the
+//! experiment rule, and the prerequisite recorder that turns prerequisite evaluations into events
+//! with `prereqOf`.
+
+use ld_eval::{Context, Detail, Flag, PrerequisiteEvaluation, PrerequisiteRecorder, ReasonKind};
+use serde_json::Value;
+
+use crate::context_source::{ContextPart, EventContextSource};
+use crate::event_context::{EventContext, IndividualContext};
+use crate::processor::{Evaluation, EventProcessor, FlagEventSettings};
+
+impl EventContextSource for Context {
+    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> {
+        self.contexts().iter().map(|c| ContextPart {
+            kind: c.kind().as_str(),
+            key: c.key(),
+            anonymous: c.anonymous(),
+        })
+    }
+
+    fn to_event_context(&self) -> EventContext {
+        let individuals = self
+            .contexts()
+            .iter()
+            .map(|c| IndividualContext {
+                kind: c.kind().as_str().to_owned(),
+                key: c.key().to_owned(),
+                name: c.name().map(str::to_owned),
+                anonymous: c.anonymous(),
+                attributes: c
+                    .attributes()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                private_attributes: c.private_attributes().to_vec(),
+            })
+            .collect();
+        if self.is_multi() {
+            EventContext::multi(individuals)
+        } else {
+            EventContext::single(
+                individuals
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| IndividualContext::new("user", "")),
+            )
+        }
+    }
+}
+
+impl FlagEventSettings {
+    /// The event settings of `flag`.
+    pub fn of(flag: &Flag) -> Self {
+        Self {
+            version: flag.version,
+            track_events: flag.track_events,
+            debug_events_until_date: flag.debug_events_until_date,
+            sampling_ratio: flag
+                .sampling_ratio
+                .map(|r| u32::try_from(r).unwrap_or(u32::MAX)),
+            exclude_from_summaries: flag.exclude_from_summaries,
+        }
+    }
+}
+
+/// Whether an evaluation of `flag` with `detail`'s reason is part of an experiment, which
+/// forces a full feature event that carries the reason: the reason says `inExperiment`, or it
+/// matched a rule with `trackEvents`, or it fell through on a flag with `trackEventsFallthrough`.
+///
+/// ```
+/// use ld_eval::{Detail, Flag, Reason};
+/// let flag: Flag = serde_json::from_str(
+///     r#"{"key":"f","version":1,"on":true,"variations":[true],"fallthrough":{"variation":0},
+///         "trackEventsFallthrough":true,"salt":"s"}"#).unwrap();
+/// let detail = Detail { value: None, variation_index: Some(0), reason: Reason::fallthrough(false) };
+/// assert!(ld_events::is_experiment(&flag, &detail));
+/// ```
+pub fn is_experiment(flag: &Flag, detail: &Detail<'_>) -> bool {
+    if detail.reason.is_in_experiment() {
+        return true;
+    }
+    match &detail.reason.kind {
+        ReasonKind::Fallthrough { .. } => flag.track_events_fallthrough,
+        ReasonKind::RuleMatch { rule_index, .. } => {
+            flag.rules.get(*rule_index).is_some_and(|r| r.track_events)
+        }
+        _ => false,
+    }
+}
+
+impl EventProcessor {
+    /// Records one evaluation of `flag_key` done by `ld-eval`: `flag` is `None` when the flag
+    /// does not exist; `default` is the application's default (served when `detail` has no
+    /// value); `with_reasons` is true for the `*_detail` variation calls; `prereq_of` is set for
+    /// prerequisite evaluations (see [`PrerequisiteEvents`]).
+    ///
+    /// A summary-only evaluation of a known context does not allocate.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Detail, ErrorKind};
+    /// use ld_events::EventProcessor;
+    /// let events = EventProcessor::disabled();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let default = serde_json::json!(false);
+    /// let detail = Detail::error(ErrorKind::FlagNotFound);
+    /// events.record_evaluation("missing-flag", None, &context, &detail, &default, false, None);
+    /// ```
+    #[allow(clippy::too_many_arguments)] // mirrors the facade's call site one to one
+    #[inline]
+    pub fn record_evaluation(
+        &self,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &Detail<'_>,
+        default: &Value,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
+        if !self.is_enabled() {
+            return;
+        }
+        self.record(&Evaluation {
+            flag_key,
+            flag: flag.map(FlagEventSettings::of),
+            context,
+            variation: detail.variation_index,
+            value: detail.value.unwrap_or(default),
+            default,
+            reason: &detail.reason,
+            in_experiment: flag.is_some_and(|f| is_experiment(f, detail)),
+            with_reasons,
+            prereq_of,
+        });
+    }
+}
+
+/// A [`PrerequisiteRecorder`] that records each prerequisite evaluation as an event with
+/// `prereqOf` (default `null`), to pass to `ld_eval::Evaluator::with_prerequisite_recorder`.
+///
+/// ```
+/// use ld_events::{EventProcessor, PrerequisiteEvents};
+/// let events = EventProcessor::disabled();
+/// let recorder = PrerequisiteEvents::new(&events, false);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct PrerequisiteEvents<'a> {
+    events: &'a EventProcessor,
+    with_reasons: bool,
+}
+
+impl<'a> PrerequisiteEvents<'a> {
+    /// Records into `events`; `with_reasons` as for the evaluation that needed the prerequisites.
+    pub fn new(events: &'a EventProcessor, with_reasons: bool) -> Self {
+        Self {
+            events,
+            with_reasons,
+        }
+    }
+}
+
+impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
+    fn record(&self, e: PrerequisiteEvaluation<'_>) {
+        self.events.record_evaluation(
+            &e.prerequisite.key,
+            Some(e.prerequisite),
+            e.context,
+            e.detail,
+            &Value::Null,
+            self.with_reasons,
+            Some(&e.prerequisite_of.key),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ld_eval::{ContextBuilder, MultiContextBuilder, Reason};
+    use serde_json::json;
+
+    fn flag(json: Value) -> Flag {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn experiments_are_recognised_from_reason_rule_and_fallthrough() {
+        let f = flag(json!({
+            "key": "f", "version": 1, "on": true, "variations": [true, false], "salt": "s",
+            "fallthrough": {"variation": 0},
+            "rules": [
+                {"id": "r0", "clauses": [], "variation": 0, "trackEvents": true},
+                {"id": "r1", "clauses": [], "variation": 1}
+            ]
+        }));
+        let detail = |reason| Detail {
+            value: None,
+            variation_index: Some(0),
+            reason,
+        };
+        assert!(is_experiment(
+            &f,
+            &detail(Reason::rule_match(0, "r0".into(), false))
+        ));
+        assert!(!is_experiment(
+            &f,
+            &detail(Reason::rule_match(1, "r1".into(), false))
+        ));
+        assert!(!is_experiment(
+            &f,
+            &detail(Reason::rule_match(9, "r9".into(), false))
+        ));
+        assert!(is_experiment(
+            &f,
+            &detail(Reason::rule_match(1, "r1".into(), true))
+        ));
+        assert!(!is_experiment(&f, &detail(Reason::fallthrough(false))));
+        assert!(is_experiment(&f, &detail(Reason::fallthrough(true))));
+        assert!(!is_experiment(&f, &detail(Reason::off())));
+    }
+
+    #[test]
+    fn ld_eval_contexts_convert_with_every_attribute() {
+        let user = ContextBuilder::new("u1")
+            .name("Sandy")
+            .anonymous(true)
+            .set("email", json!("s@x.io"))
+            .private("email")
+            .build()
+            .unwrap();
+        let org = ContextBuilder::new("o1").kind("org").build().unwrap();
+        let multi = MultiContextBuilder::new()
+            .push(user)
+            .push(org)
+            .build()
+            .unwrap();
+        let e = multi.to_event_context();
+        assert!(e.is_multi());
+        let kinds: Vec<_> = e.individuals().iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["org", "user"]);
+        let u = &e.individuals()[1];
+        assert_eq!(u.name.as_deref(), Some("Sandy"));
+        assert!(u.anonymous);
+        assert_eq!(u.attributes, vec![("email".to_owned(), json!("s@x.io"))]);
+        assert_eq!(u.private_attributes[0].as_str(), "email");
+        let parts: Vec<_> = multi
+            .parts()
+            .map(|p| (p.kind, p.key, p.anonymous))
+            .collect();
+        assert_eq!(parts, [("org", "o1", false), ("user", "u1", true)]);
+    }
+}

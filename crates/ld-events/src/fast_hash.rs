@@ -1,0 +1,113 @@
+//! A small, fast, deterministic hasher for the calling-thread paths (summary counters keyed by flag
+//! key, the context-key cache keyed by a context's identity).
+//!
+//! std's SipHash is DoS-resistant but costs more than the rest of a summary update for short keys.
+//! Keys here come from the application's own flags and contexts, and the worst outcome of a crafted
+//! collision is a slower map or a missing index event, so a multiply-rotate hash (in the style of
+//! rustc's FxHash) with a final avalanche step is the right trade.
+
+use std::hash::{BuildHasher, Hasher};
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+/// Multiply-rotate hasher; see the module documentation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FastHasher {
+    state: u64,
+}
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+        // The length keeps "ab" + "c" apart from "a" + "bc" when several strings are hashed.
+        self.add(bytes.len() as u64);
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // splitmix64 finaliser: spreads the low-entropy multiply result over all bits, so both
+        // the low bits (shard and bucket choice) and the high bits (hashbrown's tag) vary.
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// `BuildHasher` for `HashMap`s keyed by flag keys.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FastBuildHasher;
+
+impl BuildHasher for FastBuildHasher {
+    type Hasher = FastHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher::default()
+    }
+}
+
+/// Hash of one string, as used to pick a shard.
+#[cfg(test)]
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_input_hashes_equal_and_different_input_differs() {
+        assert_eq!(hash_str("flag-key"), hash_str("flag-key"));
+        assert_ne!(hash_str("flag-key"), hash_str("flag-kez"));
+        assert_ne!(hash_str(""), hash_str("\0"));
+    }
+
+    #[test]
+    fn string_boundaries_matter() {
+        let mut a = FastHasher::default();
+        a.write(b"ab");
+        a.write(b"c");
+        let mut b = FastHasher::default();
+        b.write(b"a");
+        b.write(b"bc");
+        assert_ne!(a.finish(), b.finish());
+    }
+}

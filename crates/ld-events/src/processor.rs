@@ -1,0 +1,586 @@
+//! The event processor: the cheap recording calls the SDK makes on the application's threads, and
+//! the background task that flushes, serializes and delivers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::runtime::Handle;
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::time::{Instant, MissedTickBehavior, interval_at};
+
+use crate::config::EventsConfig;
+use crate::context_formatter::ContextFormatter;
+use crate::context_key_cache::ContextKeyCache;
+use crate::context_source::{ContextPart, EventContextSource};
+use crate::delivery::{Delivery, Outcome, PayloadKind};
+use crate::diagnostics::{Diagnostics, DiagnosticsRecorder};
+use crate::event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
+use crate::event_context::identity_hash;
+use crate::event_output::write_payload;
+use crate::outbox::Outbox;
+use crate::sender::EventSender;
+use crate::summary::{Summarizer, SummaryInput};
+
+/// Unix milliseconds now.
+pub(crate) fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The event-related properties of a flag (`None` in [`Evaluation::flag`] for an unknown flag).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlagEventSettings {
+    /// The flag version.
+    pub version: u64,
+    /// The flag's `trackEvents`: send a full feature event for every evaluation.
+    pub track_events: bool,
+    /// The flag's `debugEventsUntilDate` (Unix milliseconds).
+    pub debug_events_until_date: Option<u64>,
+    /// The flag's `samplingRatio`: keep one in N feature and debug events (`None` means 1; 0
+    /// keeps none). Summaries are not sampled.
+    pub sampling_ratio: Option<u32>,
+    /// The flag's `excludeFromSummaries`.
+    pub exclude_from_summaries: bool,
+}
+
+/// One evaluation to record, borrowed from the caller.
+///
+/// `R` is the evaluation reason; it is serialized only when a full event is sent with it.
+#[derive(Debug)]
+pub struct Evaluation<'a, C: ?Sized, R: ?Sized> {
+    /// The flag key (as requested, even for an unknown flag).
+    pub flag_key: &'a str,
+    /// The flag's event settings, or `None` when the flag does not exist.
+    pub flag: Option<FlagEventSettings>,
+    /// The context evaluated.
+    pub context: &'a C,
+    /// The variation index, if a variation was served.
+    pub variation: Option<usize>,
+    /// The value served (the default when evaluation failed).
+    pub value: &'a Value,
+    /// The application's default value (`null` for prerequisites).
+    pub default: &'a Value,
+    /// The evaluation reason.
+    pub reason: &'a R,
+    /// Whether this evaluation is part of an experiment (`inExperiment`, or a rule / fallthrough
+    /// with `trackEvents` / `trackEventsFallthrough`): a full event is sent, with the reason.
+    pub in_experiment: bool,
+    /// Whether the application asked for reasons (the `*_detail` calls).
+    pub with_reasons: bool,
+    /// For a prerequisite evaluation, the key of the flag that required it.
+    pub prereq_of: Option<&'a str>,
+}
+
+enum Command {
+    FlushAndWait(std::sync::mpsc::Sender<()>),
+    Close(std::sync::mpsc::Sender<()>),
+}
+
+/// State shared by the recording calls and the background task.
+struct Shared {
+    summarizer: Summarizer,
+    key_cache: ContextKeyCache,
+    outbox: Outbox,
+    formatter: ContextFormatter,
+    delivery: Delivery,
+    diagnostics: Option<Diagnostics>,
+    recorder: Arc<DiagnosticsRecorder>,
+    in_flight: Arc<Semaphore>,
+    max_in_flight: u32,
+    omit_anonymous_contexts: bool,
+    /// Sending was disabled by an unrecoverable response, or the processor was closed.
+    inactive: AtomicBool,
+    disabled: AtomicBool,
+    /// The server's clock as of the last response with a `Date` header (Unix ms, 0 = unknown).
+    server_time: AtomicU64,
+    flush_requested: Notify,
+}
+
+/// Records analytics events and delivers them in the background.
+///
+/// The recording methods are called on application threads and never block or do I/O; a
+/// summary-only evaluation (no `trackEvents`, no experiment, no debugging, context already seen)
+/// touches one uncontended lock-striped counter and one LRU shard and allocates nothing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ld_events::{EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture};
+///
+/// struct Accepting;
+/// impl EventSender for Accepting {
+///     fn send(&self, _request: EventRequest) -> SendFuture {
+///         Box::pin(async { Ok(EventResponse { status: 202, date: None }) })
+///     }
+/// }
+///
+/// let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+/// let events = EventProcessor::new(EventsConfig::new("sdk-key"), Arc::new(Accepting), runtime.handle());
+/// events.flush();
+/// events.close();
+/// ```
+pub struct EventProcessor {
+    shared: Option<Arc<Shared>>,
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    close_timeout: Duration,
+}
+
+impl std::fmt::Debug for EventProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventProcessor")
+            .field("enabled", &self.shared.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventProcessor {
+    /// Starts a processor whose background task runs on `runtime`.
+    pub fn new(config: EventsConfig, sender: Arc<dyn EventSender>, runtime: &Handle) -> Self {
+        let private_attributes = config
+            .private_attributes
+            .iter()
+            .map(|text| {
+                let parsed = ld_eval::AttrRef::new(text);
+                if !parsed.is_valid() {
+                    tracing::warn!(reference = %text, "ignoring invalid private attribute reference");
+                }
+                parsed
+            })
+            .collect();
+        let max_in_flight = config.max_in_flight.clamp(1, 64) as u32;
+        let now = now_millis();
+        let shared = Arc::new(Shared {
+            summarizer: Summarizer::new(),
+            key_cache: ContextKeyCache::new(config.context_keys_capacity),
+            outbox: Outbox::new(config.capacity),
+            formatter: ContextFormatter::new(config.all_attributes_private, private_attributes),
+            delivery: Delivery {
+                sender,
+                base_uri: config.events_base_uri.clone(),
+                sdk_key: config.sdk_key.clone(),
+                user_agent: config.user_agent.clone(),
+                extra_headers: config.extra_headers.clone(),
+                gzip: config.compress_events,
+                retry_delay: config.retry_delay,
+            },
+            diagnostics: config
+                .diagnostics
+                .clone()
+                .map(|d| Diagnostics::new(d, &config.sdk_key, now)),
+            recorder: Arc::new(DiagnosticsRecorder::default()),
+            in_flight: Arc::new(Semaphore::new(max_in_flight as usize)),
+            max_in_flight,
+            omit_anonymous_contexts: config.omit_anonymous_contexts,
+            inactive: AtomicBool::new(false),
+            disabled: AtomicBool::new(false),
+            server_time: AtomicU64::new(0),
+            flush_requested: Notify::new(),
+        });
+        let close_timeout = config.close_timeout;
+        let (tx, rx) = mpsc::unbounded_channel();
+        runtime.spawn(run(Arc::clone(&shared), config, rx));
+        Self {
+            shared: Some(shared),
+            commands: Some(tx),
+            close_timeout,
+        }
+    }
+
+    /// A processor that records and sends nothing (events disabled, offline mode).
+    ///
+    /// ```
+    /// use ld_events::EventProcessor;
+    /// let events = EventProcessor::disabled();
+    /// assert!(!events.is_enabled());
+    /// events.flush();
+    /// events.close();
+    /// ```
+    pub fn disabled() -> Self {
+        Self {
+            shared: None,
+            commands: None,
+            close_timeout: Duration::ZERO,
+        }
+    }
+
+    /// Whether events are being recorded: false for [`EventProcessor::disabled`], after
+    /// [`EventProcessor::close`], and after the events service rejected the SDK key.
+    pub fn is_enabled(&self) -> bool {
+        self.active().is_some()
+    }
+
+    #[inline]
+    fn active(&self) -> Option<&Shared> {
+        let shared = self.shared.as_deref()?;
+        (!shared.inactive.load(Ordering::Relaxed)).then_some(shared)
+    }
+
+    /// Where the streaming data source reports connection attempts for diagnostic events.
+    pub fn diagnostics_recorder(&self) -> Arc<DiagnosticsRecorder> {
+        self.shared
+            .as_ref()
+            .map_or_else(Default::default, |s| Arc::clone(&s.recorder))
+    }
+
+    /// Events dropped because the buffer was full, since the processor started.
+    pub fn dropped_events(&self) -> u64 {
+        self.shared.as_ref().map_or(0, |s| s.outbox.dropped_total())
+    }
+
+    /// Records one flag evaluation: summary counters always (unless the flag is excluded from
+    /// summaries), an index event for a context not seen recently, and full `feature` / `debug`
+    /// events when the flag asks for them.
+    pub fn record<C, R>(&self, e: &Evaluation<'_, C, R>)
+    where
+        C: EventContextSource + ?Sized,
+        R: Serialize + ?Sized,
+    {
+        let Some(shared) = self.active() else {
+            return;
+        };
+        if !e.flag.is_some_and(|f| f.exclude_from_summaries) {
+            shared.summarizer.record(
+                SummaryInput {
+                    flag_key: e.flag_key,
+                    variation: e.variation,
+                    version: e.flag.map(|f| f.version),
+                    value: e.value,
+                    default: e.default,
+                },
+                e.context.parts().map(|p| p.kind),
+                now_millis,
+            );
+        }
+        let mut shared_context = shared.notice_context(e.context, true);
+
+        let Some(flag) = e.flag else {
+            return;
+        };
+        let full = flag.track_events || e.in_experiment;
+        let debug = flag.debug_events_until_date.is_some_and(|until| {
+            until > shared.server_time.load(Ordering::Relaxed) && until > now_millis()
+        });
+        let keep_full = full && sample(flag.sampling_ratio);
+        let keep_debug = debug && sample(flag.sampling_ratio);
+        if !keep_full && !keep_debug {
+            return;
+        }
+        let context = shared_context
+            .take()
+            .unwrap_or_else(|| Arc::new(e.context.to_event_context()));
+        let reason = if e.with_reasons || e.in_experiment {
+            RawJson::to_raw(e.reason).ok()
+        } else {
+            None
+        };
+        let event = FeatureEvent {
+            creation_date: now_millis(),
+            key: e.flag_key.to_owned(),
+            version: Some(flag.version),
+            context,
+            variation: e.variation,
+            value: e.value.clone(),
+            default: e.default.clone(),
+            prereq_of: e.prereq_of.map(str::to_owned),
+            reason,
+            sampling_ratio: flag.sampling_ratio,
+            debug: false,
+        };
+        match (keep_full, keep_debug) {
+            (true, true) => {
+                let debug_event = FeatureEvent {
+                    debug: true,
+                    ..event.clone()
+                };
+                shared.outbox.push(OutputEvent::Feature(Box::new(event)));
+                shared
+                    .outbox
+                    .push(OutputEvent::Feature(Box::new(debug_event)));
+            }
+            (true, false) => shared.outbox.push(OutputEvent::Feature(Box::new(event))),
+            _ => shared
+                .outbox
+                .push(OutputEvent::Feature(Box::new(FeatureEvent {
+                    debug: true,
+                    ..event
+                }))),
+        }
+    }
+
+    /// Records a `custom` event (the SDK's `track`).
+    pub fn record_custom<C>(&self, context: &C, key: &str, data: Value, metric_value: Option<f64>)
+    where
+        C: EventContextSource + ?Sized,
+    {
+        let Some(shared) = self.active() else {
+            return;
+        };
+        let context = shared
+            .notice_context(context, true)
+            .unwrap_or_else(|| Arc::new(context.to_event_context()));
+        shared
+            .outbox
+            .push(OutputEvent::Custom(Box::new(CustomEvent {
+                creation_date: now_millis(),
+                key: key.to_owned(),
+                context,
+                data,
+                metric_value,
+            })));
+    }
+
+    /// Records an `identify` event. With omit-anonymous-contexts, anonymous parts are left out and
+    /// a wholly anonymous context sends nothing.
+    pub fn record_identify<C>(&self, context: &C)
+    where
+        C: EventContextSource + ?Sized,
+    {
+        let Some(shared) = self.active() else {
+            return;
+        };
+        // The identify event carries the context itself, so no index event; but the context now
+        // counts as seen.
+        shared.notice_context(context, false);
+        let mut snapshot = context.to_event_context();
+        if shared.omit_anonymous_contexts {
+            match snapshot.without_anonymous() {
+                Some(kept) => snapshot = kept,
+                None => return,
+            }
+        }
+        shared.outbox.push(OutputEvent::Identify {
+            creation_date: now_millis(),
+            context: Arc::new(snapshot),
+        });
+    }
+
+    /// Asks the background task to deliver what is buffered now; returns at once.
+    pub fn flush(&self) {
+        if let Some(shared) = self.active() {
+            shared.flush_requested.notify_one();
+        }
+    }
+
+    /// Flushes and waits, at most `timeout`, until every delivery in progress has finished.
+    /// Returns whether it finished in time. Do not call from a single-threaded runtime's thread.
+    pub fn flush_and_wait(&self, timeout: Duration) -> bool {
+        if self.active().is_none() {
+            return true;
+        }
+        let Some(commands) = &self.commands else {
+            return true;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        if commands.send(Command::FlushAndWait(tx)).is_err() {
+            return false;
+        }
+        rx.recv_timeout(timeout).is_ok()
+    }
+
+    /// Flushes what is buffered, waits (at most the configured close timeout) for delivery, and
+    /// stops the background task. Later recording calls do nothing. Idempotent.
+    pub fn close(&self) {
+        let Some(shared) = self.shared.as_deref() else {
+            return;
+        };
+        shared.inactive.store(true, Ordering::SeqCst);
+        let Some(commands) = &self.commands else {
+            return;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        if commands.send(Command::Close(tx)).is_ok() && rx.recv_timeout(self.close_timeout).is_err()
+        {
+            tracing::warn!("timed out waiting for analytics events to be delivered at close");
+        }
+    }
+}
+
+impl Drop for EventProcessor {
+    fn drop(&mut self) {
+        // Without an explicit close, still stop the background task (and let it flush), but do
+        // not block the dropping thread.
+        if let (Some(shared), Some(commands)) = (&self.shared, &self.commands) {
+            shared.inactive.store(true, Ordering::SeqCst);
+            let (tx, _rx) = std::sync::mpsc::channel();
+            let _ = commands.send(Command::Close(tx));
+        }
+    }
+}
+
+/// One-in-`ratio` sampling; `None` and 1 keep everything, 0 keeps nothing.
+fn sample(ratio: Option<u32>) -> bool {
+    match ratio {
+        None | Some(1) => true,
+        Some(0) => false,
+        Some(n) => rand::rng().random_range(0..n) == 0,
+    }
+}
+
+impl Shared {
+    /// Notes that `context` was seen. When it is new and `index` is set, queues an index event
+    /// and returns the copy it made, so a following event can share it.
+    fn notice_context<C>(&self, context: &C, index: bool) -> Option<Arc<crate::EventContext>>
+    where
+        C: EventContextSource + ?Sized,
+    {
+        let omit = self.omit_anonymous_contexts;
+        let keep = |p: &ContextPart<'_>| !(omit && p.anonymous);
+        if !context.parts().any(|p| keep(&p)) {
+            return None;
+        }
+        let hash = identity_hash(context.parts().filter(keep).map(|p| (p.kind, p.key)));
+        if !self.key_cache.notice(hash) || !index {
+            return None;
+        }
+        let full = Arc::new(context.to_event_context());
+        let indexed = if omit {
+            match full.without_anonymous() {
+                Some(kept) => Arc::new(kept),
+                None => return None,
+            }
+        } else {
+            Arc::clone(&full)
+        };
+        self.outbox.push(OutputEvent::Index {
+            creation_date: now_millis(),
+            context: indexed,
+        });
+        Some(full)
+    }
+
+    /// Hands the buffered events and the summary to a delivery task, unless all delivery slots
+    /// are busy (then everything stays buffered for the next flush).
+    fn flush(self: &Arc<Self>, runtime: &Handle) {
+        if self.disabled.load(Ordering::Relaxed) {
+            self.outbox.clear();
+            let _ = self.summarizer.snapshot_and_reset(now_millis());
+            return;
+        }
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            tracing::debug!("all event delivery slots busy; keeping events for the next flush");
+            return;
+        };
+        let events = self.outbox.take();
+        let summary = self.summarizer.snapshot_and_reset(now_millis());
+        let count = events.len() + usize::from(summary.is_some());
+        if let Some(d) = &self.diagnostics {
+            d.set_events_in_last_batch(count as u64);
+        }
+        if count == 0 {
+            return;
+        }
+        let shared = Arc::clone(self);
+        runtime.spawn(async move {
+            let _permit = permit;
+            let json = match write_payload(&shared.formatter, &events, summary.as_ref()) {
+                Ok(json) => json,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not serialize analytics events; dropping them");
+                    return;
+                }
+            };
+            drop(events);
+            let outcome = shared.delivery.deliver(PayloadKind::Analytics, json).await;
+            shared.apply(outcome);
+        });
+    }
+
+    fn apply(&self, outcome: Outcome) {
+        match outcome {
+            Outcome::Delivered {
+                server_time: Some(t),
+            } => self.server_time.store(t, Ordering::Relaxed),
+            Outcome::Delivered { server_time: None } | Outcome::Failed => {}
+            Outcome::Disable => {
+                self.disabled.store(true, Ordering::SeqCst);
+                self.inactive.store(true, Ordering::SeqCst);
+                self.outbox.clear();
+            }
+        }
+    }
+
+    fn send_diagnostic(self: &Arc<Self>, runtime: &Handle, event: Value) {
+        if self.disabled.load(Ordering::Relaxed) {
+            return;
+        }
+        let shared = Arc::clone(self);
+        runtime.spawn(async move {
+            let Ok(json) = serde_json::to_vec(&event) else {
+                return;
+            };
+            let outcome = shared.delivery.deliver(PayloadKind::Diagnostic, json).await;
+            shared.apply(outcome);
+        });
+    }
+
+    async fn wait_idle(&self) {
+        if let Ok(all) = self.in_flight.acquire_many(self.max_in_flight).await {
+            drop(all);
+        }
+    }
+}
+
+fn ticker(period: Duration) -> tokio::time::Interval {
+    let period = period.max(Duration::from_millis(1));
+    let mut interval = interval_at(Instant::now() + period, period);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
+}
+
+async fn run(
+    shared: Arc<Shared>,
+    config: EventsConfig,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let runtime = Handle::current();
+    let mut flush_tick = ticker(config.flush_interval);
+    let mut keys_tick = ticker(config.context_keys_flush_interval);
+    let mut diagnostic_tick = ticker(config.diagnostic_recording_interval);
+    if let Some(d) = &shared.diagnostics {
+        shared.send_diagnostic(&runtime, d.init_event(now_millis()));
+    }
+    loop {
+        tokio::select! {
+            _ = flush_tick.tick() => shared.flush(&runtime),
+            () = shared.flush_requested.notified() => shared.flush(&runtime),
+            _ = keys_tick.tick() => shared.key_cache.clear(),
+            _ = diagnostic_tick.tick(), if shared.diagnostics.is_some() => {
+                if let Some(d) = &shared.diagnostics {
+                    let event = d.periodic_event(
+                        now_millis(),
+                        shared.outbox.take_dropped(),
+                        shared.key_cache.take_deduplicated(),
+                        &shared.recorder,
+                    );
+                    shared.send_diagnostic(&runtime, event);
+                }
+            }
+            command = commands.recv() => match command {
+                Some(Command::FlushAndWait(reply)) => {
+                    shared.flush(&runtime);
+                    let shared = Arc::clone(&shared);
+                    runtime.spawn(async move {
+                        shared.wait_idle().await;
+                        let _ = reply.send(());
+                    });
+                }
+                Some(Command::Close(reply)) => {
+                    shared.inactive.store(true, Ordering::SeqCst);
+                    // Wait for a free slot so the final flush is not skipped as "busy".
+                    if let Ok(permit) = shared.in_flight.acquire().await {
+                        drop(permit);
+                    }
+                    shared.flush(&runtime);
+                    shared.wait_idle().await;
+                    let _ = reply.send(());
+                    return;
+                }
+                None => return,
+            },
+        }
+    }
+}

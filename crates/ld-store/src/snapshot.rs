@@ -1,0 +1,101 @@
+//! The immutable, shared view of all flags and segments that evaluation reads.
+
+use crate::item_descriptor::ItemDescriptor;
+use crate::model::{DataLookup, Flag, Segment};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Items of one kind, keyed by shared keys so copying a map to build the next snapshot never
+/// copies key strings or item data.
+pub(crate) type ItemMap<T> = HashMap<Arc<str>, ItemDescriptor<T>>;
+
+/// An immutable snapshot of the store: every flag and segment (prepared, `Arc`-shared), plus
+/// tombstones, which reads never return.
+///
+/// Obtained cheaply from [`DataStore::snapshot`](crate::DataStore::snapshot) (one atomic
+/// reference-count increment); evaluation borrows flags and segments from it through
+/// [`DataLookup`], so no flag is copied and no lock is held while evaluating. A snapshot never
+/// changes: later writes build a new one.
+///
+/// ```
+/// use ld_store::{AllData, DataStore, InMemoryDataStore};
+/// let store = InMemoryDataStore::new();
+/// store.init(AllData::from_json(r#"{"flags":{"f":{"key":"f","version":2}},"segments":{}}"#).unwrap()).unwrap();
+/// let snap = store.snapshot();
+/// assert_eq!(snap.flag("f").unwrap().key, "f");
+/// assert_eq!(snap.flags().count(), 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub(crate) flags: Arc<ItemMap<Flag>>,
+    pub(crate) segments: Arc<ItemMap<Segment>>,
+    pub(crate) initialized: bool,
+}
+
+impl Snapshot {
+    /// The flag with this key, unless absent or deleted.
+    pub fn flag(&self, key: &str) -> Option<&Flag> {
+        self.flags
+            .get(key)
+            .and_then(ItemDescriptor::item)
+            .filter(|f| !f.deleted)
+    }
+
+    /// The segment with this key, unless absent or deleted.
+    pub fn segment(&self, key: &str) -> Option<&Segment> {
+        self.segments
+            .get(key)
+            .and_then(ItemDescriptor::item)
+            .filter(|s| !s.deleted)
+    }
+
+    /// The shared flag with this key, for callers that keep it beyond the snapshot.
+    pub fn flag_arc(&self, key: &str) -> Option<Arc<Flag>> {
+        self.flags.get(key).and_then(|d| d.item.clone())
+    }
+
+    /// The shared segment with this key.
+    pub fn segment_arc(&self, key: &str) -> Option<Arc<Segment>> {
+        self.segments.get(key).and_then(|d| d.item.clone())
+    }
+
+    /// The flag's descriptor, including tombstones (for version checks).
+    pub fn flag_descriptor(&self, key: &str) -> Option<&ItemDescriptor<Flag>> {
+        self.flags.get(key)
+    }
+
+    /// The segment's descriptor, including tombstones.
+    pub fn segment_descriptor(&self, key: &str) -> Option<&ItemDescriptor<Segment>> {
+        self.segments.get(key)
+    }
+
+    /// All live flags, in no particular order.
+    pub fn flags(&self) -> impl Iterator<Item = (&str, &Flag)> + '_ {
+        self.flags
+            .iter()
+            .filter_map(|(k, d)| d.item().map(|f| (&**k, f)))
+    }
+
+    /// All live segments, in no particular order.
+    pub fn segments(&self) -> impl Iterator<Item = (&str, &Segment)> + '_ {
+        self.segments
+            .iter()
+            .filter_map(|(k, d)| d.item().map(|s| (&**k, s)))
+    }
+
+    /// Whether the store had been initialized (received a full data set) when this snapshot
+    /// was taken.
+    pub fn initialized(&self) -> bool {
+        self.initialized
+    }
+}
+
+impl DataLookup for Snapshot {
+    fn flag(&self, key: &str) -> Option<&Flag> {
+        Snapshot::flag(self, key)
+    }
+
+    fn segment(&self, key: &str) -> Option<&Segment> {
+        Snapshot::segment(self, key)
+    }
+}

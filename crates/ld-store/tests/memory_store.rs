@@ -1,0 +1,119 @@
+//! Behaviour of the in-memory data store.
+
+use ld_store::{
+    AllData, DataStore, InMemoryDataStore, ItemDescriptor, flag_from_json, segment_from_json,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+fn flag(key: &str, version: u64) -> ItemDescriptor<ld_store::Flag> {
+    flag_from_json(&format!(r#"{{"key":"{key}","version":{version}}}"#)).unwrap()
+}
+
+#[test]
+fn upsert_applies_only_strictly_newer_versions() {
+    let store = InMemoryDataStore::new();
+    assert!(store.upsert_flag("f", flag("f", 2)).unwrap());
+    assert!(!store.upsert_flag("f", flag("f", 2)).unwrap());
+    assert!(!store.upsert_flag("f", flag("f", 1)).unwrap());
+    assert_eq!(store.flag("f").unwrap().version, 2);
+    assert!(store.upsert_flag("f", flag("f", 3)).unwrap());
+    assert_eq!(store.flag("f").unwrap().version, 3);
+}
+
+#[test]
+fn a_tombstone_hides_the_item_and_blocks_older_resurrection() {
+    let store = InMemoryDataStore::new();
+    store.upsert_flag("f", flag("f", 1)).unwrap();
+    assert!(
+        store
+            .upsert_flag("f", ItemDescriptor::tombstone(5))
+            .unwrap()
+    );
+    assert!(store.flag("f").is_none());
+    assert!(store.all_flags().is_empty());
+    assert!(!store.upsert_flag("f", flag("f", 4)).unwrap());
+    assert!(store.flag("f").is_none());
+    assert_eq!(store.snapshot().flag_descriptor("f").unwrap().version, 5);
+    assert!(store.upsert_flag("f", flag("f", 6)).unwrap());
+    assert!(store.flag("f").is_some());
+}
+
+#[test]
+fn init_replaces_everything_and_marks_the_store_initialized() {
+    let store = InMemoryDataStore::new();
+    store.upsert_flag("old", flag("old", 1)).unwrap();
+    assert!(!store.initialized());
+    let data = AllData::from_json(
+        r#"{"flags":{"new":{"key":"new","version":1}},"segments":{"s":{"key":"s","version":3}}}"#,
+    )
+    .unwrap();
+    store.init(data).unwrap();
+    assert!(store.initialized());
+    assert!(store.flag("old").is_none());
+    assert!(store.flag("new").is_some());
+    assert_eq!(store.segment("s").unwrap().version, 3);
+}
+
+#[test]
+fn a_snapshot_taken_before_a_write_never_changes() {
+    let store = InMemoryDataStore::new();
+    store.upsert_flag("f", flag("f", 1)).unwrap();
+    let before = store.snapshot();
+    store.upsert_flag("f", flag("f", 2)).unwrap();
+    store
+        .upsert_segment(
+            "s",
+            segment_from_json(r#"{"key":"s","version":1}"#).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(before.flag("f").unwrap().version, 1);
+    assert!(before.segment("s").is_none());
+    assert_eq!(store.snapshot().flag("f").unwrap().version, 2);
+}
+
+#[test]
+fn unchanged_flags_are_shared_between_snapshots_not_copied() {
+    let store = InMemoryDataStore::new();
+    store.upsert_flag("a", flag("a", 1)).unwrap();
+    let before = store.snapshot().flag_arc("a").unwrap();
+    store.upsert_flag("b", flag("b", 1)).unwrap();
+    assert!(Arc::ptr_eq(
+        &before,
+        &store.snapshot().flag_arc("a").unwrap()
+    ));
+}
+
+#[test]
+fn readers_see_whole_data_sets_while_a_ten_thousand_flag_init_runs() {
+    let store = Arc::new(InMemoryDataStore::new());
+    let big = |version: u64| {
+        let mut data = AllData::default();
+        for i in 0..10_000 {
+            let key = format!("flag-{i}");
+            data.flags.insert(key.clone(), flag(&key, version));
+        }
+        data
+    };
+    store.init(big(1)).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (store, done) = (store.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0u64;
+            while !done.load(Ordering::Acquire) || reads == 0 {
+                let snap = store.snapshot();
+                let v = snap.flag("flag-0").unwrap().version;
+                assert_eq!(snap.flag("flag-9999").unwrap().version, v, "torn snapshot");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for v in 2..6 {
+        store.init(big(v)).unwrap();
+    }
+    done.store(true, Ordering::Release);
+    assert!(reader.join().unwrap() > 0);
+    assert_eq!(store.flag("flag-1").unwrap().version, 5);
+}
