@@ -107,9 +107,38 @@ pub fn request(method: &str, uri: &str, body: Option<&[u8]>) -> Result<Reply, Ca
     }
     stream.flush()?;
 
+    parse_reply(&read_response(&mut stream)?)
+}
+
+/// Reads one answer: up to `Content-Length` body bytes when the server says how many (some
+/// servers keep the connection open even for HTTP/1.0), otherwise until end of stream.
+fn read_response(stream: &mut TcpStream) -> Result<Vec<u8>, CallbackError> {
     let mut raw = Vec::new();
-    stream.take(MAX_RESPONSE_BYTES).read_to_end(&mut raw)?;
-    parse_reply(&raw)
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(raw);
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if raw.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(CallbackError::BadResponse("answer too large".into()));
+        }
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n")
+            && let Some(length) = content_length(&raw[..end])
+            && raw.len() >= end + 4 + length
+        {
+            return Ok(raw);
+        }
+    }
+}
+
+fn content_length(head: &[u8]) -> Option<usize> {
+    String::from_utf8_lossy(head)
+        .split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
 }
 
 fn join(uri: &str, path: &str) -> String {
@@ -242,6 +271,24 @@ mod tests {
             "{seen}"
         );
         assert!(seen.ends_with(r#"{"a":1}"#), "{seen}");
+    }
+
+    #[test]
+    fn answer_with_a_length_is_complete_even_if_the_server_keeps_the_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let uri = format!("http://{}", listener.local_addr().unwrap());
+        let server = thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf).unwrap();
+            conn.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok")
+                .unwrap();
+            // Hold the connection open until the client has its answer and hangs up.
+            let _ = conn.read(&mut buf);
+        });
+        let reply = request("GET", &uri, None).unwrap();
+        assert_eq!((reply.status, reply.body.as_slice()), (202, &b"ok"[..]));
+        server.join().unwrap();
     }
 
     #[test]
