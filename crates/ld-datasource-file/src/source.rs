@@ -86,7 +86,7 @@ struct Running {
 ///
 /// On start, a thread loads all files. If any file is missing or invalid, none of the data is
 /// used: the error is logged and reported as `Interrupted` with
-/// [`ErrorKind::InvalidData`] (or `NetworkError` for unreadable files), and the store keeps
+/// [`ErrorKind::InvalidData`] (whatever the cause, as in the other SDKs), and the store keeps
 /// what it had. Without auto-reload a failed first load turns the source `Off`, since nothing
 /// will ever fix it. With auto-reload, the files' directories are watched; bursts of events are
 /// coalesced, a reload whose bytes are unchanged is skipped, and all files are reloaded
@@ -210,13 +210,12 @@ impl Loader<'_> {
 
     fn fail(&self, e: &FileDataError) -> bool {
         tracing::error!("flag files not loaded, keeping the previous data: {e}");
-        let kind = match e {
-            FileDataError::Io { .. } => ErrorKind::NetworkError,
-            _ => ErrorKind::InvalidData,
-        };
         self.updates.update_status(
             DataSourceState::Interrupted,
-            Some(DataSourceErrorInfo::new(kind, e.to_string())),
+            Some(DataSourceErrorInfo::new(
+                ErrorKind::InvalidData,
+                e.to_string(),
+            )),
         );
         false
     }

@@ -80,6 +80,9 @@ fn a_missing_file_means_no_data_at_all_and_the_source_turns_off_without_auto_rel
     let err = sink.status_provider().wait_initialized(WAIT).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("missing.json"), "{text}");
+    let status = sink.status_provider().status();
+    assert_eq!(status.state, DataSourceState::Off);
+    assert_eq!(status.last_error.unwrap().kind, ErrorKind::InvalidData);
     assert!(sink.store().flag("x").is_none());
     assert!(!sink.store().initialized());
 }

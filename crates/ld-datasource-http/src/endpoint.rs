@@ -2,7 +2,6 @@
 
 /// Joins `base` (with or without trailing slashes) and `path`, adding `?filter=KEY` when a
 /// payload filter is set (the key is percent-encoded).
-#[allow(dead_code)] // used by the sources, enabled once ld-store lands
 pub(crate) fn url_for(base: &str, path: &str, filter: Option<&str>) -> String {
     let mut url = String::with_capacity(base.len() + path.len() + 32);
     url.push_str(base.trim_end_matches('/'));

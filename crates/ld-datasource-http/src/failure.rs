@@ -41,7 +41,10 @@ pub(crate) fn network(updates: &dyn DataSourceUpdates, err: &HttpError, what: &s
     tracing::warn!("{what}: {err}; will retry");
     updates.update_status(
         DataSourceState::Interrupted,
-        Some(DataSourceErrorInfo::new(ErrorKind::NetworkError, err.to_string())),
+        Some(DataSourceErrorInfo::new(
+            ErrorKind::NetworkError,
+            err.to_string(),
+        )),
     );
 }
 

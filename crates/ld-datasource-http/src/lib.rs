@@ -22,7 +22,7 @@
 //! ([`schedule_for_status`]): recoverable failures use exponential [`Backoff`] with jitter, and
 //! 401/403-style failures retry on a slow extended schedule.
 //!
-//! ```ignore
+//! ```no_run
 //! use std::sync::Arc;
 //! use ld_datasource_http::{SdkHeaders, StreamingDataSource};
 //! use ld_store::{DataSource, DataSourceUpdateSink, InMemoryDataStore};
@@ -39,21 +39,30 @@
 #![forbid(unsafe_code)]
 
 mod backoff;
-// mod build_error; (enabled once ld-store's DataSource API is merged into main)
+mod build_error;
 mod endpoint;
-// mod failure; (enabled once ld-store's DataSource API is merged into main)
-// mod polling; (enabled once ld-store's DataSource API is merged into main)
+mod failure;
+mod polling;
 mod retry_rule;
 mod sdk_headers;
-// mod source_task; (enabled once ld-store's DataSource API is merged into main)
+mod source_task;
 mod sse;
-// mod stream_message; (enabled once ld-store's DataSource API is merged into main)
-// mod streaming; (enabled once ld-store's DataSource API is merged into main)
+mod stream_message;
+mod streaming;
 
 pub use backoff::Backoff;
+pub use build_error::BuildError;
+pub use polling::{
+    DEFAULT_POLL_INTERVAL, DEFAULT_POLLING_BASE_URL, PollingDataSource, PollingDataSourceBuilder,
+};
 pub use retry_rule::{
     EXTENDED_INITIAL_DELAY, EXTENDED_MAX_DELAY, NORMAL_MAX_DELAY, RetrySchedule,
     schedule_for_status,
 };
 pub use sdk_headers::{DEFAULT_USER_AGENT, InvalidHeader, SdkHeaders};
 pub use sse::{DEFAULT_MAX_EVENT_SIZE, SseError, SseEvent, SseParser};
+pub use stream_message::MalformedEvent;
+pub use streaming::{
+    DEFAULT_INITIAL_RECONNECT_DELAY, DEFAULT_STREAM_BASE_URL, DEFAULT_STREAM_READ_TIMEOUT,
+    StreamingDataSource, StreamingDataSourceBuilder, apply_stream_event,
+};

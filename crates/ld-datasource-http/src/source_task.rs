@@ -44,7 +44,10 @@ impl SourceTask {
             return;
         }
         let Some(runtime) = self.runtime.clone().or_else(|| Handle::try_current().ok()) else {
-            tracing::error!("{} data source needs a tokio runtime; none configured", self.name);
+            tracing::error!(
+                "{} data source needs a tokio runtime; none configured",
+                self.name
+            );
             updates.update_status(
                 DataSourceState::Off,
                 Some(DataSourceErrorInfo::new(

@@ -24,12 +24,14 @@ pub(crate) enum StreamMessage {
     Ignored,
 }
 
-/// An event whose data is malformed (bad JSON or JSON not matching the schema).
+/// A stream event whose data is malformed (bad JSON or JSON not matching the schema).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed \"{event}\" event: {reason}")]
-pub(crate) struct MalformedEvent {
-    pub(crate) event: String,
-    pub(crate) reason: String,
+pub struct MalformedEvent {
+    /// The event name (`put`, `patch`, `delete`).
+    pub event: String,
+    /// What was wrong with its data.
+    pub reason: String,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +62,8 @@ fn parse_path(path: &str) -> Option<(Kind, &str)> {
     if let Some(key) = path.strip_prefix("/flags/") {
         Some((Kind::Flag, key))
     } else {
-        path.strip_prefix("/segments/").map(|key| (Kind::Segment, key))
+        path.strip_prefix("/segments/")
+            .map(|key| (Kind::Segment, key))
     }
 }
 
@@ -82,7 +85,8 @@ pub(crate) fn parse_stream_event(event: &str, data: &str) -> Result<StreamMessag
                 serde_json::from_str(data).map_err(|e| malformed(e.to_string()))?;
             match parse_path(&body.path) {
                 Some((Kind::Flag, key)) => {
-                    let item = flag_from_json(body.data.get()).map_err(|e| malformed(e.to_string()))?;
+                    let item =
+                        flag_from_json(body.data.get()).map_err(|e| malformed(e.to_string()))?;
                     Ok(StreamMessage::Flag(key.to_string(), item))
                 }
                 Some((Kind::Segment, key)) => {
@@ -133,7 +137,9 @@ mod tests {
             r#"{"path":"/","data":{"flags":{"f":{"key":"f","version":3}},"segments":{"s":{"key":"s","version":1}}}}"#,
         )
         .unwrap();
-        let StreamMessage::Put(all) = msg else { panic!("{msg:?}") };
+        let StreamMessage::Put(all) = msg else {
+            panic!("{msg:?}")
+        };
         assert_eq!(all.flags["f"].version, 3);
         assert_eq!(all.segments["s"].version, 1);
     }
@@ -146,15 +152,24 @@ mod tests {
 
     #[test]
     fn patch_and_delete_address_flags_and_segments_by_path() {
-        let msg =
-            parse_stream_event("patch", r#"{"path":"/flags/my/flag","data":{"key":"my/flag","version":7}}"#)
-                .unwrap();
-        assert!(matches!(msg, StreamMessage::Flag(ref k, ref d) if k == "my/flag" && d.version == 7 && !d.is_deleted()));
+        let msg = parse_stream_event(
+            "patch",
+            r#"{"path":"/flags/my/flag","data":{"key":"my/flag","version":7}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(msg, StreamMessage::Flag(ref k, ref d) if k == "my/flag" && d.version == 7 && !d.is_deleted())
+        );
         let msg = parse_stream_event("delete", r#"{"path":"/segments/s","version":9}"#).unwrap();
-        assert!(matches!(msg, StreamMessage::Segment(ref k, ref d) if k == "s" && d.version == 9 && d.is_deleted()));
+        assert!(
+            matches!(msg, StreamMessage::Segment(ref k, ref d) if k == "s" && d.version == 9 && d.is_deleted())
+        );
         // Property order does not matter.
-        let msg =
-            parse_stream_event("patch", r#"{"data":{"key":"s","version":2},"path":"/segments/s"}"#).unwrap();
+        let msg = parse_stream_event(
+            "patch",
+            r#"{"data":{"key":"s","version":2},"path":"/segments/s"}"#,
+        )
+        .unwrap();
         assert!(matches!(msg, StreamMessage::Segment(ref k, _) if k == "s"));
     }
 
@@ -166,7 +181,13 @@ mod tests {
             ("heartbeat", "not even json"),
             ("message", "{}"),
         ] {
-            assert!(matches!(parse_stream_event(event, data).unwrap(), StreamMessage::Ignored), "{event}");
+            assert!(
+                matches!(
+                    parse_stream_event(event, data).unwrap(),
+                    StreamMessage::Ignored
+                ),
+                "{event}"
+            );
         }
     }
 
@@ -176,9 +197,15 @@ mod tests {
             ("put", "{not json"),
             ("put", r#"{"path":"/"}"#),
             ("put", r#"{"data":[1,2]}"#),
-            ("put", r#"{"data":{"flags":{"f":{"key":"f","version":"one"}}}}"#),
+            (
+                "put",
+                r#"{"data":{"flags":{"f":{"key":"f","version":"one"}}}}"#,
+            ),
             ("patch", r#"{"path":"/flags/f"}"#),
-            ("patch", r#"{"path":"/flags/f","data":{"key":"f","version":-1}}"#),
+            (
+                "patch",
+                r#"{"path":"/flags/f","data":{"key":"f","version":-1}}"#,
+            ),
             ("delete", r#"{"path":"/flags/f"}"#),
             ("delete", r#"{"path":"/flags/f","version":"2"}"#),
             ("patch", ""),

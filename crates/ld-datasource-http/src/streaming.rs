@@ -11,11 +11,13 @@ use crate::backoff::Backoff;
 use crate::build_error::BuildError;
 use crate::endpoint::url_for;
 use crate::failure;
-use crate::retry_rule::{EXTENDED_INITIAL_DELAY, EXTENDED_MAX_DELAY, NORMAL_MAX_DELAY, RetrySchedule};
+use crate::retry_rule::{
+    EXTENDED_INITIAL_DELAY, EXTENDED_MAX_DELAY, NORMAL_MAX_DELAY, RetrySchedule,
+};
 use crate::sdk_headers::SdkHeaders;
 use crate::source_task::SourceTask;
 use crate::sse::{DEFAULT_MAX_EVENT_SIZE, SseParser};
-use crate::stream_message::{StreamMessage, parse_stream_event};
+use crate::stream_message::{MalformedEvent, StreamMessage, parse_stream_event};
 
 /// LaunchDarkly's streaming service.
 pub const DEFAULT_STREAM_BASE_URL: &str = "https://stream.launchdarkly.com";
@@ -25,6 +27,9 @@ pub const DEFAULT_INITIAL_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 pub const DEFAULT_STREAM_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 const WHAT: &str = "streaming connection";
+
+/// Events at least this large are parsed on a blocking thread.
+const LARGE_EVENT: usize = 256 * 1024;
 
 /// Configures a [`StreamingDataSource`].
 ///
@@ -116,7 +121,10 @@ impl StreamingDataSourceBuilder {
     /// Validates the headers and builds the source (it does nothing until started).
     pub fn build(self) -> Result<StreamingDataSource, BuildError> {
         let mut headers = self.headers.to_header_map()?;
-        headers.insert(header::ACCEPT, HeaderValue::from_static("text/event-stream"));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         let http = match self.http {
             Some(c) => c,
@@ -220,7 +228,7 @@ async fn run_stream(config: Arc<StreamConfig>, updates: Arc<dyn DataSourceUpdate
     loop {
         tracing::info!("connecting to LaunchDarkly stream");
         let Ending::Retry(schedule) =
-            connect_once(&config, updates.as_ref(), &mut normal, &mut extended).await;
+            connect_once(&config, &updates, &mut normal, &mut extended).await;
         normal.disconnected();
         let delay = match schedule {
             RetrySchedule::Normal => {
@@ -236,7 +244,7 @@ async fn run_stream(config: Arc<StreamConfig>, updates: Arc<dyn DataSourceUpdate
 
 async fn connect_once(
     config: &StreamConfig,
-    updates: &dyn DataSourceUpdates,
+    updates: &Arc<dyn DataSourceUpdates>,
     normal: &mut Backoff,
     extended: &mut Backoff,
 ) -> Ending {
@@ -245,12 +253,16 @@ async fn connect_once(
     let mut response = match config.http.request(request).await {
         Ok(r) => r,
         Err(e) => {
-            failure::network(updates, &e, WHAT);
+            failure::network(updates.as_ref(), &e, WHAT);
             return Ending::Retry(RetrySchedule::Normal);
         }
     };
     if response.status != StatusCode::OK {
-        return Ending::Retry(failure::http_status(updates, response.status, WHAT));
+        return Ending::Retry(failure::http_status(
+            updates.as_ref(),
+            response.status,
+            WHAT,
+        ));
     }
     // The connection is up: the backoff resets once it has stayed healthy long enough.
     normal.connected();
@@ -260,18 +272,18 @@ async fn connect_once(
         let chunk = match response.body.next_chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => {
-                failure::network_message(updates, "stream closed by the server", WHAT);
+                failure::network_message(updates.as_ref(), "stream closed by the server", WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
             Err(e) => {
-                failure::network(updates, &e, WHAT);
+                failure::network(updates.as_ref(), &e, WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
         };
         let events = match parser.push(&chunk) {
             Ok(events) => events,
             Err(e) => {
-                failure::invalid_data(updates, &format!("{e}; restarting stream"), WHAT);
+                failure::invalid_data(updates.as_ref(), &format!("{e}; restarting stream"), WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
         };
@@ -279,21 +291,63 @@ async fn connect_once(
             normal.set_initial(retry);
         }
         for event in events {
-            match parse_stream_event(&event.event, &event.data) {
+            let outcome = if event.data.len() >= LARGE_EVENT {
+                // Parsing a big `put` takes a while: keep it off the runtime's worker threads.
+                let updates = updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    apply_stream_event(updates.as_ref(), &event.event, &event.data)
+                })
+                .await
+                .unwrap_or(Ok(false))
+            } else {
+                apply_stream_event(updates.as_ref(), &event.event, &event.data)
+            };
+            match outcome {
                 Err(e) => {
-                    failure::invalid_data(updates, &format!("{e}; restarting stream"), WHAT);
+                    failure::invalid_data(
+                        updates.as_ref(),
+                        &format!("{e}; restarting stream"),
+                        WHAT,
+                    );
                     return Ending::Retry(RetrySchedule::Normal);
                 }
-                Ok(message) => {
-                    if !apply(updates, message) {
-                        // The store rejected the write (the sink reported it): restart the
-                        // stream so that a fresh `put` brings the store back in sync.
-                        return Ending::Retry(RetrySchedule::Normal);
-                    }
+                Ok(true) => {}
+                Ok(false) => {
+                    // The store rejected the write (the sink reported it): restart the
+                    // stream so that a fresh `put` brings the store back in sync.
+                    return Ending::Retry(RetrySchedule::Normal);
                 }
             }
         }
     }
+}
+
+/// Parses one server-sent event of the LaunchDarkly stream and applies it to `updates`, exactly
+/// as the streaming source does: `put` replaces all data, `patch`/`delete` upsert one item
+/// (stale versions are ignored by the store), other events are ignored. On success the status
+/// becomes `Valid`.
+///
+/// Returns `Ok(false)` when the store rejected the write, and an error for malformed data (the
+/// streaming source then restarts the stream).
+///
+/// ```
+/// use std::sync::Arc;
+/// use ld_datasource_http::apply_stream_event;
+/// use ld_store::{DataSourceUpdateSink, DataStore, InMemoryDataStore};
+///
+/// let store = Arc::new(InMemoryDataStore::new());
+/// let sink = DataSourceUpdateSink::new(store.clone());
+/// let put = r#"{"path":"/","data":{"flags":{"f":{"key":"f","version":1,"on":true,"variations":[true],"fallthrough":{"variation":0}}},"segments":{}}}"#;
+/// assert_eq!(apply_stream_event(&sink, "put", put), Ok(true));
+/// assert!(store.flag("f").is_some());
+/// assert!(apply_stream_event(&sink, "patch", "{oops").is_err());
+/// ```
+pub fn apply_stream_event(
+    updates: &dyn DataSourceUpdates,
+    event: &str,
+    data: &str,
+) -> Result<bool, MalformedEvent> {
+    Ok(apply(updates, parse_stream_event(event, data)?))
 }
 
 /// Applies one message; `false` when the store rejected it.

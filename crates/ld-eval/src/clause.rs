@@ -15,7 +15,7 @@ use crate::semver::{SemVer, SemVerRef};
 use crate::timestamp::Timestamp;
 
 /// `in` clauses with more values than this get a hash set for their string values.
-const IN_SET_MIN: usize = 8;
+const IN_SET_MIN: usize = 4;
 
 /// A clause of a flag rule or segment rule.
 ///
@@ -119,7 +119,9 @@ impl Clause {
         if !self.attribute.is_valid() {
             return Err(InvalidAttribute);
         }
-        if self.attribute.is_top_level("kind") {
+        if self.attribute.builtin() == crate::attr_ref::Builtin::Kind
+            && self.attribute.component_slice().len() == 1
+        {
             let any = context
                 .contexts()
                 .iter()

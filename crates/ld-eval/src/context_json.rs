@@ -188,7 +188,7 @@ impl Serialize for SingleBody<'_> {
         if c.anonymous {
             m.serialize_entry("anonymous", &true)?;
         }
-        for (k, v) in &c.attributes {
+        for (k, v) in c.attributes.iter() {
             m.serialize_entry(k, v)?;
         }
         if !c.private_attributes.is_empty() || c.secondary.is_some() {
@@ -260,6 +260,26 @@ mod tests {
             u.private_attributes()[1].components().next(),
             Some("/weird")
         );
+    }
+
+    #[test]
+    fn the_python_sdk_reference_user_dictionary_is_accepted() {
+        let c: Context = serde_json::from_value(json!({
+            "key": "aa0ceb", "firstName": "Ernestina", "lastName": "Evans", "email": "",
+            "custom": {"groups": ["Google", "Microsoft"]}
+        }))
+        .unwrap();
+        let u = c.single().unwrap();
+        assert_eq!((c.kind(), c.key()), ("user", "aa0ceb"));
+        assert_eq!(u.get_top_level("firstName"), Some(&json!("Ernestina")));
+        assert_eq!(
+            u.get_top_level("groups"),
+            Some(&json!(["Google", "Microsoft"]))
+        );
+        let anon: Context =
+            serde_json::from_value(json!({"key": "aa0ceb", "anonymous": true})).unwrap();
+        assert!(anon.single().unwrap().anonymous());
+        assert!(serde_json::from_value::<Context>(json!({"name": "no key"})).is_err());
     }
 
     #[test]

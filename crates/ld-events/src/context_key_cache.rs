@@ -8,8 +8,17 @@
 //! approximation of one global LRU that is exact for small capacities (a single shard); each shard
 //! of a large cache gets 25% slack so that `capacity` contexts fit even when a shard draws more
 //! than its share.
+//!
+//! In front of it, each thread keeps a [`RecentContexts`] (in the summarizer's thread-local
+//! state): a tiny direct-mapped set of the context hashes it saw lately. A hit skips the shared LRU
+//! entirely, so the common evaluation takes no lock at all. Clearing the LRU, or evicting from it,
+//! bumps a generation that invalidates every thread's set, so a context the LRU forgot is indexed
+//! again. The one difference from a strict LRU: a fast-path hit does not refresh the context's
+//! recency, so with more distinct contexts than the capacity a context in steady use can be
+//! evicted (and re-indexed) a little earlier than a strict LRU would.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -76,8 +85,9 @@ impl Shard {
         }
     }
 
-    /// Marks `key` as most recently used; true when it was not present.
-    fn notice(&mut self, key: u64) -> bool {
+    /// Marks `key` as most recently used; true when it was not present. Sets `evicted` when
+    /// making room pushed another key out.
+    fn notice(&mut self, key: u64, evicted: &mut bool) -> bool {
         if self.capacity == 0 {
             return true;
         }
@@ -98,6 +108,7 @@ impl Shard {
             (self.nodes.len() - 1) as u32
         } else {
             let victim = self.tail;
+            *evicted = true;
             self.unlink(victim);
             let old = self.nodes[victim as usize].key;
             self.index.remove(&old);
@@ -122,6 +133,49 @@ impl Shard {
 pub(crate) struct ContextKeyCache {
     shards: Box<[Mutex<Shard>]>,
     mask: u64,
+    generation: AtomicU64,
+}
+
+const RECENT_SLOTS: usize = 16;
+
+/// A thread's recently seen context hashes (see the module documentation). Thread-local: no
+/// synchronisation.
+#[derive(Debug, Default)]
+pub(crate) struct RecentContexts {
+    slots: [u64; RECENT_SLOTS],
+    generation: u64,
+    deduplicated: u64,
+}
+
+impl RecentContexts {
+    /// True when `hash` was seen lately in `generation` (and counts it as deduplicated);
+    /// otherwise remembers it and returns false, and the caller asks the shared LRU.
+    #[inline]
+    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
+        if self.generation != generation {
+            self.slots = [0; RECENT_SLOTS];
+            self.generation = generation;
+        }
+        // Hash 0 is the empty-slot marker: such a context always goes to the shared LRU.
+        let slot = &mut self.slots[(hash as usize) % RECENT_SLOTS];
+        if *slot == hash && hash != 0 {
+            self.deduplicated += 1;
+            true
+        } else {
+            *slot = hash;
+            false
+        }
+    }
+
+    /// Deduplicated sightings not yet taken.
+    pub(crate) fn pending_deduplicated(&self) -> u64 {
+        self.deduplicated
+    }
+
+    /// Deduplicated sightings since the last call.
+    pub(crate) fn take_deduplicated(&mut self) -> u64 {
+        std::mem::take(&mut self.deduplicated)
+    }
 }
 
 impl ContextKeyCache {
@@ -144,6 +198,7 @@ impl ContextKeyCache {
                 .map(|_| Mutex::new(Shard::new(per_shard)))
                 .collect(),
             mask: (shards - 1) as u64,
+            generation: AtomicU64::new(1),
         }
     }
 
@@ -152,7 +207,13 @@ impl ContextKeyCache {
     pub(crate) fn notice(&self, hash: u64) -> bool {
         // The high bits pick the shard; the shard's map uses the whole hash.
         let shard = ((hash >> 48) & self.mask) as usize;
-        self.shards[shard].lock().notice(hash)
+        let mut evicted = false;
+        let new = self.shards[shard].lock().notice(hash, &mut evicted);
+        if evicted {
+            // The threads' recent sets may vouch for the evicted context: make them ask again.
+            self.generation.fetch_add(1, Ordering::Relaxed);
+        }
+        new
     }
 
     /// Sightings of already-known contexts since the last call (diagnostic `deduplicatedUsers`).
@@ -163,11 +224,19 @@ impl ContextKeyCache {
             .sum()
     }
 
-    /// Forgets every context (done every context-keys flush interval).
+    /// Forgets every context (done every context-keys flush interval), including what the
+    /// stripes' [`RecentContexts`] remember.
     pub(crate) fn clear(&self) {
         for shard in self.shards.iter() {
             shard.lock().clear();
         }
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current generation, for [`RecentContexts::seen`].
+    #[inline]
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 }
 
@@ -197,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn eviction_and_clearing_start_a_new_generation() {
+        let c = ContextKeyCache::new(1);
+        let g = c.generation();
+        c.notice(1);
+        c.notice(1);
+        assert_eq!(c.generation(), g, "no eviction yet");
+        c.notice(2);
+        assert_eq!(c.generation(), g + 1);
+        c.clear();
+        assert_eq!(c.generation(), g + 2);
+    }
+
+    #[test]
     fn clearing_forgets_everything() {
         let c = ContextKeyCache::new(1000);
         for k in 0..500u64 {
@@ -218,6 +300,20 @@ mod tests {
         }
         let remembered = keys.iter().filter(|&&k| !c.notice(k)).count();
         assert_eq!(remembered, 900);
+    }
+
+    #[test]
+    fn recent_contexts_remember_until_the_generation_changes() {
+        let mut r = RecentContexts::default();
+        assert!(!r.seen(42, 1));
+        assert!(r.seen(42, 1));
+        assert!(!r.seen(42 + RECENT_SLOTS as u64, 1)); // same slot: replaces 42
+        assert!(!r.seen(42, 1));
+        assert!(!r.seen(42, 2));
+        assert!(r.seen(42, 2));
+        assert!(!r.seen(0, 2) && !r.seen(0, 2));
+        assert_eq!(r.take_deduplicated(), 2);
+        assert_eq!(r.take_deduplicated(), 0);
     }
 
     #[test]

@@ -19,14 +19,14 @@ pub struct ContextPart<'a> {
 /// A context the event processor can summarize, deduplicate and copy.
 pub trait EventContextSource {
     /// The single-kind parts, without allocating.
-    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>>;
+    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> + Clone;
 
     /// An owned copy with every attribute, for an event that carries the context.
     fn to_event_context(&self) -> EventContext;
 }
 
 impl EventContextSource for EventContext {
-    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> {
+    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> + Clone {
         self.individuals().iter().map(|c| ContextPart {
             kind: &c.kind,
             key: &c.key,

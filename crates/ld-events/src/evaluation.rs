@@ -10,7 +10,7 @@ use crate::event_context::{EventContext, IndividualContext};
 use crate::processor::{Evaluation, EventProcessor, FlagEventSettings};
 
 impl EventContextSource for Context {
-    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> {
+    fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> + Clone {
         self.contexts().iter().map(|c| ContextPart {
             kind: c.kind().as_str(),
             key: c.key(),

@@ -112,7 +112,8 @@ impl EventContext {
         }
     }
 
-    /// The identity hash the context-key cache uses: see [`identity_hash`].
+    /// The identity hash the context-key cache knows this context by (its kinds and keys, in any
+    /// order).
     pub fn identity_hash(&self) -> u64 {
         identity_hash(
             self.individuals

@@ -12,9 +12,40 @@
 //! `track` and `identify`.
 //!
 //! **The decision that shaped it:** the calling thread only records. A summary-only evaluation
-//! bumps a counter in a per-thread stripe and checks a sharded LRU of context hashes — no
-//! allocation, no I/O, no shared hot lock; a context is copied only when an event must carry it.
-//! Serialization, gzip, retries and HTTP all happen in a background tokio task.
+//! bumps a counter that only its own thread writes (found through a thread-local map) and checks
+//! a thread-local set of recently seen contexts in front of a sharded LRU of context hashes — no
+//! allocation, no lock, no atomic read-modify-write, no I/O; a context is copied only when an
+//! event must carry it. Serialization, gzip, retries and HTTP all happen in a background tokio
+//! task.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ld_eval::{ContextBuilder, Flag, MemoryData};
+//! use ld_events::{EventProcessor, EventsConfig, HttpEventSender, PrerequisiteEvents};
+//!
+//! let runtime = tokio::runtime::Runtime::new().unwrap();
+//! let http = ld_http::HttpClient::new(ld_http::HttpConfig::default()).unwrap();
+//! let mut config = EventsConfig::new("sdk-key");
+//! config.events_base_uri = "http://127.0.0.1:9".into(); // nothing listens there
+//! config.close_timeout = std::time::Duration::from_millis(100);
+//! let events = EventProcessor::new(config, Arc::new(HttpEventSender::new(http)), runtime.handle());
+//!
+//! let flag: Flag = serde_json::from_str(
+//!     r#"{"key":"f","version":1,"on":true,"variations":[true,false],
+//!         "fallthrough":{"variation":0},"salt":"s"}"#).unwrap();
+//! let context = ContextBuilder::new("user-1").build().unwrap();
+//! let data = MemoryData::default();
+//! let prerequisites = PrerequisiteEvents::new(&events, false);
+//! let detail = ld_eval::Evaluator::new(&data)
+//!     .with_prerequisite_recorder(&prerequisites)
+//!     .evaluate(&flag, &context);
+//! let default = serde_json::json!(false);
+//! events.record_evaluation("f", Some(&flag), &context, &detail, &default, false, None);
+//! events.record_custom(&context, "purchase", serde_json::json!({"sku": "x"}), Some(9.99));
+//! events.record_identify(&context);
+//! events.flush();
+//! events.close();
+//! ```
 #![forbid(unsafe_code)]
 
 mod config;

@@ -242,7 +242,14 @@ impl EventProcessor {
         let Some(shared) = self.active() else {
             return;
         };
-        if !e.flag.is_some_and(|f| f.exclude_from_summaries) {
+        // One lock in the common case: the summary stripe, which also answers "was this context
+        // seen lately on this thread"; only a miss consults the shared context-key LRU.
+        let context_id = shared
+            .context_hash(e.context)
+            .map(|hash| (hash, shared.key_cache.generation()));
+        let seen_recently = if e.flag.is_some_and(|f| f.exclude_from_summaries) {
+            context_id.is_some_and(|id| shared.summarizer.seen_recently(id))
+        } else {
             shared.summarizer.record(
                 SummaryInput {
                     flag_key: e.flag_key,
@@ -252,14 +259,21 @@ impl EventProcessor {
                     default: e.default,
                 },
                 e.context.parts().map(|p| p.kind),
+                context_id,
                 now_millis,
-            );
-        }
-        let mut shared_context = shared.notice_context(e.context, true);
+            )
+        };
+        let mut shared_context = match context_id {
+            Some((hash, _)) if !seen_recently => shared.notice_context(e.context, hash, true),
+            _ => None,
+        };
 
         let Some(flag) = e.flag else {
             return;
         };
+        if !flag.track_events && !e.in_experiment && flag.debug_events_until_date.is_none() {
+            return;
+        }
         let full = flag.track_events || e.in_experiment;
         let debug = flag.debug_events_until_date.is_some_and(|until| {
             until > shared.server_time.load(Ordering::Relaxed) && until > now_millis()
@@ -320,7 +334,8 @@ impl EventProcessor {
             return;
         };
         let context = shared
-            .notice_context(context, true)
+            .context_hash(context)
+            .and_then(|hash| shared.notice_context(context, hash, true))
             .unwrap_or_else(|| Arc::new(context.to_event_context()));
         shared
             .outbox
@@ -344,7 +359,9 @@ impl EventProcessor {
         };
         // The identify event carries the context itself, so no index event; but the context now
         // counts as seen.
-        shared.notice_context(context, false);
+        if let Some(hash) = shared.context_hash(context) {
+            shared.notice_context(context, hash, false);
+        }
         let mut snapshot = context.to_event_context();
         if shared.omit_anonymous_contexts {
             match snapshot.without_anonymous() {
@@ -421,18 +438,36 @@ fn sample(ratio: Option<u32>) -> bool {
 }
 
 impl Shared {
-    /// Notes that `context` was seen. When it is new and `index` is set, queues an index event
-    /// and returns the copy it made, so a following event can share it.
-    fn notice_context<C>(&self, context: &C, index: bool) -> Option<Arc<crate::EventContext>>
+    /// The identity hash the context-key cache knows `context` by: of its non-anonymous parts
+    /// with omit-anonymous-contexts, `None` when that leaves nothing.
+    #[inline]
+    fn context_hash<C>(&self, context: &C) -> Option<u64>
     where
         C: EventContextSource + ?Sized,
     {
         let omit = self.omit_anonymous_contexts;
-        let keep = |p: &ContextPart<'_>| !(omit && p.anonymous);
-        if !context.parts().any(|p| keep(&p)) {
+        let keep = move |p: &ContextPart<'_>| !(omit && p.anonymous);
+        if omit && !context.parts().any(|p| keep(&p)) {
             return None;
         }
-        let hash = identity_hash(context.parts().filter(keep).map(|p| (p.kind, p.key)));
+        Some(identity_hash(
+            context.parts().filter(keep).map(|p| (p.kind, p.key)),
+        ))
+    }
+
+    /// Notes in the shared LRU that the context with identity `hash` was seen. When it is new and
+    /// `index` is set, queues an index event and returns the copy it made, so a following event
+    /// can share it.
+    fn notice_context<C>(
+        &self,
+        context: &C,
+        hash: u64,
+        index: bool,
+    ) -> Option<Arc<crate::EventContext>>
+    where
+        C: EventContextSource + ?Sized,
+    {
+        let omit = self.omit_anonymous_contexts;
         if !self.key_cache.notice(hash) || !index {
             return None;
         }
@@ -553,7 +588,8 @@ async fn run(
                     let event = d.periodic_event(
                         now_millis(),
                         shared.outbox.take_dropped(),
-                        shared.key_cache.take_deduplicated(),
+                        shared.key_cache.take_deduplicated()
+                            + shared.summarizer.take_deduplicated(),
                         &shared.recorder,
                     );
                     shared.send_diagnostic(&runtime, event);
@@ -582,5 +618,34 @@ async fn run(
                 None => return,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn processor_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<EventProcessor>();
+    }
+
+    #[test]
+    fn sampling_keeps_all_for_one_and_none_for_zero() {
+        assert!((0..100).all(|_| sample(None) && sample(Some(1))));
+        assert!((0..100).all(|_| !sample(Some(0))));
+    }
+
+    #[test]
+    fn disabled_processor_records_nothing_and_never_blocks() {
+        let events = EventProcessor::disabled();
+        let context = crate::EventContext::single(crate::IndividualContext::new("user", "u"));
+        events.record_identify(&context);
+        events.record_custom(&context, "k", Value::Null, None);
+        assert!(events.flush_and_wait(Duration::from_millis(1)));
+        events.close();
+        assert_eq!(events.dropped_events(), 0);
+        assert!(!events.is_enabled());
     }
 }

@@ -1,83 +1,91 @@
 //! Summary counters: how many times each flag produced each (variation, version), with which
 //! default and for which context kinds.
 //!
-//! This is the one piece of event work done on the calling thread for every evaluation, so it is
-//! built to be cheap and allocation-free in the steady state:
+//! This is the one piece of event work done on the calling thread for every evaluation, so the
+//! common path takes **no lock and no atomic read-modify-write**:
 //!
-//! - counters are **striped by thread**: each thread is assigned a stripe on first use, so two
-//!   threads evaluating the same flag do not contend on one lock (threads beyond the stripe count
-//!   share stripes);
-//! - a stripe maps flag key → counters in a `HashMap<Box<str>, _>` looked up with the caller's
-//!   `&str`, and the few (variation, version) counters of a flag live in a small vector;
-//! - a flush does not empty the maps: it copies the counts out and zeroes them in place, so the next
-//!   evaluation of a known flag finds its entry and allocates nothing. Entries that stayed at zero
-//!   for a whole flush interval are removed, which bounds memory to the flags recently evaluated;
-//! - the window's start time is read from the clock only by the first evaluation of a window on a
-//!   stripe; its end time is the moment of the flush.
+//! - each thread counts in its own cells, found through a thread-local map (a `RefCell`, so no
+//!   synchronisation) keyed by flag key and looked up with the caller's `&str`;
+//! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
+//!   count, with a plain load and store, and the flusher reports the difference from what it last
+//!   reported, so nothing is ever reset under the owner's feet and no count is lost;
+//! - a cell is specific to (variation, version, default, the context's kinds), so the flusher can
+//!   rebuild each flag's counters and context kinds from the cells that moved in the window;
+//! - new cells (a flag, variation or kind combination seen for the first time on a thread) are
+//!   registered under a lock — the only allocation, once per combination and thread. Cells idle
+//!   for a few windows are retired by the flusher; their owner notices with a plain load and
+//!   registers a fresh one if the flag comes back, so memory follows the flags in use;
+//! - the window's start time is read from the clock only by the first evaluation of a window.
+//!
+//! The thread-local state also holds each thread's recently seen contexts
+//! (`context_key_cache::RecentContexts`), so that deduplicating index events costs no lock either.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
+use crate::context_key_cache::RecentContexts;
 use crate::fast_hash::FastBuildHasher;
 
-/// Counters for one flag in one stripe.
-#[derive(Debug)]
-struct FlagCounters {
-    default: Value,
-    counters: Vec<Counter>,
-    /// Context kinds, each with "seen in the current window".
-    kinds: Vec<(Box<str>, bool)>,
-}
+/// Windows without a count after which the flusher retires a cell.
+const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
 
+/// One thread's count for one (flag, variation, version, default, context kinds).
 #[derive(Debug)]
-struct Counter {
+struct Cell {
+    flag_key: Box<str>,
     variation: Option<usize>,
     version: Option<u64>,
     value: Value,
-    count: u64,
+    default: Value,
+    kinds: Box<[Box<str>]>,
+    /// Written only by the owning thread (load + store); read by the flusher.
+    count: AtomicU64,
+    /// Set by the flusher when it drops the cell from the registry.
+    retired: AtomicBool,
 }
 
-#[derive(Debug, Default)]
-struct Stripe {
-    flags: HashMap<Box<str>, FlagCounters, FastBuildHasher>,
-    /// Unix milliseconds of the first count of the current window; 0 while the window is empty.
-    start_date: u64,
-}
-
-/// One stripe on its own cache lines, so stripes used by different cores do not false-share.
-#[derive(Debug, Default)]
-#[repr(align(128))]
-struct PaddedStripe(Mutex<Stripe>);
-
-/// The striped summary counters; see the module documentation.
+/// Flusher-side bookkeeping for a registered cell.
 #[derive(Debug)]
-pub(crate) struct Summarizer {
-    stripes: Box<[PaddedStripe]>,
-    mask: usize,
+struct Registered {
+    cell: Arc<Cell>,
+    reported: u64,
+    idle_windows: u32,
+    /// Marked retired at the previous snapshot: report any count that raced with the marking,
+    /// then let go.
+    retiring: bool,
 }
 
-static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+/// What the flusher sees: every live cell of every thread, plus window bookkeeping.
+#[derive(Debug, Default)]
+struct Registry {
+    cells: Mutex<Vec<Registered>>,
+    window_open: AtomicBool,
+    start_date: AtomicU64,
+    /// Deduplicated context sightings, published by the threads.
+    deduplicated: AtomicU64,
+}
+
+/// One thread's view of one summarizer.
+#[derive(Debug)]
+struct Local {
+    summarizer_id: u64,
+    registry: Weak<Registry>,
+    flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
+    recent: RecentContexts,
+}
 
 thread_local! {
-    static THREAD_STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    static LOCAL: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
 }
 
-fn thread_stripe() -> usize {
-    THREAD_STRIPE.with(|cell| {
-        let mut index = cell.get();
-        if index == usize::MAX {
-            index = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed);
-            cell.set(index);
-        }
-        index
-    })
-}
+static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
 
 /// What one evaluation contributes to the summary.
 #[derive(Debug, Clone, Copy)]
@@ -90,118 +98,193 @@ pub(crate) struct SummaryInput<'a> {
     pub(crate) default: &'a Value,
 }
 
-impl Summarizer {
-    /// A summarizer with one stripe per expected thread (twice the available parallelism, as a
-    /// power of two between 4 and 64).
-    pub(crate) fn new() -> Self {
-        let parallelism = std::thread::available_parallelism().map_or(4, |n| n.get());
-        Self::with_stripes(parallelism * 2)
-    }
+/// The summary counters of one event processor; see the module documentation.
+#[derive(Debug)]
+pub(crate) struct Summarizer {
+    id: u64,
+    registry: Arc<Registry>,
+}
 
-    pub(crate) fn with_stripes(stripes: usize) -> Self {
-        let count = stripes.clamp(4, 64).next_power_of_two();
+impl Summarizer {
+    pub(crate) fn new() -> Self {
         Self {
-            stripes: (0..count).map(|_| PaddedStripe::default()).collect(),
-            mask: count - 1,
+            id: NEXT_SUMMARIZER_ID.fetch_add(1, Ordering::Relaxed),
+            registry: Arc::default(),
         }
     }
 
-    /// Counts one evaluation. `kinds` are the context's kinds; `now` is called only when this
-    /// is the first count of the window on this thread's stripe.
-    pub(crate) fn record<'k>(
+    /// Runs `f` on this thread's state for this summarizer, creating it on first use.
+    #[inline]
+    fn with_local<T>(&self, f: impl FnOnce(&mut Local) -> T) -> Option<T> {
+        LOCAL
+            .try_with(|locals| {
+                let mut locals = locals.borrow_mut();
+                let index = match locals.iter().position(|l| l.summarizer_id == self.id) {
+                    Some(i) => i,
+                    None => {
+                        // First use on this thread: also forget summarizers that are gone.
+                        locals.retain(|l| l.registry.strong_count() > 0);
+                        locals.push(Local {
+                            summarizer_id: self.id,
+                            registry: Arc::downgrade(&self.registry),
+                            flags: HashMap::default(),
+                            recent: RecentContexts::default(),
+                        });
+                        locals.len() - 1
+                    }
+                };
+                f(&mut locals[index])
+            })
+            .ok()
+    }
+
+    /// Whether this thread saw the context `(hash, generation)` lately; see
+    /// [`RecentContexts::seen`]. Used when the evaluation itself is not counted.
+    pub(crate) fn seen_recently(&self, context: (u64, u64)) -> bool {
+        self.with_local(|local| self.check_recent(local, context))
+            .unwrap_or(false)
+    }
+
+    #[inline]
+    fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
+        let seen = local.recent.seen(hash, generation);
+        if seen {
+            // Diagnostics only: published in batches of 64 so the shared counter is not touched
+            // on every evaluation (a thread's last partial batch is reported late or not at all).
+            if local.recent.pending_deduplicated() >= 64 {
+                let n = local.recent.take_deduplicated();
+                self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        seen
+    }
+
+    /// Deduplicated context sightings published since the last call.
+    pub(crate) fn take_deduplicated(&self) -> u64 {
+        self.registry.deduplicated.swap(0, Ordering::Relaxed)
+    }
+
+    /// Counts one evaluation. `kinds` are the context's kinds; `now` is called only by the first
+    /// count of a window. With `context` (identity hash, cache generation), also returns whether
+    /// this thread saw that context lately.
+    #[inline]
+    pub(crate) fn record<'k, K>(
         &self,
         input: SummaryInput<'_>,
-        kinds: impl Iterator<Item = &'k str>,
+        kinds: K,
+        context: Option<(u64, u64)>,
         now: impl FnOnce() -> u64,
-    ) {
-        let stripe = &self.stripes[thread_stripe() & self.mask];
-        let mut stripe = stripe.0.lock();
-        if stripe.start_date == 0 {
-            stripe.start_date = now().max(1);
-        }
-        let flag = match stripe.flags.get_mut(input.flag_key) {
-            Some(flag) => flag,
-            None => stripe
-                .flags
-                .entry(input.flag_key.into())
-                .or_insert_with(|| FlagCounters {
-                    default: input.default.clone(),
-                    counters: Vec::with_capacity(2),
-                    kinds: Vec::with_capacity(1),
-                }),
-        };
-        if flag.default != *input.default {
-            flag.default = input.default.clone();
-        }
-        match flag
-            .counters
-            .iter_mut()
-            .find(|c| c.variation == input.variation && c.version == input.version)
+    ) -> bool
+    where
+        K: Iterator<Item = &'k str> + Clone,
+    {
+        let registry = &*self.registry;
+        if !registry.window_open.load(Ordering::Relaxed)
+            && !registry.window_open.swap(true, Ordering::AcqRel)
         {
-            Some(counter) => counter.count += 1,
-            None => flag.counters.push(Counter {
-                variation: input.variation,
-                version: input.version,
-                value: input.value.clone(),
-                count: 1,
-            }),
+            registry.start_date.store(now().max(1), Ordering::Relaxed);
         }
-        for kind in kinds {
-            match flag.kinds.iter_mut().find(|(k, _)| **k == *kind) {
-                Some((_, seen)) => *seen = true,
-                None => flag.kinds.push((kind.into(), true)),
+        let counted = self.with_local(|local| {
+            let seen = context.is_some_and(|id| self.check_recent(local, id));
+            let cells = match local.flags.get_mut(input.flag_key) {
+                Some(cells) => cells,
+                None => local.flags.entry(input.flag_key.into()).or_default(),
+            };
+            let found = cells.iter().position(|c| {
+                c.variation == input.variation
+                    && c.version == input.version
+                    && c.default == *input.default
+                    && kinds.clone().eq(c.kinds.iter().map(|k| &**k))
+            });
+            match found {
+                Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
+                    let count = &cells[i].count;
+                    count.store(count.load(Ordering::Relaxed) + 1, Ordering::Release);
+                }
+                found => {
+                    if let Some(i) = found {
+                        cells.swap_remove(i);
+                    }
+                    let cell = Arc::new(Cell {
+                        flag_key: input.flag_key.into(),
+                        variation: input.variation,
+                        version: input.version,
+                        value: input.value.clone(),
+                        default: input.default.clone(),
+                        kinds: kinds.clone().map(Box::from).collect(),
+                        count: AtomicU64::new(1),
+                        retired: AtomicBool::new(false),
+                    });
+                    registry.cells.lock().push(Registered {
+                        cell: Arc::clone(&cell),
+                        reported: 0,
+                        idle_windows: 0,
+                        retiring: false,
+                    });
+                    cells.push(cell);
+                }
+            }
+            seen
+        });
+        match counted {
+            Some(seen) => seen,
+            None => {
+                // This thread's locals are being torn down (a count from a thread-local
+                // destructor): count it in a cell of its own.
+                registry.cells.lock().push(Registered {
+                    cell: Arc::new(Cell {
+                        flag_key: input.flag_key.into(),
+                        variation: input.variation,
+                        version: input.version,
+                        value: input.value.clone(),
+                        default: input.default.clone(),
+                        kinds: kinds.map(Box::from).collect(),
+                        count: AtomicU64::new(1),
+                        retired: AtomicBool::new(false),
+                    }),
+                    reported: 0,
+                    idle_windows: 0,
+                    retiring: false,
+                });
+                false
             }
         }
     }
 
-    /// Copies out the current window and starts a new one. Returns `None` when nothing was counted.
+    /// Reports what was counted since the last call and starts a new window. Returns `None` when
+    /// nothing was counted.
     pub(crate) fn snapshot_and_reset(&self, now: u64) -> Option<SummarySnapshot> {
-        let mut start_date = u64::MAX;
+        let registry = &*self.registry;
+        let was_open = registry.window_open.swap(false, Ordering::AcqRel);
+        let start_date = registry.start_date.load(Ordering::Relaxed);
         let mut flags: BTreeMap<String, FlagSummary> = BTreeMap::new();
-        for stripe in self.stripes.iter() {
-            let mut stripe = stripe.0.lock();
-            if stripe.start_date == 0 {
-                // An empty window: drop whatever stayed idle for a whole interval.
-                stripe.flags.clear();
-                continue;
+        let mut cells = registry.cells.lock();
+        cells.retain_mut(|r| {
+            let total = r.cell.count.load(Ordering::Acquire);
+            let delta = total - r.reported;
+            r.reported = total;
+            if delta > 0 {
+                r.idle_windows = 0;
+                add_to_summary(&mut flags, &r.cell, delta);
+            } else {
+                r.idle_windows += 1;
             }
-            start_date = start_date.min(stripe.start_date);
-            stripe.start_date = 0;
-            stripe.flags.retain(|key, counters| {
-                let mut active = false;
-                for counter in counters.counters.iter_mut().filter(|c| c.count > 0) {
-                    active = true;
-                    let summary = flags.entry(key.to_string()).or_insert_with(|| FlagSummary {
-                        default: counters.default.clone(),
-                        counters: Vec::new(),
-                        context_kinds: Vec::new(),
-                    });
-                    match summary
-                        .counters
-                        .iter_mut()
-                        .find(|c| c.variation == counter.variation && c.version == counter.version)
-                    {
-                        Some(existing) => existing.count += counter.count,
-                        None => summary.counters.push(CounterSummary {
-                            variation: counter.variation,
-                            version: counter.version,
-                            value: counter.value.clone(),
-                            count: counter.count,
-                        }),
-                    }
-                    counter.count = 0;
-                }
-                if active && let Some(summary) = flags.get_mut(&**key) {
-                    for (kind, seen) in counters.kinds.iter_mut().filter(|(_, s)| *s) {
-                        if !summary.context_kinds.iter().any(|k| **k == **kind) {
-                            summary.context_kinds.push(kind.to_string());
-                        }
-                        *seen = false;
-                    }
-                }
-                active
-            });
-        }
+            if r.retiring {
+                return false;
+            }
+            // Retire long-idle cells and those whose thread has exited (the registry holds the
+            // last reference). The owner may bump the count once more before it sees the mark,
+            // so a retired cell stays one more window for a final report.
+            if delta == 0
+                && (Arc::strong_count(&r.cell) == 1
+                    || r.idle_windows >= IDLE_WINDOWS_BEFORE_RETIRING)
+            {
+                r.cell.retired.store(true, Ordering::Relaxed);
+                r.retiring = true;
+            }
+            true
+        });
+        drop(cells);
         if flags.is_empty() {
             return None;
         }
@@ -209,11 +292,44 @@ impl Summarizer {
             summary.counters.sort_by_key(|c| (c.version, c.variation));
             summary.context_kinds.sort();
         }
+        let start_date = if was_open && start_date > 0 {
+            start_date
+        } else {
+            now
+        };
         Some(SummarySnapshot {
             start_date,
             end_date: now.max(start_date),
             flags,
         })
+    }
+}
+
+fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u64) {
+    let summary = flags
+        .entry(c.flag_key.to_string())
+        .or_insert_with(|| FlagSummary {
+            default: c.default.clone(),
+            counters: Vec::new(),
+            context_kinds: Vec::new(),
+        });
+    match summary
+        .counters
+        .iter_mut()
+        .find(|x| x.variation == c.variation && x.version == c.version)
+    {
+        Some(existing) => existing.count += delta,
+        None => summary.counters.push(CounterSummary {
+            variation: c.variation,
+            version: c.version,
+            value: c.value.clone(),
+            count: delta,
+        }),
+    }
+    for kind in c.kinds.iter() {
+        if !summary.context_kinds.iter().any(|k| **k == **kind) {
+            summary.context_kinds.push(kind.to_string());
+        }
     }
 }
 
@@ -321,15 +437,26 @@ mod tests {
 
     #[test]
     fn counts_group_by_variation_and_collect_kinds() {
-        let s = Summarizer::with_stripes(4);
+        let s = Summarizer::new();
         let (t, f, d) = (json!(true), json!(false), json!(null));
-        s.record(input("a", Some(0), &t, &d), ["user"].into_iter(), || 1000);
+        s.record(
+            input("a", Some(0), &t, &d),
+            ["user"].into_iter(),
+            None,
+            || 1000,
+        );
         s.record(
             input("a", Some(0), &t, &d),
             ["org", "user"].into_iter(),
+            None,
             || 2000,
         );
-        s.record(input("a", Some(1), &f, &d), ["user"].into_iter(), || 3000);
+        s.record(
+            input("a", Some(1), &f, &d),
+            ["user"].into_iter(),
+            None,
+            || 3000,
+        );
         let snap = s.snapshot_and_reset(5000).unwrap();
         assert_eq!(snap.start_date, 1000);
         assert_eq!(snap.end_date, 5000);
@@ -342,22 +469,62 @@ mod tests {
 
     #[test]
     fn a_reset_window_reports_nothing_and_idle_flags_are_forgotten() {
-        let s = Summarizer::with_stripes(4);
+        let s = Summarizer::new();
         let v = json!(1);
-        s.record(input("a", Some(0), &v, &v), ["user"].into_iter(), || 10);
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 10,
+        );
         assert!(s.snapshot_and_reset(20).is_some());
-        assert!(s.snapshot_and_reset(30).is_none());
-        let stripes_with_entries = s
-            .stripes
-            .iter()
-            .filter(|st| !st.0.lock().flags.is_empty())
-            .count();
-        assert_eq!(stripes_with_entries, 0);
+        for now in 30..31 + u64::from(IDLE_WINDOWS_BEFORE_RETIRING) {
+            assert!(s.snapshot_and_reset(now).is_none());
+        }
+        assert!(s.registry.cells.lock().is_empty(), "idle cells are retired");
+        // A retired cell's owner registers a fresh one and keeps counting.
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 50,
+        );
+        s.record(
+            input("a", Some(0), &v, &v),
+            ["user"].into_iter(),
+            None,
+            || 50,
+        );
+        assert_eq!(s.snapshot_and_reset(60).unwrap().count_for("a"), 2);
+    }
+
+    #[test]
+    fn counts_of_exited_threads_are_reported_then_their_cells_released() {
+        let s = Summarizer::new();
+        let v = json!(true);
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    for _ in 0..5 {
+                        s.record(
+                            input("a", Some(0), &v, &v),
+                            ["user"].into_iter(),
+                            None,
+                            || 1,
+                        );
+                    }
+                });
+            }
+        });
+        assert_eq!(s.snapshot_and_reset(2).unwrap().count_for("a"), 15);
+        assert!(s.snapshot_and_reset(3).is_none());
+        assert!(s.snapshot_and_reset(4).is_none());
+        assert!(s.registry.cells.lock().is_empty());
     }
 
     #[test]
     fn unknown_flags_are_marked_unknown_without_variation() {
-        let s = Summarizer::with_stripes(4);
+        let s = Summarizer::new();
         let d = json!("dflt");
         s.record(
             SummaryInput {
@@ -368,6 +535,7 @@ mod tests {
                 default: &d,
             },
             ["user"].into_iter(),
+            None,
             || 1,
         );
         let out = serde_json::to_string(&s.snapshot_and_reset(2).unwrap()).unwrap();

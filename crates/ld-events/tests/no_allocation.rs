@@ -9,7 +9,9 @@ use std::alloc::System;
 use std::sync::Arc;
 
 use ld_eval::{ContextBuilder, Detail, ErrorKind, Flag, MemoryData, MultiContextBuilder};
-use ld_events::{EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture};
+use ld_events::{
+    EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture,
+};
 use serde_json::json;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -20,7 +22,12 @@ struct Unused;
 
 impl EventSender for Unused {
     fn send(&self, _request: EventRequest) -> SendFuture {
-        Box::pin(async { Ok(EventResponse { status: 202, date: None }) })
+        Box::pin(async {
+            Ok(EventResponse {
+                status: 202,
+                date: None,
+            })
+        })
     }
 }
 
@@ -30,7 +37,11 @@ fn summary_only_evaluations_do_not_allocate_on_the_calling_thread() {
         .enable_all()
         .build()
         .unwrap();
-    let events = EventProcessor::new(EventsConfig::new("sdk-key"), Arc::new(Unused), runtime.handle());
+    let events = EventProcessor::new(
+        EventsConfig::new("sdk-key"),
+        Arc::new(Unused),
+        runtime.handle(),
+    );
 
     let flag: Flag = serde_json::from_value(json!({
         "key": "flag", "version": 1, "on": true, "salt": "s",

@@ -36,6 +36,11 @@ pub trait DataSourceUpdates: Send + Sync {
 /// when it gives up for good). `stop` asks it to end (it should set the status to `Off`); it
 /// may be called more than once and before `start`.
 ///
+/// Status is deliberately not a method here: a source *reports* it through
+/// [`DataSourceUpdates::update_status`], and the application *reads* it from the sink's
+/// [`DataSourceStatusProvider`](crate::DataSourceStatusProvider), so every source gets the same
+/// transition rules, subscriptions and `wait_initialized` for free.
+///
 /// ```
 /// use ld_store::{AllData, DataSource, DataSourceState, DataSourceUpdates};
 /// use std::sync::Arc;

@@ -10,9 +10,11 @@
 //! flags (`ld-eval` does; a [`Snapshot`] implements its lookup trait).
 //!
 //! **Neighbours:** depends on `ld-eval` only. `ld-datasource-file` and `ld-datasource-http`
-//! implement [`DataSource`]; `ld-sdk` composes store, sink and source; a Redis store implements
-//! [`PersistentDataStore`] (behind this crate's `redis` feature) and is used through
-//! [`PersistentDataStoreWrapper`].
+//! implement [`DataSource`]; `ld-sdk` composes store, sink and source. A database store plugs in
+//! either by implementing [`DataStore`] directly (as the Redis store behind this crate's `redis`
+//! feature does, with its own cache) or, more simply, by implementing [`PersistentDataStore`]
+//! over serialized items and wrapping it in [`PersistentDataStoreWrapper`], which supplies the
+//! snapshot cache, (de)serialization and version rules.
 //!
 //! **The decision that shaped it:** readers never wait on writers. Evaluation reads an
 //! immutable, `Arc`-shared [`Snapshot`] of prepared flags obtained with one atomic load; a writer
@@ -68,3 +70,6 @@ pub use snapshot::Snapshot;
 pub use status::{DataSourceErrorInfo, DataSourceState, DataSourceStatus, ErrorKind};
 pub use status_provider::{DataSourceStatusProvider, InitError};
 pub use update_sink::DataSourceUpdateSink;
+
+#[cfg(feature = "redis")]
+pub mod redis;

@@ -99,6 +99,49 @@ pub fn serialize_segment(
 /// Writes go to the database and to the cache (the cache is updated even when the database
 /// write fails, so this process keeps serving the newest data; the error is returned so the
 /// data source status shows `StoreError`). Reads never touch the database.
+///
+/// ```
+/// use ld_store::*;
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+///
+/// /// A toy database: one map, shared by every "process" holding it.
+/// #[derive(Default)]
+/// struct MapDb(Mutex<(bool, HashMap<(DataKind, String), SerializedItem>)>);
+///
+/// impl PersistentDataStore for MapDb {
+///     fn init(&self, data: SerializedAllData) -> Result<(), StoreError> {
+///         let mut db = self.0.lock().unwrap();
+///         db.1 = data.flags.into_iter().map(|(k, v)| ((DataKind::Flag, k), v))
+///             .chain(data.segments.into_iter().map(|(k, v)| ((DataKind::Segment, k), v)))
+///             .collect();
+///         db.0 = true;
+///         Ok(())
+///     }
+///     fn get(&self, kind: DataKind, key: &str) -> Result<Option<SerializedItem>, StoreError> {
+///         Ok(self.0.lock().unwrap().1.get(&(kind, key.to_string())).cloned())
+///     }
+///     fn get_all(&self, kind: DataKind) -> Result<Vec<(String, SerializedItem)>, StoreError> {
+///         let db = self.0.lock().unwrap();
+///         Ok(db.1.iter().filter(|((k, _), _)| *k == kind).map(|((_, key), v)| (key.clone(), v.clone())).collect())
+///     }
+///     fn upsert(&self, kind: DataKind, key: &str, item: SerializedItem) -> Result<bool, StoreError> {
+///         let mut db = self.0.lock().unwrap();
+///         let slot = db.1.entry((kind, key.to_string())).or_insert_with(|| item.clone());
+///         if slot.version > item.version { return Ok(false); }
+///         *slot = item;
+///         Ok(true)
+///     }
+///     fn initialized(&self) -> Result<bool, StoreError> {
+///         Ok(self.0.lock().unwrap().0)
+///     }
+/// }
+///
+/// let store = PersistentDataStoreWrapper::new(MapDb::default());
+/// store.init(AllData::from_json(r#"{"flags":{"f":{"key":"f","version":1}}}"#).unwrap()).unwrap();
+/// assert!(store.flag("f").is_some());               // served from the in-memory cache
+/// assert_eq!(store.database().get(DataKind::Flag, "f").unwrap().unwrap().version, 1);
+/// ```
 pub struct PersistentDataStoreWrapper<P> {
     db: P,
     cache: InMemoryDataStore,

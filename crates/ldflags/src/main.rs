@@ -29,7 +29,7 @@ use clap::Parser;
 use cli::{Cli, Command, EvalArgs, Format};
 use ld_datasource_file::{DuplicateKeys, load_files};
 use ld_store::{DataStore, InMemoryDataStore};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -48,23 +48,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout. A closed pipe (`ldflags eval … | head`) is not an error worth reporting.
+fn emit(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn run_check(files: &[std::path::PathBuf]) -> Result<ExitCode, String> {
     let report = check::check(files);
+    let mut text = String::new();
     for p in &report.problems {
-        println!("error: {p}");
+        text.push_str(&format!("error: {p}\n"));
     }
-    if report.problems.is_empty() {
-        println!(
-            "ok: {} flag(s) and {} segment(s) in {} file(s)",
+    let code = if report.problems.is_empty() {
+        text.push_str(&format!(
+            "ok: {} flag(s) and {} segment(s) in {} file(s)\n",
             report.flags,
             report.segments,
             files.len()
-        );
-        Ok(ExitCode::SUCCESS)
+        ));
+        ExitCode::SUCCESS
     } else {
-        println!("{} problem(s) found", report.problems.len());
-        Ok(ExitCode::from(1))
-    }
+        text.push_str(&format!("{} problem(s) found\n", report.problems.len()));
+        ExitCode::from(1)
+    };
+    emit(&text)?;
+    Ok(code)
 }
 
 fn format_for(args: &EvalArgs) -> Format {
@@ -92,16 +106,14 @@ fn run_eval(args: &EvalArgs) -> Result<ExitCode, String> {
         return Err(format!("no flag \"{key}\" in the given files"));
     }
     let results = flags_state::evaluate_all(&snapshot, &context, args.flag.as_deref());
-    match format_for(args) {
+    let text = match format_for(args) {
         Format::Json => {
             let json = flags_state::to_json(&results, args.reasons);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
-            );
+            serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"
         }
-        Format::Table => print!("{}", table::render(&results, args.reasons)),
-    }
+        Format::Table => table::render(&results, args.reasons),
+    };
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,233 @@
+//! Parsing and applying a streaming `put` of 10,000 realistic flags while another thread keeps
+//! evaluating: SSE framing, JSON parsing into prepared flags, and the store swap.
+//!
+//! Reports throughput (MB/s of event bytes), the reader's worst single evaluation latency while
+//! puts are applied (readers must never wait for the writer), and the store's memory use
+//! relative to the JSON size (Linux RSS delta, so an upper bound that includes allocator slack).
+
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ld_datasource_http::{SseParser, apply_stream_event};
+use ld_eval::{ContextBuilder, Value, evaluate};
+use ld_store::{AllData, DataSourceUpdateSink, DataSourceUpdates, DataStore, InMemoryDataStore};
+
+const FLAGS: usize = 10_000;
+
+/// One realistic flag: individual targets, three rules with different operators, a
+/// percentage rollout fallthrough, and every tenth flag with a prerequisite.
+fn flag_json(i: usize) -> String {
+    let key = format!("flag-{i:05}");
+    let prereq = if i % 10 == 9 {
+        format!(r#"[{{"key":"flag-{:05}","variation":0}}]"#, i - 1)
+    } else {
+        "[]".to_string()
+    };
+    let targets: Vec<String> = (0..10).map(|t| format!("\"user-{i}-{t}\"")).collect();
+    format!(
+        r#"{{"key":"{key}","version":{v},"on":true,"salt":"{key}-salt","trackEvents":false,"trackEventsFallthrough":false,"debugEventsUntilDate":null,"clientSide":false,"clientSideAvailability":{{"usingMobileKey":false,"usingEnvironmentId":false}},"deleted":false,"prerequisites":{prereq},"targets":[{{"values":[{targets}],"variation":0}}],"contextTargets":[],"rules":[{{"id":"r1-{key}","clauses":[{{"contextKind":"user","attribute":"email","op":"endsWith","values":["@example.com","@test.org"],"negate":false}}],"variation":1,"trackEvents":false}},{{"id":"r2-{key}","clauses":[{{"contextKind":"user","attribute":"country","op":"in","values":["de","fr","it","es","nl"],"negate":false}},{{"contextKind":"user","attribute":"plan","op":"in","values":["enterprise"],"negate":true}}],"rollout":{{"variations":[{{"variation":0,"weight":30000}},{{"variation":1,"weight":70000}}]}},"trackEvents":false}},{{"id":"r3-{key}","clauses":[{{"contextKind":"user","attribute":"version","op":"semVerGreaterThan","values":["2.5.0"],"negate":false}}],"variation":0,"trackEvents":false}}],"fallthrough":{{"rollout":{{"variations":[{{"variation":0,"weight":50000}},{{"variation":1,"weight":50000}}],"bucketBy":"key"}}}},"offVariation":1,"variations":[true,false]}}"#,
+        v = i % 97 + 1,
+        targets = targets.join(","),
+    )
+}
+
+fn put_data() -> String {
+    let flags: Vec<String> = (0..FLAGS)
+        .map(|i| format!("\"flag-{i:05}\":{}", flag_json(i)))
+        .collect();
+    format!(
+        r#"{{"path":"/","data":{{"flags":{{{}}},"segments":{{}}}}}}"#,
+        flags.join(",")
+    )
+}
+
+fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn put_inner(data: &str) -> &str {
+    &data[data.find("\"data\":").unwrap_or(0) + 7..data.len() - 1]
+}
+
+fn load_store(data: &str) -> InMemoryDataStore {
+    let all = AllData::from_json(put_inner(data)).expect("valid put");
+    let store = InMemoryDataStore::new();
+    store.init(all).expect("store accepts");
+    store
+}
+
+/// Marginal resident memory of one loaded store: RSS growth between holding one and holding
+/// three stores, halved. Parsing garbage freed by the first load is reused by the later ones,
+/// so this approximates what a store keeps, not the parser's transient peak.
+fn report_memory(data: &str) {
+    let first = load_store(data);
+    let Some(one) = rss_bytes() else { return };
+    let second = load_store(data);
+    let third = load_store(data);
+    let Some(three) = rss_bytes() else { return };
+    let per_store = three.saturating_sub(one) / 2;
+    eprintln!(
+        "memory: {FLAGS} flags, JSON {:.2} MB, store keeps ~{:.2} MB = {:.2}x the JSON size",
+        data.len() as f64 / 1e6,
+        per_store as f64 / 1e6,
+        per_store as f64 / data.len() as f64
+    );
+    drop((first, second, third));
+}
+
+/// Latencies in power-of-two nanosecond buckets.
+struct Histogram {
+    buckets: [u64; 64],
+    count: u64,
+    max_ns: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            buckets: [0; 64],
+            count: 0,
+            max_ns: 0,
+        }
+    }
+}
+
+impl Histogram {
+    fn record(&mut self, ns: u64) {
+        self.buckets[((64 - ns.leading_zeros()) as usize).min(63)] += 1;
+        self.count += 1;
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Upper bound of the bucket holding quantile `q`.
+    fn quantile_ns(&self, q: f64) -> u64 {
+        let target = (self.count as f64 * q).ceil() as u64;
+        let mut seen = 0;
+        for (i, n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= target {
+                return 1u64 << i.min(63);
+            }
+        }
+        self.max_ns
+    }
+
+    fn summary(&self, label: &str, elapsed: Duration) -> String {
+        format!(
+            "{label}: {:.2} M evaluations/s; latency p50 <= {} ns, p99 <= {} ns, p99.9 <= {} ns, max {:.1} us",
+            self.count as f64 / elapsed.as_secs_f64() / 1e6,
+            self.quantile_ns(0.5),
+            self.quantile_ns(0.99),
+            self.quantile_ns(0.999),
+            self.max_ns as f64 / 1e3
+        )
+    }
+}
+
+/// Evaluates flags in a loop until told to stop, recording each evaluation's latency
+/// (snapshot load + lookup + evaluation).
+fn spawn_reader(
+    store: Arc<InMemoryDataStore>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(Histogram, Duration)> {
+    std::thread::spawn(move || {
+        let ctx = ContextBuilder::new("user-123")
+            .set("email", Value::from("a@example.com"))
+            .set("country", Value::from("de"))
+            .build()
+            .expect("valid context");
+        let keys: Vec<String> = (0..FLAGS)
+            .step_by(37)
+            .map(|i| format!("flag-{i:05}"))
+            .collect();
+        let mut hist = Histogram::default();
+        let started = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            for key in &keys {
+                let start = Instant::now();
+                let snap = store.snapshot();
+                if let Some(flag) = snap.flag(key) {
+                    std::hint::black_box(evaluate(&*snap, flag, &ctx));
+                }
+                hist.record(start.elapsed().as_nanos() as u64);
+            }
+        }
+        (hist, started.elapsed())
+    })
+}
+
+fn put_parse(c: &mut Criterion) {
+    let data = put_data();
+    let event = format!("event: put\ndata: {data}\n\n");
+    report_memory(&data);
+
+    let store = Arc::new(InMemoryDataStore::new());
+    let sink = DataSourceUpdateSink::new(store.clone());
+    assert_eq!(apply_stream_event(&sink, "put", &data), Ok(true));
+
+    // Baseline: the reader alone.
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = spawn_reader(store.clone(), stop.clone());
+    std::thread::sleep(Duration::from_secs(1));
+    stop.store(true, Ordering::Relaxed);
+    if let Ok((hist, elapsed)) = reader.join() {
+        eprintln!("{}", hist.summary("reader alone", elapsed));
+    }
+
+    let mut group = c.benchmark_group("put_parse");
+    group.throughput(Throughput::Bytes(event.len() as u64));
+    group.sample_size(10);
+    group.bench_function("sse_framing_only", |b| {
+        b.iter(|| {
+            let mut parser = SseParser::new();
+            let mut n = 0;
+            for chunk in event.as_bytes().chunks(64 * 1024) {
+                n += parser.push(chunk).expect("within limits").len();
+            }
+            assert_eq!(n, 1);
+        })
+    });
+    group.bench_function("serde_json_value_baseline", |b| {
+        b.iter(|| {
+            std::hint::black_box(serde_json::from_str::<serde_json::Value>(&data).expect("valid"))
+        })
+    });
+    group.bench_function("all_data_from_json", |b| {
+        let inner = put_inner(&data);
+        b.iter(|| std::hint::black_box(AllData::from_json(inner).expect("valid")))
+    });
+
+    group.bench_function("store_init_only", |b| {
+        let parsed = AllData::from_json(put_inner(&data)).expect("valid");
+        b.iter(|| assert!(sink.init(parsed.clone())))
+    });
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = spawn_reader(store.clone(), stop.clone());
+    group.bench_function("sse_parse_and_apply_10k_flags_while_evaluating", |b| {
+        b.iter(|| {
+            let mut parser = SseParser::new();
+            for chunk in event.as_bytes().chunks(64 * 1024) {
+                for ev in parser.push(chunk).expect("within limits") {
+                    let stored = apply_stream_event(&sink, &ev.event, &ev.data);
+                    assert_eq!(stored, Ok(true));
+                }
+            }
+        })
+    });
+    group.finish();
+    stop.store(true, Ordering::Relaxed);
+    if let Ok((hist, elapsed)) = reader.join() {
+        eprintln!("{}", hist.summary("reader while puts are applied", elapsed));
+    }
+}
+
+criterion_group!(benches, put_parse);
+criterion_main!(benches);
