@@ -16,11 +16,14 @@
 
 pub mod big_segment_fixture;
 pub mod callback_client;
+#[cfg(test)]
+mod callback_recorder;
 pub mod capabilities;
 pub mod client_registry;
 pub mod command_dispatch;
 pub mod command_params;
 pub mod context_commands;
+pub mod harness_hook;
 pub mod ld_client;
 pub mod listener_registry;
 pub mod sdk_client;
