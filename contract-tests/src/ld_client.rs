@@ -13,11 +13,14 @@ use crate::context_commands;
 use crate::harness_hook::HarnessHook;
 use crate::listener_registry::{ListenerRegistry, forward};
 use crate::sdk_client::{CommandError, CreateError, SdkClient, SdkClientFactory};
-use crate::service_params::{CreateInstanceParams, SdkConfigParams, non_empty};
+use crate::service_params::{
+    CreateInstanceParams, PersistentDataStoreParams, SdkConfigParams, non_empty,
+};
 use ld_sdk::{
     Client, Config, Context, DataSourceConfig, EvaluationDetail, EventsConfig, FlagsStateOptions,
     HttpOptions, PollingOptions, ServiceEndpoints, StreamingOptions,
 };
+use ld_store::redis::{CacheMode, RedisDataStore, RedisOptions};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,8 +49,10 @@ impl SdkClientFactory for LdClientFactory {
     }
 
     /// Only what works end to end (each is exercised by `tests/`). Not declared, for lack of an
-    /// `ld-sdk` API: `big-segments`, `persistent-data-store-redis`, `filtering`,
-    /// `omit-anonymous-contexts`, `instance-id` (events lack the header), `migrations`.
+    /// `ld-sdk` API or behaviour: `big-segments`, `filtering`, `omit-anonymous-contexts`,
+    /// `instance-id` (events lack the header), `migrations`, and `persistent-data-store-redis`
+    /// (the Redis store is wired, but daemon mode serves nothing until `$inited` is written,
+    /// while the harness expects flags to be served without it).
     fn capabilities(&self) -> Vec<String> {
         [
             capabilities::SERVER_SIDE,
@@ -138,8 +143,15 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
     }
     builder = builder.service_endpoints(endpoints);
 
-    // Streaming unless only polling is asked for.
+    // A persistent store without any data source is daemon mode: another process fills it.
+    let persistence = c.persistence.as_ref().or(c.persistent_data_store.as_ref());
+    if let Some(p) = persistence {
+        builder = builder.data_store(Arc::new(redis_store(p)?));
+    }
+
+    // Streaming unless only polling is asked for (or daemon mode).
     let data_source = match (&c.streaming, &c.polling) {
+        (None, None) if persistence.is_some() => DataSourceConfig::External,
         (None, Some(polling)) => {
             let mut options = PollingOptions::default();
             if let Some(ms) = polling.poll_interval_ms.filter(|ms| *ms > 0) {
@@ -224,15 +236,43 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
             "big segments are not supported by this service yet".into(),
         ));
     }
-    if c.persistent_data_store.is_some() {
-        return Err(CreateError::InvalidConfig(
-            "persistent data stores are not supported by this service yet".into(),
-        ));
-    }
-
     builder
         .build()
         .map_err(|e| CreateError::InvalidConfig(e.to_string()))
+}
+
+/// The Redis store a `persistence` object describes (the only database supported).
+fn redis_store(p: &PersistentDataStoreParams) -> Result<RedisDataStore, CreateError> {
+    if p.store.kind != "redis" {
+        return Err(CreateError::InvalidConfig(format!(
+            "unsupported persistent store type {:?}",
+            p.store.kind
+        )));
+    }
+    let mut options = RedisOptions::new();
+    if !p.store.dsn.is_empty() {
+        options = options.url(p.store.dsn.clone());
+    }
+    if let Some(prefix) = non_empty(&p.store.prefix) {
+        options = options.prefix(prefix);
+    }
+    let cache = match (p.cache.mode.as_str(), p.cache.ttl) {
+        ("off", _) => CacheMode::Disabled,
+        ("infinite", _) => CacheMode::Forever,
+        ("ttl", Some(seconds)) if seconds > 0 => {
+            CacheMode::Ttl(Duration::from_secs(seconds.unsigned_abs()))
+        }
+        ("ttl", _) | ("", _) => CacheMode::default(),
+        (other, _) => {
+            return Err(CreateError::InvalidConfig(format!(
+                "unsupported cache mode {other:?}"
+            )));
+        }
+    };
+    RedisDataStore::builder(options)
+        .cache(cache)
+        .build()
+        .map_err(|e| CreateError::Sdk(e.to_string()))
 }
 
 /// One `ld-sdk` client under test.

@@ -52,7 +52,9 @@ pub struct SdkConfigParams {
     pub polling: Option<PollingParams>,
     /// Analytics events; absent means events are disabled.
     pub events: Option<EventParams>,
-    /// A persistent data store to use.
+    /// A persistent data store (the harness's v2 name for it).
+    pub persistence: Option<PersistentDataStoreParams>,
+    /// A persistent data store (the name newer harness versions use).
     pub persistent_data_store: Option<PersistentDataStoreParams>,
     /// Big segments via the harness's callback store.
     pub big_segments: Option<BigSegmentsParams>,

@@ -103,14 +103,15 @@ fn serve(
         let _ = tx.send(request);
         if streaming {
             let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
-            if stream.write_all(head.as_bytes()).is_ok()
-                && stream.write_all(payloads.sse_put.as_bytes()).is_ok()
-            {
-                let _ = stream.flush();
-                if let Ok(mut v) = open.lock() {
-                    v.push(stream);
-                }
+            // Registered before the `put` goes out: once the client has its data, a test may
+            // push the next event at once.
+            if let (Ok(kept), Ok(mut v)) = (stream.try_clone(), open.lock()) {
+                v.push(kept);
             }
+            let _ = stream
+                .write_all(head.as_bytes())
+                .and_then(|()| stream.write_all(payloads.sse_put.as_bytes()))
+                .and_then(|()| stream.flush());
         } else if polling {
             let (body, encoding) = if payloads.gzip {
                 let mut encoder =

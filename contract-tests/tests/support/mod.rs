@@ -7,6 +7,7 @@
 pub mod mock_events;
 pub mod mock_stream;
 pub mod mock_tls_stream;
+pub mod redis_server;
 pub mod service_process;
 
 use std::io::Read;
