@@ -58,6 +58,33 @@ pub trait SdkClientFactory: Send + Sync + 'static {
 }
 
 /// One SDK client under test. Every method may block; the service calls them off its I/O threads.
+///
+/// Implement the commands the SDK supports; the others answer "unsupported" (a 400):
+///
+/// ```
+/// use contract_tests::command_dispatch::dispatch;
+/// use contract_tests::command_params::{CommandParams, EvaluateFlagParams, EvaluateFlagResponse};
+/// use contract_tests::{CommandError, SdkClient};
+/// use serde_json::json;
+///
+/// /// Serves every flag's key as its value.
+/// struct Echo;
+///
+/// impl SdkClient for Echo {
+///     fn evaluate(&self, p: EvaluateFlagParams) -> Result<EvaluateFlagResponse, CommandError> {
+///         Ok(EvaluateFlagResponse { value: json!(p.flag_key), ..Default::default() })
+///     }
+///     fn close(&self) {}
+/// }
+///
+/// let evaluate: CommandParams =
+///     serde_json::from_value(json!({"command": "evaluate", "evaluate": {"flagKey": "f"}}))?;
+/// assert_eq!(dispatch(&Echo, evaluate)?, Some(json!({"value": "f"})));
+///
+/// let flush: CommandParams = serde_json::from_value(json!({"command": "flushEvents"}))?;
+/// assert!(matches!(dispatch(&Echo, flush), Err(CommandError::Unsupported(_))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait SdkClient: Send + Sync + 'static {
     /// `evaluate`.
     fn evaluate(&self, params: EvaluateFlagParams) -> Result<EvaluateFlagResponse, CommandError> {
