@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p ld-benches --bench events -- --warm-up-time 1 --measurement-time 3`
 
+// criterion_group! generates undocumented items.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
