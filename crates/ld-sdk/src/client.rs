@@ -12,7 +12,7 @@ use ld_eval::{
 use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
     DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
-    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, InMemoryDataStore, Snapshot,
+    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, Snapshot,
 };
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -103,7 +103,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Client, ClientError> {
         let store = match &config.data_store {
             Some(custom) => ClientStore::Other(custom.store.clone()),
-            None => ClientStore::Memory(Arc::new(InMemoryDataStore::new())),
+            None => ClientStore::Memory(Arc::default()),
         };
         let sink = Arc::new(DataSourceUpdateSink::new(store.as_dyn()));
         let offline = config.offline;

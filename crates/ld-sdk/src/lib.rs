@@ -68,6 +68,7 @@ mod file_source;
 mod flag_value;
 mod flags_state;
 pub mod global;
+mod guarded_store;
 mod hook;
 mod hook_runner;
 #[cfg(feature = "http")]
