@@ -368,7 +368,7 @@ impl Client {
             }
             return detail;
         }
-        let Some(flag) = snapshot.flag(flag_key).filter(|f| !f.deleted) else {
+        let Some(flag) = snapshot.flag(flag_key) else {
             let detail = EvaluationDetail::error(default, ErrorKind::FlagNotFound);
             if events {
                 self.record_unknown(flag_key, context, &detail, with_reasons);
@@ -615,7 +615,6 @@ impl Client {
             .subscribe_value(flag_key, move |snapshot: &Snapshot, key: &str| {
                 snapshot
                     .flag(key)
-                    .filter(|f| !f.deleted)
                     .and_then(|flag| {
                         with_big_segments(Evaluator::new(snapshot), big_segments.as_deref())
                             .evaluate(flag, &context)
