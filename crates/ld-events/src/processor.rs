@@ -620,3 +620,32 @@ async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn processor_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<EventProcessor>();
+    }
+
+    #[test]
+    fn sampling_keeps_all_for_one_and_none_for_zero() {
+        assert!((0..100).all(|_| sample(None) && sample(Some(1))));
+        assert!((0..100).all(|_| !sample(Some(0))));
+    }
+
+    #[test]
+    fn disabled_processor_records_nothing_and_never_blocks() {
+        let events = EventProcessor::disabled();
+        let context = crate::EventContext::single(crate::IndividualContext::new("user", "u"));
+        events.record_identify(&context);
+        events.record_custom(&context, "k", Value::Null, None);
+        assert!(events.flush_and_wait(Duration::from_millis(1)));
+        events.close();
+        assert_eq!(events.dropped_events(), 0);
+        assert!(!events.is_enabled());
+    }
+}
