@@ -55,6 +55,8 @@ struct Inner {
     events: EventProcessor,
     hooks: HookRunner,
     big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
+    #[cfg(feature = "redis")]
+    redis_big_segments: Option<Arc<ld_store::redis::RedisBigSegmentStore>>,
     runtime: Mutex<Option<BackgroundRuntime>>,
     closed: AtomicBool,
 }
@@ -143,6 +145,8 @@ impl Client {
                 events,
                 hooks: HookRunner::new(config.hooks.clone()),
                 big_segments: config.big_segments.clone(),
+                #[cfg(feature = "redis")]
+                redis_big_segments: config.redis_big_segments.clone(),
                 runtime: Mutex::new(runtime),
                 closed: AtomicBool::new(false),
             }),
@@ -582,6 +586,25 @@ impl Client {
     /// The data source status provider, to subscribe to status changes or wait for a state.
     pub fn data_source_status_provider(&self) -> &DataSourceStatusProvider {
         self.inner.sink.status_provider()
+    }
+
+    /// The big segment store's health (available, stale), when one was configured with
+    /// [`ConfigBuilder::redis_big_segments`](crate::ConfigBuilder::redis_big_segments).
+    #[cfg(feature = "redis")]
+    pub fn big_segment_store_status(&self) -> Option<ld_store::redis::BigSegmentStoreStatus> {
+        self.inner.redis_big_segments.as_ref().map(|s| s.status())
+    }
+
+    /// Subscribes to big segment store status changes, when a Redis big segment store is
+    /// configured.
+    #[cfg(feature = "redis")]
+    pub fn subscribe_big_segment_store_status(
+        &self,
+    ) -> Option<Receiver<ld_store::redis::BigSegmentStoreStatus>> {
+        self.inner
+            .redis_big_segments
+            .as_ref()
+            .map(|s| s.subscribe_status())
     }
 
     /// Flag change notifications: subscribe to learn which flags changed (including through

@@ -105,5 +105,10 @@ pub use ld_eval::{
     AttrRef, BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Context, ContextBuilder,
     ContextError, ErrorKind, MultiContextBuilder, Reason, ReasonKind, Segment,
 };
+/// Redis: a persistent [`DataStore`] (`RedisDataStore`, for [`ConfigBuilder::data_store`]) and a
+/// big segment store (`RedisBigSegmentStore`, for [`ConfigBuilder::redis_big_segments`]), in the
+/// schema the Relay Proxy and LaunchDarkly's other SDKs share.
+#[cfg(feature = "redis")]
+pub use ld_store::redis;
 pub use secure_mode::secure_mode_hash;
 pub use test_data::TestData;
