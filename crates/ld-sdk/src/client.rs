@@ -359,27 +359,13 @@ impl Client {
         default: T,
         with_reasons: bool,
     ) -> EvaluationDetail<T> {
-        if self.inner.offline {
+        let inner = &*self.inner;
+        if inner.offline {
             return EvaluationDetail::error(default, ErrorKind::ClientNotReady);
         }
-        self.inner.store.with_snapshot(|snapshot| {
-            self.evaluate_in(snapshot, flag_key, context, default, with_reasons)
-        })
-    }
-
-    /// [`Client::evaluate_flag`] on one snapshot.
-    #[inline]
-    fn evaluate_in<T: FlagValue>(
-        &self,
-        snapshot: &Snapshot,
-        flag_key: &str,
-        context: &Context,
-        default: T,
-        with_reasons: bool,
-    ) -> EvaluationDetail<T> {
-        let inner = &*self.inner;
+        let snapshot = inner.store.snapshot();
         let events = inner.events.is_enabled();
-        if !inner.store.usable(snapshot) {
+        if !inner.store.usable(&snapshot) {
             let detail = EvaluationDetail::error(default, ErrorKind::ClientNotReady);
             if events {
                 self.record_unknown(flag_key, context, &detail, with_reasons);
@@ -393,7 +379,7 @@ impl Client {
             }
             return detail;
         };
-        let evaluator = inner.evaluator(snapshot);
+        let evaluator = inner.evaluator(&snapshot);
         let result = if events {
             let recorder = PrerequisiteEvents::new(&inner.events, with_reasons);
             evaluator

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::Guard;
 use ld_store::{DataStore, Snapshot, StoreError};
 
 use crate::guarded_store::GuardedMemoryStore;
@@ -28,6 +29,24 @@ impl fmt::Debug for DataStoreConfig {
     }
 }
 
+/// A snapshot being read.
+pub(crate) enum SnapshotRef {
+    Guarded(Guard<Arc<Snapshot>>),
+    Shared(Arc<Snapshot>),
+}
+
+impl std::ops::Deref for SnapshotRef {
+    type Target = Snapshot;
+
+    #[inline]
+    fn deref(&self) -> &Snapshot {
+        match self {
+            Self::Guarded(g) => g,
+            Self::Shared(s) => s,
+        }
+    }
+}
+
 /// The store a running client reads. The in-memory case is a concrete type so that the hot
 /// path makes no virtual call.
 pub(crate) enum ClientStore {
@@ -43,21 +62,13 @@ impl ClientStore {
         }
     }
 
-    /// Runs `read` on the current snapshot (see [`GuardedMemoryStore::with_snapshot`] for the
-    /// in-memory case).
+    /// The current snapshot: a guard for the in-memory store (no reference count change), an
+    /// `Arc` from any other store.
     #[inline]
-    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> R {
+    pub(crate) fn snapshot(&self) -> SnapshotRef {
         match self {
-            Self::Memory(s) => s.with_snapshot(read),
-            Self::Other(s) => read(&s.snapshot()),
-        }
-    }
-
-    /// The current snapshot, shared (for the paths that are not per-evaluation hot).
-    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
-        match self {
-            Self::Memory(s) => s.snapshot(),
-            Self::Other(s) => s.snapshot(),
+            Self::Memory(s) => SnapshotRef::Guarded(s.load()),
+            Self::Other(s) => SnapshotRef::Shared(s.snapshot()),
         }
     }
 
