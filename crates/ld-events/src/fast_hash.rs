@@ -98,8 +98,8 @@ impl BuildHasher for FastBuildHasher {
     }
 }
 
-/// Hash of one string, as used to pick a shard.
-#[cfg(test)]
+/// Hash of one string.
+#[inline]
 pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h = FastHasher::default();
     h.write(s.as_bytes());

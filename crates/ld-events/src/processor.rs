@@ -21,6 +21,7 @@ use crate::diagnostics::{Diagnostics, DiagnosticsRecorder};
 use crate::event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 use crate::event_context::identity_hash;
 use crate::event_output::write_payload;
+use crate::fast_hash::hash_str;
 use crate::outbox::Outbox;
 use crate::sender::EventSender;
 use crate::summary::{Summarizer, SummaryInput};
@@ -438,14 +439,18 @@ fn sample(ratio: Option<u32>) -> bool {
 }
 
 impl Shared {
-    /// The identity hash the context-key cache knows `context` by: of its non-anonymous parts
-    /// with omit-anonymous-contexts, `None` when that leaves nothing.
+    /// The identity hash the context-key cache knows `context` by: its fully-qualified key's, or
+    /// with omit-anonymous-contexts that of its non-anonymous (kind, key) pairs (`None` when that
+    /// leaves nothing). One rule per processor, so a context always hashes the same way.
     #[inline]
     fn context_hash<C>(&self, context: &C) -> Option<u64>
     where
         C: EventContextSource + ?Sized,
     {
         let omit = self.omit_anonymous_contexts;
+        if !omit {
+            return Some(hash_str(&context.fully_qualified_key()));
+        }
         let keep = move |p: &ContextPart<'_>| !(omit && p.anonymous);
         if omit && !context.parts().any(|p| keep(&p)) {
             return None;
