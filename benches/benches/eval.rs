@@ -5,8 +5,9 @@
 //! Each side uses its own lookup API, as its SDK's `variation()` does: ours borrows the flag
 //! through [`DataLookup`] and reads the borrowed value; the official crate's `Store::flag` returns
 //! an owned flag, so its SDK (`launchdarkly-server-sdk` 3.x, `variation_internal`) clones the
-//! flag out of its in-memory store, evaluates, and clones the value. Both stores are a
-//! `HashMap<String, _>` with the standard hasher.
+//! flag out of its in-memory store, evaluates, and clones the value. Our store is
+//! `ld_eval::MemoryData` (hash maps with `ld_eval::FastBuildHasher`); theirs is a
+//! `HashMap<String, Flag>` with the standard hasher, as in their SDK.
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -17,21 +18,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use launchdarkly_server_sdk_evaluation as official;
 use ld_benches::eval_scenarios::{Scenario, scenarios};
-use ld_eval::{Context, DataLookup, Evaluator, Flag, Segment};
-
-struct Ours {
-    flags: HashMap<String, Flag>,
-    segments: HashMap<String, Segment>,
-}
-
-impl DataLookup for Ours {
-    fn flag(&self, key: &str) -> Option<&Flag> {
-        self.flags.get(key)
-    }
-    fn segment(&self, key: &str) -> Option<&Segment> {
-        self.segments.get(key)
-    }
-}
+use ld_eval::{Context, DataLookup, Evaluator, Flag, MemoryData, Segment};
 
 /// The official crate's `Store` hands out owned flags and segments, so its prerequisite and
 /// segment lookups clone; that is part of what is being compared.
@@ -49,8 +36,8 @@ impl official::Store for Theirs {
     }
 }
 
-fn ours(s: &Scenario) -> (Ours, Vec<Context>) {
-    let data = Ours {
+fn ours(s: &Scenario) -> (MemoryData, Vec<Context>) {
+    let data = MemoryData {
         flags: s
             .flags
             .iter()

@@ -4,13 +4,18 @@
 //!
 //! Run: `cargo bench -p ld-benches --bench events -- --warm-up-time 1 --measurement-time 3`
 
+// criterion_group! generates undocumented items.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ld_eval::{ContextBuilder, Flag, MemoryData};
-use ld_events::{EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture};
+use ld_events::{
+    EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture,
+};
 use serde_json::json;
 
 /// Accepts payloads without sending them anywhere (flushes are an hour apart anyway).
@@ -18,7 +23,12 @@ struct Accepting;
 
 impl EventSender for Accepting {
     fn send(&self, _request: EventRequest) -> SendFuture {
-        Box::pin(async { Ok(EventResponse { status: 202, date: None }) })
+        Box::pin(async {
+            Ok(EventResponse {
+                status: 202,
+                date: None,
+            })
+        })
     }
 }
 
@@ -50,7 +60,10 @@ fn events(c: &mut Criterion) {
     let default = json!(false);
 
     let mut group = c.benchmark_group("events");
-    for (name, processor) in [("variation_events_off", &off), ("variation_events_on_summary_only", &on)] {
+    for (name, processor) in [
+        ("variation_events_off", &off),
+        ("variation_events_on_summary_only", &on),
+    ] {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let detail = ld_eval::evaluate(&data, black_box(&flag), black_box(&context));

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ld_datasource_http::{SseParser, apply_stream_event};
 use ld_eval::{ContextBuilder, Value, evaluate};
-use ld_store::{AllData, DataSourceUpdateSink, DataStore, InMemoryDataStore};
+use ld_store::{AllData, DataSourceUpdateSink, DataSourceUpdates, DataStore, InMemoryDataStore};
 
 const FLAGS: usize = 10_000;
 
@@ -202,6 +202,11 @@ fn put_parse(c: &mut Criterion) {
     group.bench_function("all_data_from_json", |b| {
         let inner = put_inner(&data);
         b.iter(|| std::hint::black_box(AllData::from_json(inner).expect("valid")))
+    });
+
+    group.bench_function("store_init_only", |b| {
+        let parsed = AllData::from_json(put_inner(&data)).expect("valid");
+        b.iter(|| assert!(sink.init(parsed.clone())))
     });
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -23,6 +23,9 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 const WHAT: &str = "polling request";
 
+/// Responses at least this large are parsed on a blocking thread.
+const LARGE_BODY: usize = 256 * 1024;
+
 /// Configures a [`PollingDataSource`].
 ///
 /// ```
@@ -196,7 +199,7 @@ async fn run_poll(config: Arc<PollConfig>, updates: Arc<dyn DataSourceUpdates>) 
     let mut etag: Option<HeaderValue> = None;
     let mut extended = Backoff::new(config.extended_retry.0, config.extended_retry.1);
     loop {
-        let delay = match poll_once(&config, updates.as_ref(), &mut etag).await {
+        let delay = match poll_once(&config, &updates, &mut etag).await {
             RetrySchedule::Normal => {
                 extended.reset();
                 config.interval
@@ -210,7 +213,7 @@ async fn run_poll(config: Arc<PollConfig>, updates: Arc<dyn DataSourceUpdates>) 
 /// One poll; returns the schedule for the next one.
 async fn poll_once(
     config: &PollConfig,
-    updates: &dyn DataSourceUpdates,
+    updates: &Arc<dyn DataSourceUpdates>,
     etag: &mut Option<HeaderValue>,
 ) -> RetrySchedule {
     let mut request = Request::get(config.url.clone());
@@ -221,7 +224,7 @@ async fn poll_once(
     let response = match config.http.request(request).await {
         Ok(r) => r,
         Err(e) => {
-            failure::network(updates, &e, WHAT);
+            failure::network(updates.as_ref(), &e, WHAT);
             return RetrySchedule::Normal;
         }
     };
@@ -232,27 +235,38 @@ async fn poll_once(
             return RetrySchedule::Normal;
         }
         StatusCode::OK => {}
-        status => return failure::http_status(updates, status, WHAT),
+        status => return failure::http_status(updates.as_ref(), status, WHAT),
     }
     let new_etag = response.headers.get(header::ETAG).cloned();
     let body = match response.bytes_limited(config.max_body_size).await {
         Ok(b) => b,
         Err(e @ ld_http::HttpError::BodyTooLarge { .. }) => {
-            failure::invalid_data(updates, &e.to_string(), WHAT);
+            failure::invalid_data(updates.as_ref(), &e.to_string(), WHAT);
             return RetrySchedule::Normal;
         }
         Err(e) => {
-            failure::network(updates, &e, WHAT);
+            failure::network(updates.as_ref(), &e, WHAT);
             return RetrySchedule::Normal;
         }
     };
-    let parsed = std::str::from_utf8(&body)
-        .map_err(|e| format!("response is not UTF-8: {e}"))
-        .and_then(parse_all_data);
+    let large = body.len() >= LARGE_BODY;
+    let parse = move || {
+        std::str::from_utf8(&body)
+            .map_err(|e| format!("response is not UTF-8: {e}"))
+            .and_then(parse_all_data)
+    };
+    let parsed = if large {
+        // Parsing a big payload takes a while: keep it off the runtime's worker threads.
+        tokio::task::spawn_blocking(parse)
+            .await
+            .unwrap_or_else(|e| Err(format!("parser task failed: {e}")))
+    } else {
+        parse()
+    };
     match parsed {
         Err(reason) => {
             failure::invalid_data(
-                updates,
+                updates.as_ref(),
                 &format!("malformed polling response: {reason}"),
                 WHAT,
             );

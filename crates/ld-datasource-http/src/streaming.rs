@@ -28,6 +28,9 @@ pub const DEFAULT_STREAM_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 const WHAT: &str = "streaming connection";
 
+/// Events at least this large are parsed on a blocking thread.
+const LARGE_EVENT: usize = 256 * 1024;
+
 /// Configures a [`StreamingDataSource`].
 ///
 /// ```
@@ -225,7 +228,7 @@ async fn run_stream(config: Arc<StreamConfig>, updates: Arc<dyn DataSourceUpdate
     loop {
         tracing::info!("connecting to LaunchDarkly stream");
         let Ending::Retry(schedule) =
-            connect_once(&config, updates.as_ref(), &mut normal, &mut extended).await;
+            connect_once(&config, &updates, &mut normal, &mut extended).await;
         normal.disconnected();
         let delay = match schedule {
             RetrySchedule::Normal => {
@@ -241,7 +244,7 @@ async fn run_stream(config: Arc<StreamConfig>, updates: Arc<dyn DataSourceUpdate
 
 async fn connect_once(
     config: &StreamConfig,
-    updates: &dyn DataSourceUpdates,
+    updates: &Arc<dyn DataSourceUpdates>,
     normal: &mut Backoff,
     extended: &mut Backoff,
 ) -> Ending {
@@ -250,12 +253,16 @@ async fn connect_once(
     let mut response = match config.http.request(request).await {
         Ok(r) => r,
         Err(e) => {
-            failure::network(updates, &e, WHAT);
+            failure::network(updates.as_ref(), &e, WHAT);
             return Ending::Retry(RetrySchedule::Normal);
         }
     };
     if response.status != StatusCode::OK {
-        return Ending::Retry(failure::http_status(updates, response.status, WHAT));
+        return Ending::Retry(failure::http_status(
+            updates.as_ref(),
+            response.status,
+            WHAT,
+        ));
     }
     // The connection is up: the backoff resets once it has stayed healthy long enough.
     normal.connected();
@@ -265,18 +272,18 @@ async fn connect_once(
         let chunk = match response.body.next_chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => {
-                failure::network_message(updates, "stream closed by the server", WHAT);
+                failure::network_message(updates.as_ref(), "stream closed by the server", WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
             Err(e) => {
-                failure::network(updates, &e, WHAT);
+                failure::network(updates.as_ref(), &e, WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
         };
         let events = match parser.push(&chunk) {
             Ok(events) => events,
             Err(e) => {
-                failure::invalid_data(updates, &format!("{e}; restarting stream"), WHAT);
+                failure::invalid_data(updates.as_ref(), &format!("{e}; restarting stream"), WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
         };
@@ -284,17 +291,31 @@ async fn connect_once(
             normal.set_initial(retry);
         }
         for event in events {
-            match parse_stream_event(&event.event, &event.data) {
+            let outcome = if event.data.len() >= LARGE_EVENT {
+                // Parsing a big `put` takes a while: keep it off the runtime's worker threads.
+                let updates = updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    apply_stream_event(updates.as_ref(), &event.event, &event.data)
+                })
+                .await
+                .unwrap_or(Ok(false))
+            } else {
+                apply_stream_event(updates.as_ref(), &event.event, &event.data)
+            };
+            match outcome {
                 Err(e) => {
-                    failure::invalid_data(updates, &format!("{e}; restarting stream"), WHAT);
+                    failure::invalid_data(
+                        updates.as_ref(),
+                        &format!("{e}; restarting stream"),
+                        WHAT,
+                    );
                     return Ending::Retry(RetrySchedule::Normal);
                 }
-                Ok(message) => {
-                    if !apply(updates, message) {
-                        // The store rejected the write (the sink reported it): restart the
-                        // stream so that a fresh `put` brings the store back in sync.
-                        return Ending::Retry(RetrySchedule::Normal);
-                    }
+                Ok(true) => {}
+                Ok(false) => {
+                    // The store rejected the write (the sink reported it): restart the
+                    // stream so that a fresh `put` brings the store back in sync.
+                    return Ending::Retry(RetrySchedule::Normal);
                 }
             }
         }

@@ -256,3 +256,27 @@ fn the_minimum_interval_is_thirty_seconds() {
     assert_eq!(source.poll_interval(), Duration::from_secs(90));
     assert_eq!(source.url(), "https://sdk.launchdarkly.com/sdk/latest-all");
 }
+
+#[tokio::test]
+async fn a_large_gzipped_payload_is_parsed_and_applied() {
+    let server = LdServer::start().await;
+    let keys: Vec<String> = (0..3000).map(|i| format!("flag-{i:04}")).collect();
+    let flags: Vec<(&str, u64)> = keys.iter().map(|k| (k.as_str(), 7)).collect();
+    let json = all_data_json(&flags, &[("s", 1)]);
+    assert!(json.len() > 1024 * 1024, "{} bytes", json.len());
+    let body = gzip(&json);
+    server.then(Reply::Full(Box::new(move |_| {
+        http::Response::builder()
+            .header("content-encoding", "gzip")
+            .body(TestBody::full(body.clone()))
+            .unwrap()
+    })));
+    let source = builder(&server).build().unwrap();
+    let h = start(&source);
+    h.wait_status("valid", |s| s.state == DataSourceState::Valid)
+        .await;
+    assert_eq!(h.flag_count(), 3000);
+    assert_eq!(h.flag_version("flag-2999"), Some(7));
+    assert_eq!(h.segment_version("s"), Some(1));
+    source.stop();
+}

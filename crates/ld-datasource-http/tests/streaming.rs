@@ -443,8 +443,11 @@ async fn a_ten_megabyte_put_arrives_in_pieces_and_is_applied() {
     for chunk in event.as_bytes().chunks(64 * 1024) {
         conn.send(chunk.to_vec());
     }
-    h.wait_status("valid", |s| s.state == DataSourceState::Valid)
-        .await;
+    // Generous limit: a debug build parsing 10 MB on a loaded machine is slow.
+    eventually_within(Duration::from_secs(120), "10 MB put applied", || {
+        h.status().state == DataSourceState::Valid
+    })
+    .await;
     assert_eq!(h.flag_count(), 17_000);
     assert_eq!(h.flag_version("flag-16999"), Some(1));
     source.stop();
@@ -642,4 +645,25 @@ fn invalid_sdk_keys_fail_at_build_time() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("Authorization"));
+}
+
+#[tokio::test]
+async fn the_server_retry_field_sets_the_reconnect_delay() {
+    let server = LdServer::start().await;
+    // Without honouring `retry:`, the next attempt would wait minutes.
+    let source = builder(&server)
+        .initial_reconnect_delay(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let h = start(&source);
+    let first = server.next_stream().await;
+    first.send("retry: 20\n\n");
+    first.send(put_event(&[("f", 1)], &[]));
+    h.wait_status("valid", |s| s.state == DataSourceState::Valid)
+        .await;
+    first.close();
+    let second = server.next_stream().await;
+    second.send(put_event(&[("f", 2)], &[]));
+    eventually("second put", || h.flag_version("f") == Some(2)).await;
+    source.stop();
 }

@@ -42,6 +42,35 @@ pub struct AttrRef {
     raw: Arc<str>,
     components: Box<[Box<str>]>,
     error: Option<AttrRefError>,
+    first: Builtin,
+    first_hash: u64,
+}
+
+/// Which built-in attribute the first component names, decided once at parse time so that
+/// lookups do not compare it against the built-in names on every evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Builtin {
+    Kind,
+    Key,
+    Name,
+    Anonymous,
+    Custom,
+}
+
+fn first_hash(components: &[Box<str>]) -> u64 {
+    components
+        .first()
+        .map_or(0, |c| crate::attributes::name_hash(c))
+}
+
+fn builtin_of(components: &[Box<str>]) -> Builtin {
+    match components.first().map(|c| &**c) {
+        Some("kind") => Builtin::Kind,
+        Some("key") => Builtin::Key,
+        Some("name") => Builtin::Name,
+        Some("anonymous") => Builtin::Anonymous,
+        _ => Builtin::Custom,
+    }
 }
 
 impl AttrRef {
@@ -50,6 +79,8 @@ impl AttrRef {
         let (components, error) = parse(raw);
         AttrRef {
             raw: Arc::from(raw),
+            first: builtin_of(&components),
+            first_hash: first_hash(&components),
             components,
             error,
         }
@@ -65,9 +96,12 @@ impl AttrRef {
         if name.is_empty() {
             return AttrRef::new("");
         }
+        let components: Box<[Box<str>]> = Box::new([Box::from(name)]);
         AttrRef {
             raw: Arc::from(name),
-            components: Box::new([Box::from(name)]),
+            first: builtin_of(&components),
+            first_hash: first_hash(&components),
+            components,
             error: None,
         }
     }
@@ -95,6 +129,14 @@ impl AttrRef {
     /// The unescaped path components as a slice.
     pub(crate) fn component_slice(&self) -> &[Box<str>] {
         &self.components
+    }
+
+    pub(crate) fn builtin(&self) -> Builtin {
+        self.first
+    }
+
+    pub(crate) fn first_hash(&self) -> u64 {
+        self.first_hash
     }
 
     /// Whether this is a single-component reference to `name`.

@@ -119,7 +119,9 @@ impl Clause {
         if !self.attribute.is_valid() {
             return Err(InvalidAttribute);
         }
-        if self.attribute.is_top_level("kind") {
+        if self.attribute.builtin() == crate::attr_ref::Builtin::Kind
+            && self.attribute.component_slice().len() == 1
+        {
             let any = context
                 .contexts()
                 .iter()

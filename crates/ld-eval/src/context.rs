@@ -1,8 +1,10 @@
 //! Evaluation contexts: single-kind and multi-kind.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::attr_ref::AttrRef;
+use crate::attributes::Attributes;
+
+use crate::attr_ref::{AttrRef, Builtin};
 use crate::kind::{Kind, KindError};
 
 static TRUE: Value = Value::Bool(true);
@@ -37,7 +39,7 @@ pub struct SingleContext {
     pub(crate) key: Value,
     pub(crate) name: Option<Value>,
     pub(crate) anonymous: bool,
-    pub(crate) attributes: Map<String, Value>,
+    pub(crate) attributes: Attributes,
     pub(crate) private_attributes: Vec<AttrRef>,
     pub(crate) secondary: Option<String>,
 }
@@ -64,7 +66,7 @@ impl SingleContext {
     }
 
     /// The custom attributes (everything except kind, key, name and anonymous).
-    pub fn attributes(&self) -> &Map<String, Value> {
+    pub fn attributes(&self) -> &Attributes {
         &self.attributes
     }
 
@@ -105,7 +107,19 @@ impl SingleContext {
     pub fn get(&self, reference: &AttrRef) -> Option<&Value> {
         let comps = reference.component_slice();
         let (first, rest) = comps.split_first()?;
-        let mut value = self.get_top_level(first)?;
+        let mut value = match reference.builtin() {
+            Builtin::Kind => &self.kind_value,
+            Builtin::Key => &self.key,
+            Builtin::Name => self.name.as_ref()?,
+            Builtin::Anonymous => {
+                if self.anonymous {
+                    &TRUE
+                } else {
+                    &FALSE
+                }
+            }
+            Builtin::Custom => self.attributes.get_hashed(reference.first_hash(), first)?,
+        };
         for c in rest {
             value = value.as_object()?.get(&**c)?;
         }

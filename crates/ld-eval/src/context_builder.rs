@@ -1,6 +1,8 @@
 //! Builders for single-kind and multi-kind contexts.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::attributes::Attributes;
 
 use crate::attr_ref::AttrRef;
 use crate::context::{Context, ContextError, SingleContext, validate_single};
@@ -27,7 +29,7 @@ pub struct ContextBuilder {
     key: String,
     name: Option<String>,
     anonymous: bool,
-    attributes: Map<String, Value>,
+    attributes: Attributes,
     private_attributes: Vec<AttrRef>,
     secondary: Option<String>,
     allow_empty_key: bool,
@@ -41,7 +43,7 @@ impl ContextBuilder {
             key: key.into(),
             name: None,
             anonymous: false,
-            attributes: Map::new(),
+            attributes: Attributes::default(),
             private_attributes: Vec::new(),
             secondary: None,
             allow_empty_key: false,

@@ -188,7 +188,7 @@ impl Serialize for SingleBody<'_> {
         if c.anonymous {
             m.serialize_entry("anonymous", &true)?;
         }
-        for (k, v) in &c.attributes {
+        for (k, v) in c.attributes.iter() {
             m.serialize_entry(k, v)?;
         }
         if !c.private_attributes.is_empty() || c.secondary.is_some() {

@@ -1,14 +1,25 @@
-//! A small, fast, non-cryptographic hasher for the key sets built when flags are prepared.
+//! A small, fast, non-cryptographic hasher for the key sets built when flags are prepared, and
+//! for stores keyed by flag and segment key.
 //!
-//! The sets hold keys from flag and segment data (trusted, written by the flag's owners); the
-//! strings looked up in them come from contexts but are never inserted, so hash flooding is
-//! not a concern and SipHash's cost per lookup is not worth paying on the hot path.
+//! The tables hold keys from flag and segment data (trusted, written by the flags' owners); the
+//! strings looked up in them come from contexts or application code but are never inserted, so
+//! hash flooding is not a concern and SipHash's cost per lookup is not worth paying on the hot
+//! path.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// A multiply-rotate hasher (in the style of rustc's FxHash) over 8-byte words.
+///
+/// Only for tables whose keys come from trusted data (see the module documentation).
+///
+/// ```
+/// use std::collections::HashMap;
+/// let mut flags: HashMap<String, u32, ld_eval::FastBuildHasher> = HashMap::default();
+/// flags.insert("my-flag".into(), 1);
+/// assert_eq!(flags.get("my-flag"), Some(&1));
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FastHasher {
     hash: u64,

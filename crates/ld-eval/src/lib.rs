@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 mod attr_ref;
+mod attributes;
 mod big_segments;
 mod bucketing;
 mod clause;
@@ -61,12 +62,14 @@ mod semver;
 mod timestamp;
 
 pub use attr_ref::{AttrRef, AttrRefError};
+pub use attributes::Attributes;
 pub use big_segments::{BigSegmentAnswer, BigSegmentProvider, big_segment_ref};
 pub use clause::Clause;
 pub use context::{Context, ContextError, SingleContext};
 pub use context_builder::{ContextBuilder, MultiContextBuilder};
 pub use detail::Detail;
 pub use evaluator::{Evaluator, MAX_NESTING_DEPTH, evaluate};
+pub use fast_hash::{FastBuildHasher, FastHasher};
 pub use flag::{ClientSideAvailability, Flag, FlagRule, Migration, Prerequisite, Target};
 pub use key_set::KeySet;
 pub use kind::{Kind, KindError};

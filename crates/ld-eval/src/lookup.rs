@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::fast_hash::FastBuildHasher;
 use crate::flag::Flag;
 use crate::segment::Segment;
 
@@ -24,7 +25,8 @@ pub trait DataLookup {
     fn segment(&self, key: &str) -> Option<&Segment>;
 }
 
-/// A simple in-memory [`DataLookup`]: two hash maps, handy for tests and embedded use.
+/// A simple in-memory [`DataLookup`]: two hash maps keyed with [`FastBuildHasher`], handy for
+/// tests and embedded use.
 ///
 /// ```
 /// use ld_eval::{MemoryData, Flag};
@@ -36,9 +38,9 @@ pub trait DataLookup {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryData {
     /// Flags by key.
-    pub flags: HashMap<String, Flag>,
+    pub flags: HashMap<String, Flag, FastBuildHasher>,
     /// Segments by key.
-    pub segments: HashMap<String, Segment>,
+    pub segments: HashMap<String, Segment, FastBuildHasher>,
 }
 
 impl MemoryData {

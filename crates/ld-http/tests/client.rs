@@ -495,3 +495,33 @@ async fn proxy_refusing_connect_is_a_proxy_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn https_through_a_tls_proxy_is_tls_inside_tls() {
+    let ca = test_ca();
+    let server = serve_tls(
+        handler(|_| async { ok("double tls") }),
+        ca.server_config.clone(),
+    )
+    .await;
+    let proxy = support::proxy_tls(ca.server_config.clone()).await;
+    let file = ca_file(&ca);
+    let client = HttpClient::new(HttpConfig {
+        tls: TlsConfig {
+            ca_file: Some(file.path().to_path_buf()),
+            ..TlsConfig::default()
+        },
+        proxy: ProxyConfig::Url {
+            url: format!("https://localhost:{}", proxy.addr.port()),
+            no_proxy: None,
+        },
+        ..config()
+    })
+    .unwrap();
+    let resp = client
+        .request(Request::get(server.https_url("localhost", "/all")))
+        .await
+        .unwrap();
+    assert_eq!(&resp.bytes().await.unwrap()[..], b"double tls");
+    assert!(proxy.heads()[0].starts_with("CONNECT localhost:"));
+}

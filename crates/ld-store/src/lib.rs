@@ -70,3 +70,6 @@ pub use snapshot::Snapshot;
 pub use status::{DataSourceErrorInfo, DataSourceState, DataSourceStatus, ErrorKind};
 pub use status_provider::{DataSourceStatusProvider, InitError};
 pub use update_sink::DataSourceUpdateSink;
+
+#[cfg(feature = "redis")]
+pub mod redis;

@@ -150,9 +150,19 @@ impl<'a> Semantics<'a> {
             .get("variations")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
+        if n == 0 {
+            self.problem(item, "flag", "has no variations".into());
+        }
         self.index(item, "offVariation", f.get("offVariation"), n);
-        if let Some(ft) = f.get("fallthrough") {
-            self.variation_or_rollout(item, "fallthrough", ft, n);
+        match f.get("fallthrough") {
+            Some(ft) if ft.get("variation").is_some_and(|v| !v.is_null()) || ft.get("rollout").is_some() => {
+                self.variation_or_rollout(item, "fallthrough", ft, n);
+            }
+            _ => self.problem(
+                item,
+                "flag",
+                "fallthrough has neither a variation nor a rollout (evaluation would fail with MALFORMED_FLAG)".into(),
+            ),
         }
         for field in ["targets", "contextTargets"] {
             for (i, t) in arr(f, field).enumerate() {

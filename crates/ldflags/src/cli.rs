@@ -33,7 +33,8 @@ pub struct EvalArgs {
     /// Flag files (JSON or YAML).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// The context: JSON text, or @path to a JSON file. Legacy user JSON (no "kind") works too.
+    /// The context: JSON text, @path to a JSON file, or @- for standard input. Legacy user JSON
+    /// (no "kind") works too.
     #[arg(long, short)]
     pub context: String,
     /// Evaluate only this flag.

@@ -2,9 +2,16 @@
 
 use ld_eval::Context;
 
-/// Parses `arg` as context JSON, or reads it from the file named after `@`.
+/// Parses `arg` as context JSON, or reads it from the file named after `@` (`@-`: standard
+/// input).
 pub fn parse_context(arg: &str) -> Result<Context, String> {
     let (text, origin) = match arg.strip_prefix('@') {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| format!("cannot read the context from standard input: {e}"))?;
+            (text, "standard input".to_string())
+        }
         Some(path) => (
             std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read context file {path}: {e}"))?,

@@ -92,6 +92,34 @@ fn a_legacy_user_outside_the_segment_fails_the_prerequisite() {
 }
 
 #[test]
+fn the_context_can_come_from_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ldflags"))
+        .args([
+            "eval",
+            &example("flags.yaml"),
+            "--context",
+            "@-",
+            "--flag",
+            "staff-tools",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"key":"k","email":"bo@acme.example"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["staff-tools"], true);
+}
+
+#[test]
 fn eval_can_print_a_table() {
     let out = ldflags(&[
         "eval",
@@ -165,7 +193,8 @@ fn check_finds_every_kind_of_semantic_problem() {
                 "bad-regex": {"on": true, "variations": [1], "fallthrough": {"variation": 0},
                     "rules": [{"variation": 0, "clauses": [{"attribute": "email", "op": "matches", "values": ["(unclosed"]}]}]},
                 "cycle-a": {"on": true, "variations": [1], "fallthrough": {"variation": 0}, "prerequisites": [{"key": "cycle-b", "variation": 0}]},
-                "cycle-b": {"on": true, "variations": [1], "fallthrough": {"variation": 0}, "prerequisites": [{"key": "cycle-a", "variation": 0}]}
+                "cycle-b": {"on": true, "variations": [1], "fallthrough": {"variation": 0}, "prerequisites": [{"key": "cycle-a", "variation": 0}]},
+                "no-fallthrough": {"on": true, "variations": []}
             },
             "flagValues": {"dup": 1}
         })
@@ -184,10 +213,12 @@ fn check_finds_every_kind_of_semantic_problem() {
         "prerequisite cycle: cycle-a -> cycle-b -> cycle-a",
         "duplicate flag key \"dup\"",
         "b.yaml (flagValues)",
+        "\"no-fallthrough\": has no variations",
+        "\"no-fallthrough\": fallthrough has neither a variation nor a rollout",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    assert!(text.contains("7 problem(s) found"), "{text}");
+    assert!(text.contains("9 problem(s) found"), "{text}");
 }
 
 #[test]

@@ -199,13 +199,26 @@ impl DataSourceUpdates for Harness {
 
 /// Polls `cond` every few milliseconds for up to 10 seconds.
 pub async fn eventually(what: &str, cond: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    eventually_within(Duration::from_secs(10), what, cond).await;
+}
+
+/// Polls `cond` every few milliseconds for up to `limit` (for slow debug-build work such as
+/// parsing 10 MB, on a loaded machine).
+pub async fn eventually_within(limit: Duration, what: &str, cond: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut checks = 0u32;
     while !cond() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "timed out waiting for: {what}"
         );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        checks += 1;
+        if checks < 100 {
+            // Most conditions become true within a few scheduler turns.
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -226,6 +226,15 @@ impl TestProxy {
 /// A minimal forward proxy: `CONNECT host:port` opens a tunnel; an absolute-form request is
 /// forwarded as-is to the origin (one request per connection, `Connection: close`).
 pub async fn proxy() -> TestProxy {
+    proxy_inner(None).await
+}
+
+/// The same proxy, reached over TLS (an `https://` proxy URL).
+pub async fn proxy_tls(tls: Arc<rustls::ServerConfig>) -> TestProxy {
+    proxy_inner(Some(tokio_rustls::TlsAcceptor::from(tls))).await
+}
+
+async fn proxy_inner(tls: Option<tokio_rustls::TlsAcceptor>) -> TestProxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let heads = Arc::new(Mutex::new(Vec::new()));
@@ -235,16 +244,25 @@ pub async fn proxy() -> TestProxy {
             let Ok((client, _)) = listener.accept().await else {
                 return;
             };
-            let heads = heads2.clone();
+            let (heads, tls) = (heads2.clone(), tls.clone());
             tokio::spawn(async move {
-                let _ = proxy_conn(client, heads).await;
+                match tls {
+                    None => {
+                        let _ = proxy_conn(client, heads).await;
+                    }
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(client).await {
+                            let _ = proxy_conn(stream, heads).await;
+                        }
+                    }
+                }
             });
         }
     });
     TestProxy { addr, heads, task }
 }
 
-async fn read_head(s: &mut TcpStream) -> std::io::Result<String> {
+async fn read_head<S: AsyncRead + Unpin>(s: &mut S) -> std::io::Result<String> {
     let mut head = Vec::new();
     let mut b = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -256,7 +274,10 @@ async fn read_head(s: &mut TcpStream) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&head).into_owned())
 }
 
-async fn proxy_conn(mut client: TcpStream, heads: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+async fn proxy_conn<S: AsyncRead + AsyncWrite + Unpin>(
+    mut client: S,
+    heads: Arc<Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
     let head = read_head(&mut client).await?;
     heads.lock().unwrap().push(head.clone());
     let first = head.lines().next().unwrap_or_default().to_string();

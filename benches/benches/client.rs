@@ -1,0 +1,141 @@
+//! The client facade against the bare evaluator, on the ten scenarios of `eval.rs`
+//! (`ld_benches::eval_scenarios`), cycling over the same 1,000 contexts.
+//!
+//! - `bare`: look the flag up by key in a `HashMap` and run `ld_eval::Evaluator` — the floor
+//!   (the `ours` line of `eval.rs`).
+//! - `client_events_off`: `Client::bool_variation` with events disabled. The facade's overhead
+//!   is the difference to `bare` (target: at most 15 ns).
+//! - `client_events_on`: the same with analytics events recorded (summaries and index events;
+//!   nothing is delivered during the measurement: the flush interval is an hour).
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ld_benches::eval_scenarios::{Scenario, scenarios};
+use ld_eval::{Context, DataLookup, Evaluator, Flag, Segment};
+use ld_sdk::{Client, Config, EventsConfig, ServiceEndpoints, TestData};
+
+struct Bare {
+    flags: HashMap<String, Flag>,
+    segments: HashMap<String, Segment>,
+}
+
+impl DataLookup for Bare {
+    fn flag(&self, key: &str) -> Option<&Flag> {
+        self.flags.get(key)
+    }
+    fn segment(&self, key: &str) -> Option<&Segment> {
+        self.segments.get(key)
+    }
+}
+
+fn bare(s: &Scenario) -> Bare {
+    Bare {
+        flags: s
+            .flags
+            .iter()
+            .map(|f| {
+                let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
+                (f.key.clone(), f)
+            })
+            .collect(),
+        segments: s
+            .segments
+            .iter()
+            .map(|v| {
+                let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
+                (v.key.clone(), v)
+            })
+            .collect(),
+    }
+}
+
+fn client(s: &Scenario, events: bool) -> Client {
+    let td = TestData::new();
+    for flag in &s.flags {
+        td.use_preconfigured_flag(flag.clone());
+    }
+    for segment in &s.segments {
+        td.use_preconfigured_segment(segment.clone());
+    }
+    let config = Config::builder("bench-sdk-key")
+        .data_source(&td)
+        .send_events(events)
+        .service_endpoints(ServiceEndpoints::default().events("http://127.0.0.1:9"))
+        .events(
+            EventsConfig::default()
+                .flush_interval(Duration::from_secs(3600))
+                .diagnostic_opt_out(true),
+        )
+        .build()
+        .expect("valid bench configuration");
+    let client = Client::new(config).expect("client starts");
+    client
+        .wait_for_initialization(Duration::from_secs(5))
+        .expect("TestData initializes at once");
+    client
+}
+
+fn bench(c: &mut Criterion) {
+    for s in scenarios() {
+        let data = bare(&s);
+        let contexts: Vec<Context> = s
+            .contexts
+            .iter()
+            .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
+            .collect();
+        let quiet = client(&s, false);
+        let recording = client(&s, true);
+        // The facade must serve what the evaluator serves, or the comparison means nothing.
+        let evaluator = Evaluator::new(&data);
+        for context in &contexts {
+            let expected = evaluator
+                .evaluate(&data.flags[s.flag_key], context)
+                .value
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            assert_eq!(quiet.bool_variation(s.flag_key, context, false), expected);
+        }
+
+        let key = s.flag_key;
+        let mut group = c.benchmark_group(format!("client/{}", s.name));
+        group.bench_function("bare", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % contexts.len();
+                let flag = DataLookup::flag(&data, black_box(key)).expect("flag");
+                let value = Evaluator::new(&data)
+                    .evaluate(flag, &contexts[i])
+                    .value
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                black_box(value)
+            })
+        });
+        group.bench_function("client_events_off", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % contexts.len();
+                black_box(quiet.bool_variation(black_box(key), &contexts[i], false))
+            })
+        });
+        group.bench_function("client_events_on", |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % contexts.len();
+                black_box(recording.bool_variation(black_box(key), &contexts[i], false))
+            })
+        });
+        group.finish();
+        quiet.close();
+        recording.close();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,60 @@
+//! Streaming and polling data sources from `ld-datasource-http`, configured from the client's
+//! settings.
+
+use std::sync::Arc;
+
+use ld_datasource_http::{PollingDataSource, SdkHeaders, StreamingDataSource};
+use ld_store::DataSource;
+
+use crate::data_source_config::DataSourceConfig;
+use crate::event_delivery::user_agent;
+use crate::{DataSourceBuildError, DataSourceContext};
+
+pub(crate) fn build(
+    choice: &DataSourceConfig,
+    context: &DataSourceContext<'_>,
+    http: ld_http::HttpClient,
+) -> Result<Arc<dyn DataSource>, DataSourceBuildError> {
+    let mut headers = SdkHeaders::new(context.sdk_key).user_agent(user_agent());
+    if let Some(wrapper) = context.wrapper_header {
+        let (name, version) = match wrapper.split_once('/') {
+            Some((name, version)) => (name, Some(version)),
+            None => (wrapper, None),
+        };
+        headers = headers.wrapper(name, version);
+    }
+    if let Some(tags) = context.application.tags_header() {
+        headers = headers.tags(tags);
+    }
+    match choice {
+        DataSourceConfig::Streaming(options) => {
+            let mut builder = StreamingDataSource::builder(headers)
+                .base_url(context.endpoints.streaming_uri())
+                .http_client(http)
+                .initial_reconnect_delay(options.initial_reconnect_delay)
+                .read_timeout(context.http.read_timeout_value())
+                .runtime(context.runtime.clone());
+            if let Some(filter) = &options.payload_filter {
+                builder = builder.filter(filter);
+            }
+            Ok(Arc::new(builder.build()?))
+        }
+        DataSourceConfig::Polling(options) => {
+            let mut builder = PollingDataSource::builder(headers)
+                .base_url(context.endpoints.polling_uri())
+                .http_client(http)
+                .poll_interval(options.interval)
+                .runtime(context.runtime.clone());
+            if let Some(filter) = &options.payload_filter {
+                builder = builder.filter(filter);
+            }
+            if !context.endpoints.is_default_polling() {
+                // LaunchDarkly's 30 s minimum protects LaunchDarkly; a Relay Proxy or test
+                // server may be polled as often as configured.
+                builder = builder.min_poll_interval_override(options.interval);
+            }
+            Ok(Arc::new(builder.build()?))
+        }
+        _ => Err("not an HTTP data source".into()),
+    }
+}
