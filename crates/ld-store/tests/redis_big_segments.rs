@@ -24,7 +24,7 @@ fn builder(server: &RedisServer) -> RedisBigSegmentStoreBuilder {
     RedisBigSegmentStore::builder(
         RedisOptions::new()
             .url(server.url())
-            .connect_timeout(Duration::from_millis(300)),
+            .connect_timeout(Duration::from_secs(2)),
     )
     .status_poll_interval(Duration::from_millis(20))
 }

@@ -18,8 +18,8 @@ fn builder(server: &RedisServer) -> RedisDataStoreBuilder {
     RedisDataStore::builder(
         RedisOptions::new()
             .url(server.url())
-            .connect_timeout(Duration::from_millis(300))
-            .response_timeout(Duration::from_millis(500)),
+            .connect_timeout(Duration::from_secs(2))
+            .response_timeout(Duration::from_secs(5)),
     )
     .availability_poll_interval(Duration::from_millis(20))
 }

@@ -59,8 +59,8 @@ fn each_outage_is_logged_once_however_many_operations_fail() {
     let store = RedisDataStore::builder(
         RedisOptions::new()
             .url(server.url())
-            .connect_timeout(Duration::from_millis(200))
-            .response_timeout(Duration::from_millis(300)),
+            .connect_timeout(Duration::from_secs(2))
+            .response_timeout(Duration::from_secs(5)),
     )
     .availability_poll_interval(Duration::from_millis(20))
     .build()

@@ -277,7 +277,7 @@ async fn an_unreachable_redis_is_reported_as_unavailable() {
     let s = SerializedRedisStore::new(
         &RedisOptions::new()
             .url(url)
-            .connect_timeout(Duration::from_millis(300)),
+            .connect_timeout(Duration::from_secs(2)),
     )
     .unwrap();
     let err = s.is_initialized().await.unwrap_err();

@@ -10,7 +10,9 @@ use super::RedisStoreError;
 
 /// A one-worker runtime owned by a store; dropped without blocking.
 pub(crate) struct IoRuntime {
+    /// Taken out only by `Drop`.
     runtime: Option<Runtime>,
+    handle: Handle,
 }
 
 impl IoRuntime {
@@ -22,16 +24,13 @@ impl IoRuntime {
             .build()
             .map_err(|e| RedisStoreError::Runtime(e.to_string()))?;
         Ok(Self {
+            handle: runtime.handle().clone(),
             runtime: Some(runtime),
         })
     }
 
     pub(crate) fn handle(&self) -> &Handle {
-        // Only `Drop` takes the runtime out.
-        self.runtime
-            .as_ref()
-            .map(Runtime::handle)
-            .unwrap_or_else(|| unreachable!("runtime used after drop"))
+        &self.handle
     }
 
     /// Runs `future` to completion on this runtime and waits for it from the calling thread.

@@ -17,6 +17,22 @@
 //!   [`RedisPersistentStore`], the same behind the generic
 //!   [`PersistentDataStore`](crate::PersistentDataStore) seam.
 //!
+//! How an application (or `ld-sdk`'s config) wires them up; both are shareable across threads:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use ld_store::DataStore;
+//! use ld_store::redis::{RedisBigSegmentStore, RedisDataStore, RedisOptions};
+//!
+//! let options = RedisOptions::new().url("redis://127.0.0.1:6379").prefix("my-env");
+//! let store: Arc<dyn DataStore> =
+//!     Arc::new(RedisDataStore::builder(options.clone()).cache_ttl(Duration::from_secs(30)).build()?);
+//! let big_segments: Arc<dyn ld_eval::BigSegmentProvider + Send + Sync> =
+//!     Arc::new(RedisBigSegmentStore::builder(options).build()?);
+//! # Ok::<(), ld_store::redis::RedisStoreError>(())
+//! ```
+//!
 //! **Schema** (see [`RedisKeys`]): hashes `<prefix>:features` and `<prefix>:segments` (item
 //! key → item JSON, deletions as tombstones `{"key":…,"version":N,"deleted":true}`), the marker
 //! `<prefix>:$inited`, and for big segments `<prefix>:big_segments_synchronized_on` and the sets
