@@ -1,17 +1,22 @@
 //! Lists of keys (targets, segment includes and excludes) prepared for fast membership tests.
 
-use std::collections::HashSet;
+use std::hash::Hasher;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::fast_hash::FastBuildHasher;
+use crate::fast_hash::FastHasher;
 
-/// Up to this many keys are scanned linearly; longer lists get a hash set.
+/// Up to this many keys are scanned linearly; longer lists get a hash index.
 const LINEAR_SCAN_MAX: usize = 8;
+
+/// An empty slot of the hash index.
+const EMPTY: u32 = u32::MAX;
 
 /// An ordered list of string keys that answers "is this key in it?" in constant time.
 ///
-/// Serializes as the JSON array it was read from.
+/// Serializes as the JSON array it was read from. Long lists get a hash index that stores
+/// positions in the list rather than second copies of the keys (open addressing, at most half
+/// full), so the index costs 4–8 bytes per key.
 ///
 /// ```
 /// use ld_eval::KeySet;
@@ -23,24 +28,71 @@ const LINEAR_SCAN_MAX: usize = 8;
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
     keys: Vec<String>,
-    set: Option<HashSet<Box<str>, FastBuildHasher>>,
+    /// Empty for short lists; otherwise a power-of-two table of positions in `keys`.
+    index: Box<[u32]>,
+}
+
+fn hash(key: &str) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(key.as_bytes());
+    h.finish()
+}
+
+/// Builds a hash index of `count` strings given with their positions: a power-of-two table of
+/// positions, at most half full (empty if there are too many strings to index).
+pub(crate) fn position_index<'a>(
+    count: usize,
+    strings: impl Iterator<Item = (usize, &'a str)>,
+) -> Box<[u32]> {
+    if count == 0 || count >= (EMPTY / 2) as usize {
+        return Box::default();
+    }
+    let mut slots = vec![EMPTY; (count * 2).next_power_of_two()].into_boxed_slice();
+    let mask = slots.len() - 1;
+    for (i, k) in strings {
+        let mut pos = hash(k) as usize & mask;
+        while slots[pos] != EMPTY {
+            pos = (pos + 1) & mask;
+        }
+        slots[pos] = i as u32;
+    }
+    slots
+}
+
+/// Whether `key` is in a non-empty index built by [`position_index`]; `is_at(i)` tells
+/// whether the string at position `i` equals `key`.
+#[inline]
+pub(crate) fn index_contains(index: &[u32], key: &str, is_at: impl Fn(usize) -> bool) -> bool {
+    let mask = index.len() - 1;
+    let mut pos = hash(key) as usize & mask;
+    loop {
+        match index[pos] {
+            EMPTY => return false,
+            i if is_at(i as usize) => return true,
+            _ => pos = (pos + 1) & mask,
+        }
+    }
 }
 
 impl KeySet {
     /// Makes a set from a list of keys (order is kept for serialization).
-    pub fn new(keys: Vec<String>) -> Self {
-        let set = (keys.len() > LINEAR_SCAN_MAX)
-            .then(|| keys.iter().map(|k| Box::from(k.as_str())).collect());
-        KeySet { keys, set }
+    pub fn new(mut keys: Vec<String>) -> Self {
+        keys.shrink_to_fit();
+        let index = if keys.len() > LINEAR_SCAN_MAX {
+            position_index(keys.len(), keys.iter().map(String::as_str).enumerate())
+        } else {
+            Box::default()
+        };
+        KeySet { keys, index }
     }
 
     /// Whether `key` is in the set.
     #[inline]
     pub fn contains(&self, key: &str) -> bool {
-        match &self.set {
-            Some(set) => set.contains(key),
-            None => self.keys.iter().any(|k| k == key),
+        if self.index.is_empty() {
+            return self.keys.iter().any(|k| k == key);
         }
+        index_contains(&self.index, key, |i| self.keys[i] == key)
     }
 
     /// The keys, in their original order.
@@ -91,7 +143,7 @@ mod tests {
 
     #[test]
     fn small_and_large_sets_answer_the_same() {
-        for n in [0, 1, 8, 9, 1000] {
+        for n in [0, 1, 8, 9, 16, 17, 1000] {
             let s: KeySet = (0..n).map(|i| format!("key-{i}")).collect();
             for i in 0..n {
                 assert!(s.contains(&format!("key-{i}")));
@@ -99,6 +151,17 @@ mod tests {
             assert!(!s.contains("key-"));
             assert!(!s.contains(""));
         }
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_and_kept_in_order() {
+        let keys: Vec<String> = ["a", "b", "a", "c", "d", "e", "f", "g", "h", "a"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let s = KeySet::new(keys.clone());
+        assert!(s.contains("a") && s.contains("h") && !s.contains("x"));
+        assert_eq!(s.keys(), keys.as_slice());
     }
 
     #[test]

@@ -305,7 +305,11 @@ mod tests {
 
     #[test]
     fn missing_or_null_collections_are_empty() {
-        for json in [r#"{}"#, r#"{"flags":null,"segments":null}"#, r#"{"flags":{}}"#] {
+        for json in [
+            r#"{}"#,
+            r#"{"flags":null,"segments":null}"#,
+            r#"{"flags":{}}"#,
+        ] {
             let d = AllData::from_json(json).unwrap();
             assert!(d.flags.is_empty() && d.segments.is_empty(), "{json}");
         }
