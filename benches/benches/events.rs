@@ -1,6 +1,6 @@
 //! What analytics events cost on the evaluating thread: a flag evaluation with events disabled,
 //! the same evaluation recorded by an enabled processor (summary only: no `trackEvents`, a context
-//! already seen), and the recording call alone.
+//! already seen), the recording call alone, and the recording call from two threads at once.
 //!
 //! Run: `cargo bench -p ld-benches --bench events -- --warm-up-time 1 --measurement-time 3`
 
@@ -92,6 +92,32 @@ fn events(c: &mut Criterion) {
                 false,
                 None,
             )
+        })
+    });
+    // Two threads recording the same flag at once: per-evaluation wall time (the two run in
+    // parallel, so this is half the per-thread cost when nothing is shared).
+    group.bench_function("record_summary_only_2_threads", |b| {
+        b.iter_custom(|iters| {
+            let per_thread = iters.div_ceil(2);
+            let started = std::time::Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..per_thread {
+                            on.record_evaluation(
+                                black_box("checkout"),
+                                Some(&flag),
+                                black_box(&context),
+                                &detail,
+                                &default,
+                                false,
+                                None,
+                            );
+                        }
+                    });
+                }
+            });
+            started.elapsed()
         })
     });
     group.finish();

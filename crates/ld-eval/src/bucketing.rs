@@ -46,23 +46,40 @@ fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
 
 /// The bucket in `[0, 1)` for a bucketable value.
 pub(crate) fn bucket_for(prefix: BucketPrefix<'_>, value: &[u8]) -> f32 {
-    let mut h = Sha1::new();
-    let mut buf = [0u8; 20];
-    match prefix {
-        BucketPrefix::KeyAndSalt(key, salt) => {
-            h.update(key.as_bytes());
-            h.update(b".");
-            h.update(salt.as_bytes());
-        }
-        BucketPrefix::Seed(seed) => h.update(format_i64(seed, &mut buf)),
-    }
-    h.update(b".");
-    h.update(value);
-    let digest = h.finalize();
+    let mut num = [0u8; 20];
+    let (a, b): (&[u8], &[u8]) = match prefix {
+        BucketPrefix::KeyAndSalt(key, salt) => (key.as_bytes(), salt.as_bytes()),
+        BucketPrefix::Seed(seed) => (format_i64(seed, &mut num), b""),
+    };
+    let digest = if let BucketPrefix::KeyAndSalt(..) = prefix {
+        hash_parts(&[a, b".", b, b".", value])
+    } else {
+        hash_parts(&[a, b".", value])
+    };
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     let fifteen_hex_digits = u64::from_be_bytes(first) >> 4;
     fifteen_hex_digits as f32 / 0x0FFF_FFFF_FFFF_FFFF_u64 as f32
+}
+
+/// SHA-1 of the concatenated parts; short inputs (the usual case) are gathered on the stack and
+/// hashed in one call.
+fn hash_parts(parts: &[&[u8]]) -> [u8; 20] {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut buf = [0u8; 128];
+    if total <= buf.len() {
+        let mut at = 0;
+        for p in parts {
+            buf[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        return Sha1::digest(&buf[..total]).into();
+    }
+    let mut h = Sha1::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
 }
 
 /// Why a bucket could not be computed.
@@ -118,6 +135,19 @@ mod tests {
         for n in [0, 7, -7, 1234567890, i64::MIN, i64::MAX] {
             assert_eq!(format_i64(n, &mut buf), n.to_string().as_bytes());
         }
+    }
+
+    #[test]
+    fn long_inputs_hash_the_same_as_short_ones_would() {
+        let long_key = "k".repeat(300);
+        let whole = format!("flag.salt.{long_key}");
+        let expected: [u8; 20] = Sha1::digest(whole.as_bytes()).into();
+        assert_eq!(
+            hash_parts(&[b"flag", b".", b"salt", b".", long_key.as_bytes()]),
+            expected
+        );
+        let short: [u8; 20] = Sha1::digest(b"-5.abc").into();
+        assert_eq!(hash_parts(&[b"-5", b".", b"abc"]), short);
     }
 
     #[test]

@@ -32,7 +32,12 @@ struct Chain<'p> {
 fn chain_contains(chain: Option<&Chain<'_>>, key: &str) -> bool {
     let mut c = chain;
     while let Some(link) = c {
-        if link.key == key {
+        // Keys of related flags often share a prefix and a length ("step-1", "step-2"): compare
+        // the last byte before the whole key.
+        if link.key.len() == key.len()
+            && link.key.as_bytes().last() == key.as_bytes().last()
+            && link.key == key
+        {
             return true;
         }
         c = link.parent;

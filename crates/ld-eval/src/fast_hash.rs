@@ -42,11 +42,19 @@ impl Hasher for FastHasher {
             self.add(u64::from_le_bytes(w));
         }
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
-        }
+        let n = rest.len();
+        // Read the 1..=7 trailing bytes with (possibly overlapping) fixed-size loads instead of
+        // a variable-length copy, which would be a call to memcpy.
+        let word = if n >= 4 {
+            let lo = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+            let hi = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
+            u64::from(lo) | (u64::from(hi) << 32)
+        } else if n > 0 {
+            u64::from(rest[0]) | (u64::from(rest[n / 2]) << 8) | (u64::from(rest[n - 1]) << 16)
+        } else {
+            return;
+        };
+        self.add(word ^ ((n as u64) << 59));
     }
 
     #[inline]
@@ -72,3 +80,40 @@ impl Hasher for FastHasher {
 
 /// Builds [`FastHasher`]s.
 pub type FastBuildHasher = BuildHasherDefault<FastHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    fn hash(s: &str) -> u64 {
+        FastBuildHasher::default().hash_one(s)
+    }
+
+    #[test]
+    fn distinct_short_and_long_strings_hash_differently() {
+        let words: Vec<String> = (0..2000)
+            .map(|i| format!("k{i}"))
+            .chain(
+                [
+                    "",
+                    "a",
+                    "ab",
+                    "abc",
+                    "abcd",
+                    "abcde",
+                    "abcdefg",
+                    "abcdefgh",
+                    "abcdefghi",
+                    "ba",
+                ]
+                .map(String::from),
+            )
+            .collect();
+        let mut hashes: Vec<u64> = words.iter().map(|w| hash(w)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), words.len());
+        assert_eq!(hash("fallthrough"), hash("fallthrough"));
+    }
+}

@@ -3,6 +3,8 @@
 //!
 //! Implemented for [`EventContext`] and for `ld_eval::Context`.
 
+use std::borrow::Cow;
+
 use crate::event_context::EventContext;
 
 /// One single-kind part of a context, as read on the calling thread.
@@ -23,6 +25,10 @@ pub trait EventContextSource {
 
     /// An owned copy with every attribute, for an event that carries the context.
     fn to_event_context(&self) -> EventContext;
+
+    /// The fully-qualified key (the key of a `user` context, otherwise `kind:key` with `%` and
+    /// `:` escaped, members joined by `:` in kind order). Borrowed when the context keeps it.
+    fn fully_qualified_key(&self) -> Cow<'_, str>;
 }
 
 impl EventContextSource for EventContext {
@@ -36,5 +42,32 @@ impl EventContextSource for EventContext {
 
     fn to_event_context(&self) -> EventContext {
         self.clone()
+    }
+
+    fn fully_qualified_key(&self) -> Cow<'_, str> {
+        let individuals = self.individuals();
+        if let [single] = individuals
+            && single.kind == "user"
+        {
+            return Cow::Borrowed(&single.key);
+        }
+        let mut sorted: Vec<_> = individuals.iter().collect();
+        sorted.sort_by(|a, b| a.kind.cmp(&b.kind));
+        let mut out = String::new();
+        for (i, c) in sorted.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            out.push_str(&c.kind);
+            out.push(':');
+            for ch in c.key.chars() {
+                match ch {
+                    '%' => out.push_str("%25"),
+                    ':' => out.push_str("%3A"),
+                    other => out.push(other),
+                }
+            }
+        }
+        Cow::Owned(out)
     }
 }

@@ -10,6 +10,10 @@ use crate::event_context::{EventContext, IndividualContext};
 use crate::processor::{Evaluation, EventProcessor, FlagEventSettings};
 
 impl EventContextSource for Context {
+    fn fully_qualified_key(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(Context::fully_qualified_key(self))
+    }
+
     fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> + Clone {
         self.contexts().iter().map(|c| ContextPart {
             kind: c.kind().as_str(),

@@ -34,9 +34,7 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            self.add(tail_word(rest));
         }
         // The length keeps "ab" + "c" apart from "a" + "bc" when several strings are hashed.
         self.add(bytes.len() as u64);
@@ -68,6 +66,25 @@ impl Hasher for FastHasher {
     }
 }
 
+/// The last 1–7 bytes as one word, with fixed-size loads only: copying a variable-length tail
+/// into a buffer compiles to a `memcpy` call and a store-forwarding stall, which cost more than
+/// the rest of the hash. Overlapping reads are fine because the length is hashed too.
+#[inline]
+fn tail_word(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    let u32_at = |i: usize| {
+        rest.get(i..i + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+    };
+    if n >= 4 {
+        u32_at(0) | (u32_at(n - 4) << 32)
+    } else {
+        let byte = |i: usize| rest.get(i).map_or(0, |&b| u64::from(b));
+        byte(0) | (byte(n / 2) << 8) | (byte(n.saturating_sub(1)) << 16)
+    }
+}
+
 /// `BuildHasher` for `HashMap`s keyed by flag keys.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct FastBuildHasher;
@@ -81,8 +98,8 @@ impl BuildHasher for FastBuildHasher {
     }
 }
 
-/// Hash of one string, as used to pick a shard.
-#[cfg(test)]
+/// Hash of one string.
+#[inline]
 pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h = FastHasher::default();
     h.write(s.as_bytes());
@@ -98,6 +115,27 @@ mod tests {
         assert_eq!(hash_str("flag-key"), hash_str("flag-key"));
         assert_ne!(hash_str("flag-key"), hash_str("flag-kez"));
         assert_ne!(hash_str(""), hash_str("\0"));
+    }
+
+    #[test]
+    fn every_tail_length_distinguishes_its_bytes() {
+        let data = b"abcdefghijklmno";
+        for len in 1..data.len() {
+            let mut changed = data[..len].to_vec();
+            for i in 0..len {
+                changed[i] ^= 1;
+                assert_ne!(
+                    hash_str(std::str::from_utf8(&data[..len]).unwrap()),
+                    {
+                        let mut h = FastHasher::default();
+                        h.write(&changed);
+                        h.finish()
+                    },
+                    "len {len}, byte {i}"
+                );
+                changed[i] ^= 1;
+            }
+        }
     }
 
     #[test]

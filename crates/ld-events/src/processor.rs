@@ -21,6 +21,7 @@ use crate::diagnostics::{Diagnostics, DiagnosticsRecorder};
 use crate::event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 use crate::event_context::identity_hash;
 use crate::event_output::write_payload;
+use crate::fast_hash::hash_str;
 use crate::outbox::Outbox;
 use crate::sender::EventSender;
 use crate::summary::{Summarizer, SummaryInput};
@@ -99,6 +100,8 @@ struct Shared {
     /// The server's clock as of the last response with a `Date` header (Unix ms, 0 = unknown).
     server_time: AtomicU64,
     flush_requested: Notify,
+    /// Signalled each time a delivery gives back its slot.
+    delivery_finished: Notify,
 }
 
 /// Records analytics events and delivers them in the background.
@@ -179,6 +182,7 @@ impl EventProcessor {
             disabled: AtomicBool::new(false),
             server_time: AtomicU64::new(0),
             flush_requested: Notify::new(),
+            delivery_finished: Notify::new(),
         });
         let close_timeout = config.close_timeout;
         let (tx, rx) = mpsc::unbounded_channel();
@@ -438,14 +442,18 @@ fn sample(ratio: Option<u32>) -> bool {
 }
 
 impl Shared {
-    /// The identity hash the context-key cache knows `context` by: of its non-anonymous parts
-    /// with omit-anonymous-contexts, `None` when that leaves nothing.
+    /// The identity hash the context-key cache knows `context` by: its fully-qualified key's, or
+    /// with omit-anonymous-contexts that of its non-anonymous (kind, key) pairs (`None` when that
+    /// leaves nothing). One rule per processor, so a context always hashes the same way.
     #[inline]
     fn context_hash<C>(&self, context: &C) -> Option<u64>
     where
         C: EventContextSource + ?Sized,
     {
         let omit = self.omit_anonymous_contexts;
+        if !omit {
+            return Some(hash_str(&context.fully_qualified_key()));
+        }
         let keep = move |p: &ContextPart<'_>| !(omit && p.anonymous);
         if omit && !context.parts().any(|p| keep(&p)) {
             return None;
@@ -510,17 +518,18 @@ impl Shared {
         }
         let shared = Arc::clone(self);
         runtime.spawn(async move {
-            let _permit = permit;
-            let json = match write_payload(&shared.formatter, &events, summary.as_ref()) {
-                Ok(json) => json,
+            match write_payload(&shared.formatter, &events, summary.as_ref()) {
+                Ok(json) => {
+                    drop(events);
+                    let outcome = shared.delivery.deliver(PayloadKind::Analytics, json).await;
+                    shared.apply(outcome);
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "could not serialize analytics events; dropping them");
-                    return;
                 }
-            };
-            drop(events);
-            let outcome = shared.delivery.deliver(PayloadKind::Analytics, json).await;
-            shared.apply(outcome);
+            }
+            drop(permit);
+            shared.delivery_finished.notify_waiters();
         });
     }
 
@@ -552,9 +561,15 @@ impl Shared {
         });
     }
 
+    /// Waits until no delivery is in progress. Does not queue for the permits itself, so a
+    /// waiter that gives up (a timed-out `flush_and_wait`) never holds back later flushes.
     async fn wait_idle(&self) {
-        if let Ok(all) = self.in_flight.acquire_many(self.max_in_flight).await {
-            drop(all);
+        loop {
+            let finished = self.delivery_finished.notified();
+            if self.in_flight.available_permits() >= self.max_in_flight as usize {
+                return;
+            }
+            finished.await;
         }
     }
 }
@@ -607,8 +622,12 @@ async fn run(
                 Some(Command::Close(reply)) => {
                     shared.inactive.store(true, Ordering::SeqCst);
                     // Wait for a free slot so the final flush is not skipped as "busy".
-                    if let Ok(permit) = shared.in_flight.acquire().await {
-                        drop(permit);
+                    loop {
+                        let finished = shared.delivery_finished.notified();
+                        if shared.in_flight.available_permits() > 0 {
+                            break;
+                        }
+                        finished.await;
                     }
                     shared.flush(&runtime);
                     shared.wait_idle().await;

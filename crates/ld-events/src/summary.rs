@@ -193,7 +193,7 @@ impl Summarizer {
             let found = cells.iter().position(|c| {
                 c.variation == input.variation
                     && c.version == input.version
-                    && c.default == *input.default
+                    && same_value(&c.default, input.default)
                     && kinds.clone().eq(c.kinds.iter().map(|k| &**k))
             });
             match found {
@@ -302,6 +302,17 @@ impl Summarizer {
             end_date: now.max(start_date),
             flags,
         })
+    }
+}
+
+/// `a == b`, with the usual scalar defaults compared inline (this runs on every evaluation).
+#[inline]
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Null, Value::Null) => true,
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => a == b,
     }
 }
 

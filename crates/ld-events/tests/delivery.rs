@@ -332,3 +332,95 @@ fn network_errors_are_retried_once() {
         events.close();
     }
 }
+
+/// Holds every send until released, and records how many were in flight at once.
+struct Gate {
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+    bodies: Arc<std::sync::Mutex<Vec<String>>>,
+    open: Arc<tokio::sync::Notify>,
+}
+
+impl EventSender for Gate {
+    fn send(&self, request: EventRequest) -> SendFuture {
+        let (in_flight, max, bodies, open) = (
+            Arc::clone(&self.in_flight),
+            Arc::clone(&self.max_in_flight),
+            Arc::clone(&self.bodies),
+            Arc::clone(&self.open),
+        );
+        Box::pin(async move {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(now, Ordering::SeqCst);
+            bodies
+                .lock()
+                .unwrap()
+                .push(String::from_utf8(request.body.to_vec()).unwrap());
+            open.notified().await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok(EventResponse {
+                status: 202,
+                date: None,
+            })
+        })
+    }
+}
+
+#[test]
+fn at_most_max_in_flight_payloads_and_busy_flushes_keep_their_events() {
+    let rt = runtime();
+    let gate = Gate {
+        in_flight: Arc::default(),
+        max_in_flight: Arc::default(),
+        bodies: Arc::default(),
+        open: Arc::new(tokio::sync::Notify::new()),
+    };
+    let (max, bodies, open) = (
+        Arc::clone(&gate.max_in_flight),
+        Arc::clone(&gate.bodies),
+        Arc::clone(&gate.open),
+    );
+    let mut c = EventsConfig::new("k");
+    c.max_in_flight = 2;
+    c.flush_interval = Duration::from_secs(3600);
+    let events = EventProcessor::new(c, Arc::new(gate), rt.handle());
+
+    let wait_for_bodies = |n: usize| {
+        let deadline = std::time::Instant::now() + WAIT;
+        while bodies.lock().unwrap().len() < n && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        bodies.lock().unwrap().len()
+    };
+    for i in 0..2 {
+        events.record_identify(&user(&format!("u{i}")));
+        events.flush();
+        assert_eq!(wait_for_bodies(i + 1), i + 1);
+    }
+    // Both slots are busy: these flushes keep their events buffered.
+    events.record_identify(&user("u2"));
+    events.flush();
+    events.record_identify(&user("u3"));
+    events.flush();
+    assert!(!events.flush_and_wait(Duration::from_millis(200)));
+    assert_eq!(bodies.lock().unwrap().len(), 2);
+
+    // Release the deliveries one by one; the buffered events go out together.
+    let deadline = std::time::Instant::now() + WAIT;
+    while !events.flush_and_wait(Duration::from_millis(20)) {
+        open.notify_waiters();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deliveries never finished"
+        );
+    }
+    assert_eq!(max.load(Ordering::SeqCst), 2);
+    let all = bodies.lock().unwrap().join("");
+    for key in ["u0", "u1", "u2", "u3"] {
+        assert!(
+            all.contains(&format!("\"key\":\"{key}\"")),
+            "{key} missing from {all}"
+        );
+    }
+    events.close();
+}
