@@ -14,9 +14,10 @@ const EMPTY: u32 = u32::MAX;
 
 /// An ordered list of string keys that answers "is this key in it?" in constant time.
 ///
-/// Serializes as the JSON array it was read from. Long lists get a hash index that stores
-/// positions in the list rather than second copies of the keys (open addressing, at most half
-/// full), so the index costs 4–8 bytes per key.
+/// Serializes as the JSON array it was read from. The keys are stored concatenated in one
+/// string with their end offsets (no allocation per key), and long lists get a hash index of
+/// key positions (open addressing, at most half full), so beyond the key bytes themselves a
+/// key costs 12–16 bytes.
 ///
 /// ```
 /// use ld_eval::KeySet;
@@ -27,8 +28,11 @@ const EMPTY: u32 = u32::MAX;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
-    keys: Vec<String>,
-    /// Empty for short lists; otherwise a power-of-two table of positions in `keys`.
+    /// All keys, concatenated (one allocation instead of one per key).
+    text: Box<str>,
+    /// Where each key ends in `text`.
+    ends: Box<[usize]>,
+    /// Empty for short lists; otherwise a power-of-two table of key positions.
     index: Box<[u32]>,
 }
 
@@ -76,44 +80,68 @@ pub(crate) fn index_contains(index: &[u32], key: &str, is_at: impl Fn(usize) -> 
 
 impl KeySet {
     /// Makes a set from a list of keys (order is kept for serialization).
-    pub fn new(mut keys: Vec<String>) -> Self {
-        keys.shrink_to_fit();
+    pub fn new(keys: Vec<String>) -> Self {
+        let mut ends = Vec::with_capacity(keys.len());
+        let mut end = 0;
+        for k in &keys {
+            end += k.len();
+            ends.push(end);
+        }
+        let text: Box<str> = keys.concat().into_boxed_str();
         let index = if keys.len() > LINEAR_SCAN_MAX {
             position_index(keys.len(), keys.iter().map(String::as_str).enumerate())
         } else {
             Box::default()
         };
-        KeySet { keys, index }
+        KeySet {
+            text,
+            ends: ends.into_boxed_slice(),
+            index,
+        }
+    }
+
+    /// The key at position `i` (which must be below `len()`).
+    #[inline]
+    fn key(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// Whether `key` is in the set.
     #[inline]
     pub fn contains(&self, key: &str) -> bool {
         if self.index.is_empty() {
-            return self.keys.iter().any(|k| k == key);
+            let mut start = 0;
+            for &end in self.ends.iter() {
+                if end - start == key.len() && &self.text[start..end] == key {
+                    return true;
+                }
+                start = end;
+            }
+            return false;
         }
-        index_contains(&self.index, key, |i| self.keys[i] == key)
+        index_contains(&self.index, key, |i| self.key(i) == key)
     }
 
     /// The keys, in their original order.
-    pub fn keys(&self) -> &[String] {
-        &self.keys
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| self.key(i))
     }
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.ends.len()
     }
 
     /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.ends.is_empty()
     }
 }
 
 impl PartialEq for KeySet {
     fn eq(&self, other: &Self) -> bool {
-        self.keys == other.keys
+        self.text == other.text && self.ends == other.ends
     }
 }
 
@@ -125,7 +153,7 @@ impl FromIterator<String> for KeySet {
 
 impl Serialize for KeySet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.keys.serialize(s)
+        s.collect_seq(self.keys())
     }
 }
 
@@ -161,7 +189,28 @@ mod tests {
             .collect();
         let s = KeySet::new(keys.clone());
         assert!(s.contains("a") && s.contains("h") && !s.contains("x"));
-        assert_eq!(s.keys(), keys.as_slice());
+        assert!(s.keys().eq(keys.iter().map(String::as_str)));
+        assert_eq!(serde_json::to_value(&s).unwrap(), serde_json::json!(keys));
+    }
+
+    #[test]
+    fn empty_and_multibyte_keys_are_kept_apart() {
+        let keys: Vec<String> = ["", "é", "ab", "a", "b", "", "ü-ß"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let s = KeySet::new(keys.clone());
+        for k in &keys {
+            assert!(s.contains(k), "{k}");
+        }
+        assert!(!s.contains("éa") && !s.contains("ba"));
+        assert_eq!(s.len(), 7);
+        assert!(s.keys().eq(keys.iter().map(String::as_str)));
+        assert_ne!(s, KeySet::new(vec!["ab".into(), "".into()]));
+        assert_ne!(
+            KeySet::new(vec!["a".into(), "b".into()]),
+            KeySet::new(vec!["ab".into()])
+        );
     }
 
     #[test]
