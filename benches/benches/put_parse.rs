@@ -7,8 +7,8 @@
 //!
 //! Compare MB/s with `serde_json_value_baseline` from the same run (the shared machine is
 //! heavily loaded). Latest figures, before and after the one-pass `AllData::from_json` and the
-//! memory trims, are in `benches/README.md` ("Streaming put"): parse 0.87x -> 2.14x the `Value`
-//! baseline, whole put path 0.73x of it, memory 5.51x -> 3.17x the JSON size.
+//! memory trims, are in `benches/README.md` ("Streaming put"): parse 0.87x -> ~2x the `Value`
+//! baseline, whole put path 0.5-0.73x of it, memory 5.51x -> 2.88x the JSON size.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
