@@ -521,16 +521,22 @@ fn listeners_report_streamed_flag_changes_until_unregistered() {
         "patch",
         &json!({"path": "/flags/feature", "data": flag("feature", 4, true, json!([false, true]), 0, 0)}),
     );
-    let change = next_matching(&callbacks.requests, "a change notification", |r| {
-        r.path == "/changes"
-    });
-    let change: Value = serde_json::from_slice(&change.body).expect("JSON");
+    // The two listeners notify independently, so their callbacks may arrive in either order.
+    let (mut change, mut value) = (None, None);
+    while change.is_none() || value.is_none() {
+        let r = next_matching(&callbacks.requests, "change and value notifications", |r| {
+            r.path == "/changes" || r.path == "/values"
+        });
+        let body: Value = serde_json::from_slice(&r.body).expect("JSON");
+        if r.path == "/changes" {
+            change = Some(body);
+        } else {
+            value = Some(body);
+        }
+    }
+    let (change, value) = (change.unwrap(), value.unwrap());
     assert_eq!(change["listenerId"], "any-change");
     assert_eq!(change["flagKey"], "feature");
-    let value = next_matching(&callbacks.requests, "a value notification", |r| {
-        r.path == "/values"
-    });
-    let value: Value = serde_json::from_slice(&value.body).expect("JSON");
     assert_eq!(value["listenerId"], "feature-value");
     assert_eq!(value["oldValue"], json!(true));
     assert_eq!(value["newValue"], json!(false));

@@ -511,11 +511,14 @@ mod tests {
 
     #[test]
     fn counts_of_exited_threads_are_reported_then_their_cells_released() {
-        let s = Summarizer::new();
-        let v = json!(true);
-        std::thread::scope(|scope| {
-            for _ in 0..3 {
-                scope.spawn(|| {
+        let s = Arc::new(Summarizer::new());
+        // Plain spawned threads, joined: `join` returns only after a thread has fully exited,
+        // thread-local destructors included, whereas `thread::scope` may return before them.
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let s = Arc::clone(&s);
+                std::thread::spawn(move || {
+                    let v = json!(true);
                     for _ in 0..5 {
                         s.record(
                             input("a", Some(0), &v, &v),
@@ -524,9 +527,12 @@ mod tests {
                             || 1,
                         );
                     }
-                });
-            }
-        });
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("recording thread panicked");
+        }
         assert_eq!(s.snapshot_and_reset(2).unwrap().count_for("a"), 15);
         assert!(s.snapshot_and_reset(3).is_none());
         assert!(s.snapshot_and_reset(4).is_none());

@@ -12,7 +12,7 @@ use ld_eval::{
 use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
     DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
-    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, InMemoryDataStore, Snapshot,
+    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, Snapshot,
 };
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -55,6 +55,8 @@ struct Inner {
     events: EventProcessor,
     hooks: HookRunner,
     big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
+    #[cfg(feature = "redis")]
+    redis_big_segments: Option<Arc<ld_store::redis::RedisBigSegmentStore>>,
     runtime: Mutex<Option<BackgroundRuntime>>,
     closed: AtomicBool,
 }
@@ -103,7 +105,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Client, ClientError> {
         let store = match &config.data_store {
             Some(custom) => ClientStore::Other(custom.store.clone()),
-            None => ClientStore::Memory(Arc::new(InMemoryDataStore::new())),
+            None => ClientStore::Memory(Arc::default()),
         };
         let sink = Arc::new(DataSourceUpdateSink::new(store.as_dyn()));
         let offline = config.offline;
@@ -143,6 +145,8 @@ impl Client {
                 events,
                 hooks: HookRunner::new(config.hooks.clone()),
                 big_segments: config.big_segments.clone(),
+                #[cfg(feature = "redis")]
+                redis_big_segments: config.redis_big_segments.clone(),
                 runtime: Mutex::new(runtime),
                 closed: AtomicBool::new(false),
             }),
@@ -368,7 +372,7 @@ impl Client {
             }
             return detail;
         }
-        let Some(flag) = snapshot.flag(flag_key).filter(|f| !f.deleted) else {
+        let Some(flag) = snapshot.flag(flag_key) else {
             let detail = EvaluationDetail::error(default, ErrorKind::FlagNotFound);
             if events {
                 self.record_unknown(flag_key, context, &detail, with_reasons);
@@ -584,6 +588,25 @@ impl Client {
         self.inner.sink.status_provider()
     }
 
+    /// The big segment store's health (available, stale), when one was configured with
+    /// [`ConfigBuilder::redis_big_segments`](crate::ConfigBuilder::redis_big_segments).
+    #[cfg(feature = "redis")]
+    pub fn big_segment_store_status(&self) -> Option<ld_store::redis::BigSegmentStoreStatus> {
+        self.inner.redis_big_segments.as_ref().map(|s| s.status())
+    }
+
+    /// Subscribes to big segment store status changes, when a Redis big segment store is
+    /// configured.
+    #[cfg(feature = "redis")]
+    pub fn subscribe_big_segment_store_status(
+        &self,
+    ) -> Option<Receiver<ld_store::redis::BigSegmentStoreStatus>> {
+        self.inner
+            .redis_big_segments
+            .as_ref()
+            .map(|s| s.subscribe_status())
+    }
+
     /// Flag change notifications: subscribe to learn which flags changed (including through
     /// their prerequisites and segments).
     ///
@@ -615,7 +638,6 @@ impl Client {
             .subscribe_value(flag_key, move |snapshot: &Snapshot, key: &str| {
                 snapshot
                     .flag(key)
-                    .filter(|f| !f.deleted)
                     .and_then(|flag| {
                         with_big_segments(Evaluator::new(snapshot), big_segments.as_deref())
                             .evaluate(flag, &context)

@@ -64,6 +64,8 @@ pub struct Config {
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
     pub(crate) data_store: Option<DataStoreConfig>,
     pub(crate) big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
+    #[cfg(feature = "redis")]
+    pub(crate) redis_big_segments: Option<Arc<ld_store::redis::RedisBigSegmentStore>>,
 }
 
 impl fmt::Debug for Config {
@@ -117,6 +119,8 @@ impl Config {
                 hooks: Vec::new(),
                 data_store: None,
                 big_segments: None,
+                #[cfg(feature = "redis")]
+                redis_big_segments: None,
             },
             data_source_chosen: false,
         }
@@ -308,6 +312,16 @@ impl ConfigBuilder {
     /// match and reasons say `bigSegmentsStatus: NOT_CONFIGURED`.
     pub fn big_segments(mut self, provider: Arc<dyn BigSegmentProvider + Send + Sync>) -> Self {
         self.config.big_segments = Some(provider);
+        self
+    }
+
+    /// Big segments from LaunchDarkly's Redis schema (see `ld_sdk::redis`); unlike
+    /// [`ConfigBuilder::big_segments`], the client can then report the store's status
+    /// ([`Client::big_segment_store_status`](crate::Client::big_segment_store_status)).
+    #[cfg(feature = "redis")]
+    pub fn redis_big_segments(mut self, store: Arc<ld_store::redis::RedisBigSegmentStore>) -> Self {
+        self.config.big_segments = Some(store.clone());
+        self.config.redis_big_segments = Some(store);
         self
     }
 

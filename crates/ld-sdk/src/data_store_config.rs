@@ -5,7 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ld_store::{DataStore, InMemoryDataStore, Snapshot, StoreError};
+use arc_swap::Guard;
+use ld_store::{DataStore, Snapshot, StoreError};
+
+use crate::guarded_store::GuardedMemoryStore;
 
 /// Reloads a persistent store's cache from its database.
 pub(crate) type Refresh = Arc<dyn Fn() -> Result<(), StoreError> + Send + Sync>;
@@ -26,10 +29,28 @@ impl fmt::Debug for DataStoreConfig {
     }
 }
 
+/// A snapshot being read.
+pub(crate) enum SnapshotRef {
+    Guarded(Guard<Arc<Snapshot>>),
+    Shared(Arc<Snapshot>),
+}
+
+impl std::ops::Deref for SnapshotRef {
+    type Target = Snapshot;
+
+    #[inline]
+    fn deref(&self) -> &Snapshot {
+        match self {
+            Self::Guarded(g) => g,
+            Self::Shared(s) => s,
+        }
+    }
+}
+
 /// The store a running client reads. The in-memory case is a concrete type so that the hot
 /// path makes no virtual call.
 pub(crate) enum ClientStore {
-    Memory(Arc<InMemoryDataStore>),
+    Memory(Arc<GuardedMemoryStore>),
     Other(Arc<dyn DataStore>),
 }
 
@@ -41,11 +62,13 @@ impl ClientStore {
         }
     }
 
+    /// The current snapshot: a guard for the in-memory store (no reference count change), an
+    /// `Arc` from any other store.
     #[inline]
-    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+    pub(crate) fn snapshot(&self) -> SnapshotRef {
         match self {
-            Self::Memory(s) => s.snapshot(),
-            Self::Other(s) => s.snapshot(),
+            Self::Memory(s) => SnapshotRef::Guarded(s.load()),
+            Self::Other(s) => SnapshotRef::Shared(s.snapshot()),
         }
     }
 

@@ -68,6 +68,7 @@ mod file_source;
 mod flag_value;
 mod flags_state;
 pub mod global;
+mod guarded_store;
 mod hook;
 mod hook_runner;
 #[cfg(feature = "http")]
@@ -104,5 +105,15 @@ pub use ld_eval::{
     AttrRef, BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Context, ContextBuilder,
     ContextError, ErrorKind, MultiContextBuilder, Reason, ReasonKind, Segment,
 };
+/// Redis: a persistent [`DataStore`] (`RedisDataStore`, for [`ConfigBuilder::data_store`]) and a
+/// big segment store (`RedisBigSegmentStore`, for [`ConfigBuilder::redis_big_segments`]), in the
+/// schema the Relay Proxy and LaunchDarkly's other SDKs share.
+#[cfg(feature = "redis")]
+pub use ld_store::redis;
 pub use secure_mode::secure_mode_hash;
 pub use test_data::TestData;
+
+/// The workspace README's usage example, compiled as a doc test so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExample;
