@@ -50,7 +50,7 @@ impl SdkClientFactory for LdClientFactory {
 
     /// Only what works end to end (each is exercised by `tests/`). Not declared, for lack of an
     /// `ld-sdk` API or behaviour: `big-segments`, `filtering`,
-    /// `instance-id` (events lack the header), `migrations`, and `persistent-data-store-redis`
+    /// `migrations`, and `persistent-data-store-redis`
     /// (the Redis store is wired, but daemon mode serves nothing until `$inited` is written,
     /// while the harness expects flags to be served without it).
     fn capabilities(&self) -> Vec<String> {
@@ -83,6 +83,7 @@ impl SdkClientFactory for LdClientFactory {
             capabilities::TLS_SKIP_VERIFY_PEER,
             capabilities::TLS_CUSTOM_CA,
             capabilities::HTTP_PROXY,
+            capabilities::INSTANCE_ID,
         ]
         .into_iter()
         .map(str::to_owned)

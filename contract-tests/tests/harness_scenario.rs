@@ -202,6 +202,11 @@ fn harness_scenario_creates_evaluates_tracks_flushes_and_deletes() {
     assert_eq!(bulk.header("content-encoding"), None, "enableGzip is false");
     assert_eq!(bulk.header("x-launchdarkly-tags"), tags);
     assert_eq!(
+        bulk.header("x-launchdarkly-instance-id"),
+        Some(instance_id.as_str()),
+        "one instance id per client, on flag and event requests alike"
+    );
+    assert_eq!(
         bulk.header("x-launchdarkly-wrapper"),
         Some("my-wrapper/2.0")
     );
