@@ -49,10 +49,8 @@ impl SdkClientFactory for LdClientFactory {
     }
 
     /// Only what works end to end (each is exercised by `tests/`). Not declared, for lack of an
-    /// `ld-sdk` API or behaviour: `big-segments`, `filtering`,
-    /// `migrations`, and `persistent-data-store-redis`
-    /// (the Redis store is wired, but daemon mode serves nothing until `$inited` is written,
-    /// while the harness expects flags to be served without it).
+    /// `ld-sdk` API or behaviour: `big-segments` (a pluggable big segment store with caching and
+    /// status), `filtering` (invalid filter keys must be left out of requests) and `migrations`.
     fn capabilities(&self) -> Vec<String> {
         [
             capabilities::SERVER_SIDE,
@@ -84,6 +82,7 @@ impl SdkClientFactory for LdClientFactory {
             capabilities::TLS_CUSTOM_CA,
             capabilities::HTTP_PROXY,
             capabilities::INSTANCE_ID,
+            capabilities::PERSISTENT_DATA_STORE_REDIS,
         ]
         .into_iter()
         .map(str::to_owned)

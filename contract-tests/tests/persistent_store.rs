@@ -62,21 +62,13 @@ fn daemon_mode_serves_a_data_set_a_relay_proxy_wrote_to_redis() {
     let client = created.header("location").expect("Location").to_owned();
     assert_eq!(evaluate(&service, &client), json!("default"));
 
-    // Like a Relay Proxy: the data set, then the `$inited` marker. (The SDK does not yet serve
-    // flags from a store without the marker, which the harness's daemon-mode tests expect; so
-    // `persistent-data-store-redis` is not declared.)
+    // As the harness's daemon-mode tests do: flags written with no `$inited` marker are served.
     let flag = flag_json("flag-key", 100, "from-redis").to_string();
     assert_eq!(
         redis
             .command(&["HSET", "launchdarkly:features", "flag-key", &flag])
             .as_deref(),
         Some(":1")
-    );
-    assert_eq!(
-        redis
-            .command(&["SET", "launchdarkly:$inited", ""])
-            .as_deref(),
-        Some("+OK")
     );
     eventually("the flag written to Redis is served", || {
         evaluate(&service, &client) == json!("from-redis")

@@ -104,6 +104,9 @@ impl Client {
     /// dedicated thread.
     pub fn new(config: Config) -> Result<Client, ClientError> {
         let store = match &config.data_store {
+            Some(custom) if matches!(config.data_source, DataSourceConfig::External) => {
+                ClientStore::Daemon(custom.store.clone())
+            }
             Some(custom) => ClientStore::Other(custom.store.clone()),
             None => ClientStore::Memory(Arc::default()),
         };

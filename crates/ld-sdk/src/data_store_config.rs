@@ -52,13 +52,17 @@ impl std::ops::Deref for SnapshotRef {
 pub(crate) enum ClientStore {
     Memory(Arc<GuardedMemoryStore>),
     Other(Arc<dyn DataStore>),
+    /// Daemon mode: another process (a Relay Proxy, another SDK) fills the store. As in
+    /// LaunchDarkly's SDKs the client then counts as initialized and evaluates whatever the store
+    /// holds, `$inited` marker or not: a missing flag is FLAG_NOT_FOUND, not CLIENT_NOT_READY.
+    Daemon(Arc<dyn DataStore>),
 }
 
 impl ClientStore {
     pub(crate) fn as_dyn(&self) -> Arc<dyn DataStore> {
         match self {
             Self::Memory(s) => s.clone(),
-            Self::Other(s) => s.clone(),
+            Self::Other(s) | Self::Daemon(s) => s.clone(),
         }
     }
 
@@ -68,7 +72,7 @@ impl ClientStore {
     pub(crate) fn snapshot(&self) -> SnapshotRef {
         match self {
             Self::Memory(s) => SnapshotRef::Guarded(s.load()),
-            Self::Other(s) => SnapshotRef::Shared(s.snapshot()),
+            Self::Other(s) | Self::Daemon(s) => SnapshotRef::Shared(s.snapshot()),
         }
     }
 
@@ -80,6 +84,7 @@ impl ClientStore {
             || match self {
                 Self::Memory(_) => false,
                 Self::Other(s) => s.initialized(),
+                Self::Daemon(_) => true,
             }
     }
 }

@@ -121,7 +121,7 @@ fn daemon_mode_serves_and_follows_what_another_process_stored() {
 }
 
 #[test]
-fn an_empty_database_in_daemon_mode_gives_client_not_ready() {
+fn an_empty_database_in_daemon_mode_gives_flag_not_found() {
     let client = Client::new(
         Config::builder("k")
             .data_source(DataSourceConfig::External)
@@ -135,7 +135,8 @@ fn an_empty_database_in_daemon_mode_gives_client_not_ready() {
     let detail = client.bool_variation_detail("f", &user, false);
     assert_eq!(
         detail.reason,
-        ld_sdk::Reason::error(ld_sdk::ErrorKind::ClientNotReady)
+        ld_sdk::Reason::error(ld_sdk::ErrorKind::FlagNotFound),
+        "daemon mode counts as initialized and evaluates what the store holds"
     );
     client.close();
 }
