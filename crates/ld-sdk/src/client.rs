@@ -185,11 +185,7 @@ impl Client {
         if self.inner.no_source {
             return Ok(());
         }
-        self.inner
-            .sink
-            .status_provider()
-            .wait_initialized(timeout)
-            .map_err(Into::into)
+        crate::initialization_error::wait_for_flags(self.inner.sink.status_provider(), timeout)
     }
 
     /// [`Client::wait_for_initialization`] for async code: waits without blocking the

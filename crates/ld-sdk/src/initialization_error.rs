@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use ld_store::{DataSourceErrorInfo, ErrorKind, InitError};
+use std::time::Instant;
+
+use ld_store::{DataSourceErrorInfo, DataSourceStatusProvider, ErrorKind, InitError};
 use thiserror::Error;
 
 /// Why [`Client::wait_for_initialization`](crate::Client::wait_for_initialization) returned
@@ -42,6 +44,39 @@ fn last(error: &Option<DataSourceErrorInfo>) -> String {
         .as_ref()
         .map(|e| format!(" (last error: {e})"))
         .unwrap_or_default()
+}
+
+/// How often a wait for flags checks whether LaunchDarkly has already rejected the SDK key.
+const REJECTION_CHECK: Duration = Duration::from_millis(50);
+
+/// Waits up to `timeout` for the first flag data. Returns at once with
+/// [`InitializationError::InvalidSdkKey`] when LaunchDarkly has answered 401 or 403: the data
+/// source keeps retrying on its extended schedule, but no wait will change the answer.
+pub(crate) fn wait_for_flags(
+    provider: &DataSourceStatusProvider,
+    timeout: Duration,
+) -> Result<(), InitializationError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match provider.wait_initialized(left.min(REJECTION_CHECK)) {
+            Ok(()) => return Ok(()),
+            Err(InitError::Timeout { last_error, .. }) => {
+                if let Some(ErrorKind::ErrorResponse(status @ (401 | 403))) =
+                    last_error.as_ref().map(|e| e.kind)
+                {
+                    return Err(InitializationError::InvalidSdkKey { status });
+                }
+                if Instant::now() >= deadline {
+                    return Err(InitializationError::Timeout {
+                        timeout,
+                        last_error,
+                    });
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
 }
 
 impl From<InitError> for InitializationError {
