@@ -49,8 +49,8 @@ impl SdkClientFactory for LdClientFactory {
     }
 
     /// Only what works end to end (each is exercised by `tests/`). Not declared, for lack of an
-    /// `ld-sdk` API or behaviour: `big-segments`, `filtering`, `omit-anonymous-contexts`,
-    /// `instance-id` (events lack the header), `migrations`, and `persistent-data-store-redis`
+    /// `ld-sdk` API or behaviour: `big-segments`, `filtering`,
+    /// `migrations`, and `persistent-data-store-redis`
     /// (the Redis store is wired, but daemon mode serves nothing until `$inited` is written,
     /// while the harness expects flags to be served without it).
     fn capabilities(&self) -> Vec<String> {
@@ -77,11 +77,13 @@ impl SdkClientFactory for LdClientFactory {
             capabilities::EVENT_SAMPLING,
             capabilities::INLINE_CONTEXT_ALL,
             capabilities::ANONYMOUS_REDACTION,
+            capabilities::OMIT_ANONYMOUS_CONTEXTS,
             capabilities::POLLING_GZIP,
             capabilities::TLS_VERIFY_PEER,
             capabilities::TLS_SKIP_VERIFY_PEER,
             capabilities::TLS_CUSTOM_CA,
             capabilities::HTTP_PROXY,
+            capabilities::INSTANCE_ID,
         ]
         .into_iter()
         .map(str::to_owned)
@@ -178,6 +180,7 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
         Some(e) => {
             let mut events = EventsConfig::default()
                 .all_attributes_private(e.all_attributes_private)
+                .omit_anonymous_contexts(e.omit_anonymous_contexts)
                 .diagnostic_opt_out(!e.enable_diagnostics);
             if let Some(capacity) = e.capacity.filter(|c| *c > 0) {
                 events = events.capacity(usize::try_from(capacity).unwrap_or(usize::MAX));

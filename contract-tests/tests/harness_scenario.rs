@@ -202,6 +202,11 @@ fn harness_scenario_creates_evaluates_tracks_flushes_and_deletes() {
     assert_eq!(bulk.header("content-encoding"), None, "enableGzip is false");
     assert_eq!(bulk.header("x-launchdarkly-tags"), tags);
     assert_eq!(
+        bulk.header("x-launchdarkly-instance-id"),
+        Some(instance_id.as_str()),
+        "one instance id per client, on flag and event requests alike"
+    );
+    assert_eq!(
         bulk.header("x-launchdarkly-wrapper"),
         Some("my-wrapper/2.0")
     );
@@ -451,6 +456,67 @@ fn events_inline_contexts_redact_anonymous_ones_and_honour_sampling() {
         summary["features"].get("unsummarized").is_none(),
         "{summary}"
     );
+}
+
+#[test]
+fn omit_anonymous_contexts_drops_their_identify_and_index_events_only() {
+    let flags = MockStream::start(put_data());
+    let events = MockEvents::start();
+    let service = ServiceProcess::start();
+    let created = service.call(
+        "POST",
+        "/",
+        Some(&json!({"tag": "omit-anonymous", "configuration": {
+            "credential": "sdk-omit-key",
+            "streaming": {"baseUri": flags.base_uri},
+            "events": {"baseUri": events.base_uri, "flushIntervalMs": 600000,
+                       "omitAnonymousContexts": true}
+        }})),
+    );
+    assert!((200..300).contains(&created.status));
+    let client = created.header("location").expect("Location").to_owned();
+
+    let anonymous = json!({"kind": "user", "key": "anon-2", "anonymous": true});
+    let known = json!({"kind": "user", "key": "known-2"});
+    for context in [&anonymous, &known] {
+        service.call(
+            "POST",
+            &client,
+            Some(&json!({"command": "identifyEvent", "identifyEvent": {"context": context}})),
+        );
+        service.call(
+            "POST",
+            &client,
+            Some(&json!({"command": "evaluate", "evaluate": {
+                "flagKey": "feature", "context": context, "valueType": "bool",
+                "defaultValue": false}})),
+        );
+    }
+    service.call("POST", &client, Some(&json!({"command": "flushEvents"})));
+
+    let bulk = next_matching(&events.requests, "an event payload", |r| {
+        r.path.ends_with("/bulk")
+    });
+    let payload: Value = serde_json::from_slice(&bulk.body).expect("JSON");
+    let payload = payload.as_array().expect("an array");
+    let keys_of = |kind: &str| -> Vec<&Value> {
+        payload
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .map(|e| &e["context"]["key"])
+            .collect()
+    };
+    assert_eq!(keys_of("identify"), vec!["known-2"], "{payload:?}");
+    assert!(!keys_of("index").contains(&&json!("anon-2")), "{payload:?}");
+    let summary = payload
+        .iter()
+        .find(|e| e["kind"] == "summary")
+        .unwrap_or_else(|| panic!("no summary in {payload:?}"));
+    let counters = summary["features"]["feature"]["counters"]
+        .as_array()
+        .expect("counters");
+    let total: u64 = counters.iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 2, "both evaluations are summarised: {summary}");
 }
 
 #[test]

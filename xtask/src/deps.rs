@@ -43,7 +43,8 @@ pub fn check() -> Result<(), String> {
     }
     let metadata: Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))?;
-    let problems = problems(&metadata);
+    let mut problems = problems(&metadata);
+    problems.extend(minimal_sdk_problems()?);
     if problems.is_empty() {
         eprintln!("deps: crate dependency rules hold");
         Ok(())
@@ -53,6 +54,44 @@ pub fn check() -> Result<(), String> {
             problems.join("\n  ")
         ))
     }
+}
+
+/// Crates that make up a network stack, which the minimal SDK build promises not to pull in.
+const NETWORK_STACK: &[&str] = &["hyper", "hyper-util", "rustls", "tokio-rustls", "ld-http"];
+
+/// `ld-sdk --no-default-features` (files, TestData, offline) must build without a network stack.
+fn minimal_sdk_problems() -> Result<Vec<String>, String> {
+    let output = Command::new("cargo")
+        .args([
+            "tree",
+            "-p",
+            "ld-sdk",
+            "--no-default-features",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .map_err(|e| format!("could not run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(network_crates_in_tree(&String::from_utf8_lossy(
+        &output.stdout,
+    )))
+}
+
+fn network_crates_in_tree(tree: &str) -> Vec<String> {
+    let mut found: Vec<String> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| NETWORK_STACK.contains(name))
+        .map(|name| format!("ld-sdk --no-default-features pulls in the network crate {name}"))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 fn problems(metadata: &Value) -> Vec<String> {
@@ -109,6 +148,16 @@ mod tests {
             ]},
         ]});
         assert!(problems(&metadata).is_empty());
+    }
+
+    #[test]
+    fn a_network_crate_in_the_minimal_sdk_tree_is_reported_once() {
+        let tree = "ld-sdk v0.1.0\nhyper v1.8.0\nserde v1.0.0\nhyper v1.8.0 (*)\n";
+        assert_eq!(
+            network_crates_in_tree(tree),
+            vec!["ld-sdk --no-default-features pulls in the network crate hyper"]
+        );
+        assert!(network_crates_in_tree("ld-sdk v0.1.0\ntokio v1.0.0\n").is_empty());
     }
 
     #[test]

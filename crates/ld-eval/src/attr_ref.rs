@@ -43,7 +43,7 @@ pub struct AttrRef {
     components: Box<[Box<str>]>,
     error: Option<AttrRefError>,
     first: Builtin,
-    first_hash: u64,
+    first_tag: crate::attributes::NameTag,
 }
 
 /// Which built-in attribute the first component names, decided once at parse time so that
@@ -57,10 +57,10 @@ pub(crate) enum Builtin {
     Custom,
 }
 
-fn first_hash(components: &[Box<str>]) -> u64 {
+fn first_tag(components: &[Box<str>]) -> crate::attributes::NameTag {
     components
         .first()
-        .map_or(0, |c| crate::attributes::name_hash(c))
+        .map_or(0, |c| crate::attributes::name_tag(c))
 }
 
 fn builtin_of(components: &[Box<str>]) -> Builtin {
@@ -80,7 +80,7 @@ impl AttrRef {
         AttrRef {
             raw: Arc::from(raw),
             first: builtin_of(&components),
-            first_hash: first_hash(&components),
+            first_tag: first_tag(&components),
             components,
             error,
         }
@@ -100,7 +100,7 @@ impl AttrRef {
         AttrRef {
             raw: Arc::from(name),
             first: builtin_of(&components),
-            first_hash: first_hash(&components),
+            first_tag: first_tag(&components),
             components,
             error: None,
         }
@@ -135,8 +135,8 @@ impl AttrRef {
         self.first
     }
 
-    pub(crate) fn first_hash(&self) -> u64 {
-        self.first_hash
+    pub(crate) fn first_tag(&self) -> crate::attributes::NameTag {
+        self.first_tag
     }
 
     /// Whether this is a single-component reference to `name`.

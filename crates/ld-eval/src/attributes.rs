@@ -6,18 +6,38 @@ use serde_json::Value;
 
 use crate::fast_hash::FastHasher;
 
-/// The hash used to find attributes by name; attribute references compute it once when parsed.
-pub(crate) fn name_hash(name: &str) -> u64 {
-    let mut h = FastHasher::default();
-    h.write(name.as_bytes());
-    h.finish()
+/// How attributes are found by name: attribute references compute it once when parsed.
+///
+/// A name shorter than 16 bytes (most attribute names: `email`, `country`, `appVersion`) is
+/// packed into the tag with its length, so equal tags mean equal names and a lookup never reads
+/// the stored name from the heap. A longer name gets a length-and-hash tag, and equal tags are
+/// confirmed by comparing the names.
+pub(crate) type NameTag = u128;
+
+/// Names shorter than this are packed exactly into their [`NameTag`].
+const EXACT_TAG_LEN: usize = 16;
+
+/// The [`NameTag`] of a name.
+pub(crate) fn name_tag(name: &str) -> NameTag {
+    let b = name.as_bytes();
+    if b.len() < EXACT_TAG_LEN {
+        let mut tag = b.len() as u128;
+        for (i, byte) in b.iter().enumerate() {
+            tag |= u128::from(*byte) << (8 * (i + 1));
+        }
+        tag
+    } else {
+        let mut h = FastHasher::default();
+        h.write(b);
+        0xFF | (u128::from(h.finish()) << 8) | ((b.len() as u128 & 0xFF_FFFF) << 72)
+    }
 }
 
 /// A context's custom attributes (everything except kind, key, name and anonymous), sorted by
 /// name.
 ///
-/// Lookups compare precomputed name hashes before comparing names, which makes the clause
-/// attribute lookups of an evaluation cheap.
+/// Lookups compare precomputed name tags (length and bytes, or a hash for long names) rather
+/// than names, which makes the clause attribute lookups of an evaluation cheap.
 ///
 /// ```
 /// use ld_eval::ContextBuilder;
@@ -30,19 +50,20 @@ pub(crate) fn name_hash(name: &str) -> u64 {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Attributes {
     entries: Vec<(String, Value)>,
-    hashes: Vec<u64>,
+    tags: Vec<NameTag>,
 }
 
 impl Attributes {
     /// The value of the attribute with this name.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.get_hashed(name_hash(name), name)
+        self.get_tagged(name_tag(name), name)
     }
 
+    /// The value of the attribute `name`, whose [`NameTag`] is `tag`.
     #[inline]
-    pub(crate) fn get_hashed(&self, hash: u64, name: &str) -> Option<&Value> {
-        for (i, h) in self.hashes.iter().enumerate() {
-            if *h == hash && self.entries[i].0 == name {
+    pub(crate) fn get_tagged(&self, tag: NameTag, name: &str) -> Option<&Value> {
+        for (i, t) in self.tags.iter().enumerate() {
+            if *t == tag && (name.len() < EXACT_TAG_LEN || self.entries[i].0 == name) {
                 return Some(&self.entries[i].1);
             }
         }
@@ -81,7 +102,7 @@ impl Attributes {
         {
             Ok(i) => self.entries[i].1 = value,
             Err(i) => {
-                self.hashes.insert(i, name_hash(&name));
+                self.tags.insert(i, name_tag(&name));
                 self.entries.insert(i, (name, value));
             }
         }
@@ -90,7 +111,7 @@ impl Attributes {
     pub(crate) fn remove(&mut self, name: &str) {
         if let Ok(i) = self.entries.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
             self.entries.remove(i);
-            self.hashes.remove(i);
+            self.tags.remove(i);
         }
     }
 }
@@ -108,6 +129,28 @@ impl<'a> IntoIterator for &'a Attributes {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn short_and_long_names_are_found_only_by_their_exact_name() {
+        let mut a = Attributes::default();
+        let long = "a-rather-long-attribute-name";
+        for name in ["", "a", "ab", "abcdefghijklmno", "abcdefghijklmnop", long] {
+            a.insert(name.to_owned(), json!(name));
+        }
+        for name in ["", "a", "ab", "abcdefghijklmno", "abcdefghijklmnop", long] {
+            assert_eq!(a.get(name), Some(&json!(name)), "{name:?}");
+        }
+        for name in [
+            "b",
+            "ab\0",
+            "abcdefghijklmnq",
+            "abcdefghijklmnopq",
+            "a-rather-long-attribute-namf",
+        ] {
+            assert_eq!(a.get(name), None, "{name:?}");
+        }
+        assert_ne!(name_tag("ab"), name_tag("ab\0"));
+    }
 
     #[test]
     fn insert_replace_remove_and_lookup() {

@@ -1,14 +1,12 @@
 //! Clauses: one test of one context attribute, prepared when the flag or segment is loaded.
 
-use std::collections::HashSet;
-
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::attr_ref::AttrRef;
 use crate::context::{Context, SingleContext};
-use crate::fast_hash::FastBuildHasher;
+use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
 use crate::operator::{Op, json_equal};
 use crate::semver::{SemVer, SemVerRef};
@@ -46,9 +44,11 @@ pub struct Clause {
 #[derive(Debug, Clone)]
 enum Prepared {
     Plain,
+    /// Long `in` lists: a hash index of the positions of the string values (the strings
+    /// themselves stay in `values`, not copied), and the other values.
     InSet {
-        strings: HashSet<Box<str>, FastBuildHasher>,
-        others: Vec<Value>,
+        strings: Box<[u32]>,
+        others: Box<[Value]>,
     },
     Regexes(Box<[Option<Regex>]>),
     Times(Box<[Option<Timestamp>]>),
@@ -74,6 +74,7 @@ impl Clause {
         } else {
             AttrRef::literal(attribute)
         };
+        let values = crate::exact_vec::trimmed(values);
         let prepared = prepare(&op, &values);
         Clause {
             context_kind,
@@ -148,7 +149,10 @@ impl Clause {
     fn any_value_matches(&self, attr: &Value) -> bool {
         match (&self.op, &self.prepared) {
             (Op::In, Prepared::InSet { strings, others }) => match attr {
-                Value::String(s) => strings.contains(s.as_str()),
+                Value::String(_) if strings.is_empty() => false,
+                Value::String(s) => {
+                    index_contains(strings, s, |i| self.values[i].as_str() == Some(s.as_str()))
+                }
                 other => others.iter().any(|v| json_equal(other, v)),
             },
             (Op::In, _) => self.values.iter().any(|v| json_equal(attr, v)),
@@ -222,17 +226,15 @@ impl Clause {
 fn prepare(op: &Op, values: &[Value]) -> Prepared {
     match op {
         Op::In if values.len() > IN_SET_MIN => {
-            let mut strings = HashSet::default();
-            let mut others = Vec::new();
-            for v in values {
-                match v {
-                    Value::String(s) => {
-                        strings.insert(Box::from(s.as_str()));
-                    }
-                    other => others.push(other.clone()),
-                }
+            let strings = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| Some((i, v.as_str()?)));
+            let count = strings.clone().count();
+            Prepared::InSet {
+                strings: position_index(count, strings),
+                others: values.iter().filter(|v| !v.is_string()).cloned().collect(),
             }
-            Prepared::InSet { strings, others }
         }
         Op::Matches => Prepared::Regexes(
             values

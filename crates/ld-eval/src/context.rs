@@ -35,6 +35,9 @@ pub enum ContextError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SingleContext {
     pub(crate) kind: Kind,
+    /// [`kind_tag`] of `kind`, stored inline so that finding a member by kind does not read the
+    /// kind's string from the heap.
+    pub(crate) kind_tag: u64,
     pub(crate) kind_value: Value,
     pub(crate) key: Value,
     pub(crate) name: Option<Value>,
@@ -118,7 +121,7 @@ impl SingleContext {
                     &FALSE
                 }
             }
-            Builtin::Custom => self.attributes.get_hashed(reference.first_hash(), first)?,
+            Builtin::Custom => self.attributes.get_tagged(reference.first_tag(), first)?,
         };
         for c in rest {
             value = value.as_object()?.get(&**c)?;
@@ -229,8 +232,17 @@ impl Context {
     }
 
     /// The member of the given kind (for a single context: itself, if the kind matches).
+    #[inline]
     pub fn as_kind(&self, kind: &str) -> Option<&SingleContext> {
-        self.contexts.iter().find(|c| c.kind.as_str() == kind)
+        let tag = kind_tag(kind);
+        if kind.len() < 8 {
+            // The tag holds the whole kind: equal tags mean equal kinds.
+            self.contexts.iter().find(|c| c.kind_tag == tag)
+        } else {
+            self.contexts
+                .iter()
+                .find(|c| c.kind_tag == tag && c.kind.as_str() == kind)
+        }
     }
 
     /// All members (one for a single context), sorted by kind for a multi-kind context.
@@ -253,6 +265,19 @@ impl Context {
     pub fn canonical_key(&self) -> &str {
         &self.fully_qualified_key
     }
+}
+
+/// A kind's length and first (up to 7) bytes packed into a word. For kinds shorter than 8 bytes
+/// (`user`, `org`, `device`, …) it identifies the kind exactly; for longer ones equal tags still
+/// need a string comparison.
+#[inline]
+pub(crate) fn kind_tag(kind: &str) -> u64 {
+    let b = kind.as_bytes();
+    let mut tag = b.len().min(255) as u64;
+    for (i, byte) in b.iter().take(7).enumerate() {
+        tag |= u64::from(*byte) << (8 * (i + 1));
+    }
+    tag
 }
 
 fn push_kind_and_key(out: &mut String, c: &SingleContext) {

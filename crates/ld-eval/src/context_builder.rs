@@ -121,6 +121,7 @@ impl ContextBuilder {
     pub(crate) fn build_single(self) -> Result<SingleContext, ContextError> {
         validate_single(&self.kind, &self.key, self.allow_empty_key)?;
         Ok(SingleContext {
+            kind_tag: crate::context::kind_tag(&self.kind),
             kind_value: Value::String(self.kind.clone()),
             kind: Kind::from(self.kind),
             key: Value::String(self.key),

@@ -1,5 +1,9 @@
 //! The evaluation algorithm: off → prerequisites → targets → rules → fallthrough.
 
+use std::sync::Arc;
+
+use serde_json::Value;
+
 use crate::big_segments::BigSegmentProvider;
 use crate::bucketing::{BucketPrefix, bucket_context};
 use crate::clause::Clause;
@@ -101,13 +105,21 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates `flag` for `context`. The value in the result is borrowed from `flag`.
     /// Never panics and, in the common path, never allocates.
+    #[inline]
     pub fn evaluate<'f>(&self, flag: &'f Flag, context: &Context) -> Detail<'f> {
+        if !flag.on {
+            // The cheapest case, answered without setting up an evaluation.
+            return match off_value(flag, Why::Off) {
+                Ok(o) => o.into_detail(),
+                Err(Malformed) => Detail::error(ErrorKind::MalformedFlag),
+            };
+        }
         let mut scope = Scope {
             context,
             big_segments_status: None,
         };
         let mut detail = match self.eval_flag(flag, &mut scope, None) {
-            Ok(d) => d,
+            Ok(o) => o.into_detail(),
             Err(Malformed) => Detail::error(ErrorKind::MalformedFlag),
         };
         if let Some(status) = scope.big_segments_status {
@@ -121,9 +133,9 @@ impl<'a> Evaluator<'a> {
         flag: &'f Flag,
         scope: &mut Scope<'_>,
         chain: Option<&Chain<'_>>,
-    ) -> Result<Detail<'f>, Malformed> {
+    ) -> Result<Outcome<'f>, Malformed> {
         if !flag.on {
-            return Ok(off_value(flag, Reason::off()));
+            return off_value(flag, Why::Off);
         }
         if depth_of(chain) >= MAX_NESTING_DEPTH {
             return Err(Malformed);
@@ -135,50 +147,44 @@ impl<'a> Evaluator<'a> {
         };
         for prereq in &flag.prerequisites {
             let Some(pflag) = self.lookup.flag(&prereq.key).filter(|f| !f.deleted) else {
-                return Ok(off_value(
-                    flag,
-                    Reason::prerequisite_failed(prereq.key.clone()),
-                ));
+                return off_value(flag, Why::PrerequisiteFailed(&prereq.key));
             };
             if chain_contains(Some(&link), &pflag.key) {
                 return Err(Malformed);
             }
-            let pdetail = self.eval_flag(pflag, scope, Some(&link))?;
-            if pdetail.reason.error_kind().is_some() {
-                return Err(Malformed);
-            }
+            let outcome = self.eval_flag(pflag, scope, Some(&link))?;
             if let Some(recorder) = self.recorder {
                 recorder.record(PrerequisiteEvaluation {
                     prerequisite: pflag,
                     prerequisite_of: flag,
                     context: scope.context,
-                    detail: &pdetail,
+                    detail: &outcome.into_detail(),
                 });
             }
-            let served = pdetail.variation_index.map(|i| i as i64);
+            let served = outcome.index.map(|i| i as i64);
             if !pflag.on || served != Some(prereq.variation) {
-                return Ok(off_value(
-                    flag,
-                    Reason::prerequisite_failed(prereq.key.clone()),
-                ));
+                return off_value(flag, Why::PrerequisiteFailed(&prereq.key));
             }
         }
 
         if let Some(index) = target_match(flag, scope.context) {
-            return Ok(variation(flag, index, Reason::target_match()));
+            return variation(flag, index, Why::TargetMatch);
         }
 
         for (rule_index, rule) in flag.rules.iter().enumerate() {
             if self.all_clauses_match(&rule.clauses, scope, None)? {
                 let (index, in_experiment) =
                     resolve(flag, &rule.variation_or_rollout, scope.context)?;
-                let reason = Reason::rule_match(rule_index, rule.id.clone(), in_experiment);
-                return Ok(variation(flag, index, reason));
+                return variation(
+                    flag,
+                    index,
+                    Why::RuleMatch(rule_index, &rule.id, in_experiment),
+                );
             }
         }
 
         let (index, in_experiment) = resolve(flag, &flag.fallthrough, scope.context)?;
-        Ok(variation(flag, index, Reason::fallthrough(in_experiment)))
+        variation(flag, index, Why::Fallthrough(in_experiment))
     }
 
     fn all_clauses_match(
@@ -336,28 +342,67 @@ pub fn evaluate<'f>(lookup: &dyn DataLookup, flag: &'f Flag, context: &Context) 
     Evaluator::new(lookup).evaluate(flag, context)
 }
 
-fn variation(flag: &Flag, index: i64, reason: Reason) -> Detail<'_> {
-    match usize::try_from(index)
-        .ok()
-        .and_then(|i| Some((i, flag.variations.get(i)?)))
-    {
-        Some((i, value)) => Detail {
-            value: Some(value),
-            variation_index: Some(i),
+/// Why a value was served, borrowing from the flag: the internal, `Copy` form of a [`Reason`],
+/// which is built (cloning shared strings) only when a [`Detail`] is handed out.
+#[derive(Clone, Copy)]
+enum Why<'f> {
+    Off,
+    Fallthrough(bool),
+    TargetMatch,
+    RuleMatch(usize, &'f Arc<str>, bool),
+    PrerequisiteFailed(&'f Arc<str>),
+}
+
+/// The result of evaluating one flag inside the evaluator: small and `Copy`, so passing it up
+/// through prerequisite recursion is cheap.
+#[derive(Clone, Copy)]
+struct Outcome<'f> {
+    value: Option<&'f Value>,
+    index: Option<usize>,
+    why: Why<'f>,
+}
+
+impl<'f> Outcome<'f> {
+    fn into_detail(self) -> Detail<'f> {
+        let reason = match self.why {
+            Why::Off => Reason::off(),
+            Why::Fallthrough(in_experiment) => Reason::fallthrough(in_experiment),
+            Why::TargetMatch => Reason::target_match(),
+            Why::RuleMatch(index, id, in_experiment) => {
+                Reason::rule_match(index, id.clone(), in_experiment)
+            }
+            Why::PrerequisiteFailed(key) => Reason::prerequisite_failed(key.clone()),
+        };
+        Detail {
+            value: self.value,
+            variation_index: self.index,
             reason,
-        },
-        None => Detail::error(ErrorKind::MalformedFlag),
+        }
     }
 }
 
-fn off_value(flag: &Flag, reason: Reason) -> Detail<'_> {
+/// Serves variation `index`; an index out of range makes the flag malformed.
+#[inline]
+fn variation<'f>(flag: &'f Flag, index: i64, why: Why<'f>) -> Result<Outcome<'f>, Malformed> {
+    let i = usize::try_from(index).map_err(|_| Malformed)?;
+    let value = flag.variations.get(i).ok_or(Malformed)?;
+    Ok(Outcome {
+        value: Some(value),
+        index: Some(i),
+        why,
+    })
+}
+
+/// Serves the off variation (or no value, when the flag has none).
+#[inline]
+fn off_value<'f>(flag: &'f Flag, why: Why<'f>) -> Result<Outcome<'f>, Malformed> {
     match flag.off_variation {
-        Some(index) => variation(flag, index, reason),
-        None => Detail {
+        Some(index) => variation(flag, index, why),
+        None => Ok(Outcome {
             value: None,
-            variation_index: None,
-            reason,
-        },
+            index: None,
+            why,
+        }),
     }
 }
 

@@ -76,7 +76,7 @@ impl<'de> Deserialize<'de> for FlagRule {
         let r = FlagRuleRepr::deserialize(d)?;
         Ok(FlagRule {
             id: r.id.unwrap_or_else(|| Arc::from("")),
-            clauses: r.clauses,
+            clauses: crate::exact_vec::trimmed(r.clauses),
             variation_or_rollout: r.vor.into(),
             track_events: r.track_events,
         })
@@ -136,16 +136,16 @@ pub struct Flag {
     #[serde(default)]
     pub on: bool,
     /// Flags that must serve given variations before this flag's targeting applies.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub prerequisites: Vec<Prerequisite>,
     /// Old-style individual targets (user kind).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub targets: Vec<Target>,
     /// Individual targets of any context kind.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub context_targets: Vec<Target>,
     /// Targeting rules, in order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub rules: Vec<FlagRule>,
     /// What is served when nothing else matches.
     #[serde(default)]
@@ -154,7 +154,7 @@ pub struct Flag {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub off_variation: Option<i64>,
     /// The variation values.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub variations: Vec<Value>,
     /// The salt used in bucketing.
     #[serde(default)]

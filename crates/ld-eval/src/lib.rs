@@ -48,6 +48,7 @@ mod context_builder;
 mod context_json;
 mod detail;
 mod evaluator;
+mod exact_vec;
 mod fast_hash;
 mod flag;
 mod key_set;

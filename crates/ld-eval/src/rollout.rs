@@ -142,7 +142,7 @@ impl<'de> Deserialize<'de> for Rollout {
                 }
             }),
             context_kind: r.context_kind,
-            variations: r.variations,
+            variations: crate::exact_vec::trimmed(r.variations),
             seed: r.seed,
         })
     }

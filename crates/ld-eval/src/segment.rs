@@ -77,7 +77,7 @@ impl<'de> Deserialize<'de> for SegmentRule {
         let literal = r.rollout_context_kind.is_none();
         Ok(SegmentRule {
             id: r.id.unwrap_or_else(|| Arc::from("")),
-            clauses: r.clauses,
+            clauses: crate::exact_vec::trimmed(r.clauses),
             weight: r.weight.and_then(|w| w.as_f64()),
             bucket_by: r.bucket_by.map(|b| {
                 if literal {
@@ -114,13 +114,13 @@ pub struct Segment {
     #[serde(default)]
     pub excluded: KeySet,
     /// Keys of other kinds always in the segment.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub included_contexts: Vec<SegmentTarget>,
     /// Keys of other kinds never in the segment (unless included).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub excluded_contexts: Vec<SegmentTarget>,
     /// Rules: a context matching any of them is in the segment.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub rules: Vec<SegmentRule>,
     /// The salt used in bucketing.
     #[serde(default)]

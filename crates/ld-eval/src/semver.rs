@@ -96,9 +96,49 @@ fn parse_number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// The common shape, `MAJOR[.MINOR[.PATCH]]` with no pre-release or build part, in one pass
+/// over the bytes. `None` means "not this shape" (the general parser then decides), never
+/// "invalid".
+#[inline]
+fn parse_plain(s: &[u8]) -> Option<[u64; 3]> {
+    let mut nums = [0u64; 3];
+    let mut part = 0;
+    let mut digits = 0;
+    for &b in s {
+        if b.is_ascii_digit() {
+            // A leading zero, or more digits than surely fit in a u64: leave it to the general
+            // parser.
+            if digits == 19 || (digits == 1 && nums[part] == 0) {
+                return None;
+            }
+            nums[part] = nums[part] * 10 + u64::from(b - b'0');
+            digits += 1;
+        } else if b == b'.' && digits > 0 && part < 2 {
+            part += 1;
+            digits = 0;
+        } else {
+            return None;
+        }
+    }
+    (digits > 0).then_some(nums)
+}
+
 impl<'a> SemVerRef<'a> {
     /// Parses without allocating.
     pub(crate) fn parse(s: &'a str) -> Option<SemVerRef<'a>> {
+        if let Some([major, minor, patch]) = parse_plain(s.as_bytes()) {
+            return Some(SemVerRef {
+                major,
+                minor,
+                patch,
+                prerelease: "",
+            });
+        }
+        Self::parse_general(s)
+    }
+
+    /// Parses any relaxed version, including pre-release and build parts.
+    fn parse_general(s: &'a str) -> Option<SemVerRef<'a>> {
         let end = s.find(['-', '+']).unwrap_or(s.len());
         let (core, rest) = s.split_at(end);
         let mut nums = [0u64; 3];
@@ -205,6 +245,46 @@ mod tests {
             "1.2.3-a_b",
         ] {
             assert!(SemVer::parse(s).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn plain_fast_path_agrees_with_the_general_parser() {
+        for s in [
+            "0",
+            "1",
+            "10",
+            "1.2",
+            "1.2.3",
+            "0.0.0",
+            "10.20.30",
+            "01",
+            "1.02",
+            "1.2.03",
+            "00",
+            "1.",
+            ".1",
+            "1..2",
+            "1.2.3.4",
+            "1.2.",
+            "18446744073709551615.0.0",
+            "1844674407370955161.1.1",
+            "9999999999999999999.0.0",
+            "99999999999999999999.0.0",
+            "1.2.3-rc",
+            "1.2.3+b",
+            "",
+        ] {
+            let fast = parse_plain(s.as_bytes());
+            let general = SemVerRef::parse_general(s).map(|v| [v.major, v.minor, v.patch]);
+            if let Some(f) = fast {
+                assert_eq!(Some(f), general, "{s}");
+            }
+            assert_eq!(
+                SemVerRef::parse(s).map(|v| [v.major, v.minor, v.patch]),
+                general,
+                "{s}"
+            );
         }
     }
 

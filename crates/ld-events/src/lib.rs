@@ -60,6 +60,7 @@ mod event_context;
 mod event_output;
 mod fast_hash;
 mod http_date;
+#[cfg(feature = "http")]
 mod http_sender;
 mod outbox;
 mod processor;
@@ -72,6 +73,7 @@ pub use diagnostics::{DiagnosticsRecorder, StreamInit};
 pub use evaluation::{PrerequisiteEvents, is_experiment};
 pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
+#[cfg(feature = "http")]
 pub use http_sender::HttpEventSender;
 pub use processor::{Evaluation, EventProcessor, FlagEventSettings};
 pub use sender::{EventRequest, EventResponse, EventSender, SendError, SendFuture};

@@ -110,6 +110,8 @@ impl Client {
         let sink = Arc::new(DataSourceUpdateSink::new(store.as_dyn()));
         let offline = config.offline;
         let no_source = offline || matches!(config.data_source, DataSourceConfig::External);
+        // One id for this client, sent as `X-LaunchDarkly-Instance-Id` on flag and event requests.
+        let instance_id = uuid::Uuid::new_v4().to_string();
         let runtime = if offline {
             None
         } else {
@@ -117,13 +119,14 @@ impl Client {
         };
         let data_source = match &runtime {
             Some(runtime) if !no_source => Some(
-                build_data_source(&config, runtime.handle()).map_err(ClientError::DataSource)?,
+                build_data_source(&config, runtime.handle(), &instance_id)
+                    .map_err(ClientError::DataSource)?,
             ),
             _ => None,
         };
         let events = match &runtime {
             Some(runtime) if config.sends_events() => {
-                crate::event_delivery::event_processor(&config, runtime.handle())
+                crate::event_delivery::event_processor(&config, runtime.handle(), &instance_id)
             }
             _ => EventProcessor::disabled(),
         };
@@ -750,6 +753,7 @@ impl PrerequisiteRecorder for DirectPrerequisites<'_> {
 fn build_data_source(
     config: &Config,
     runtime: &tokio::runtime::Handle,
+    instance_id: &str,
 ) -> Result<Arc<dyn DataSource>, DataSourceBuildError> {
     let wrapper = config.wrapper_header();
     let context = DataSourceContext {
@@ -758,6 +762,7 @@ fn build_data_source(
         http: &config.http,
         application: &config.application,
         wrapper_header: wrapper.as_deref(),
+        instance_id,
         runtime,
     };
     match &config.data_source {

@@ -23,6 +23,9 @@ pub struct DataSourceContext<'a> {
     pub application: &'a ApplicationInfo,
     /// The `X-LaunchDarkly-Wrapper` header value, if any.
     pub wrapper_header: Option<&'a str>,
+    /// This client's instance id (the `X-LaunchDarkly-Instance-Id` header): one per client,
+    /// the same on flag and event requests.
+    pub instance_id: &'a str,
     /// The client's runtime, to spawn async tasks on (the source need not use it).
     pub runtime: &'a Handle,
 }

@@ -35,7 +35,11 @@ pub(crate) fn extra_headers(config: &Config) -> Vec<(String, String)> {
 
 /// The event processor for `config`, with its background task on `runtime`.
 #[cfg(feature = "http")]
-pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcessor {
+pub(crate) fn event_processor(
+    config: &Config,
+    runtime: &Handle,
+    instance_id: &str,
+) -> EventProcessor {
     let client = match crate::http_transport::http_client(config) {
         Ok(client) => client,
         Err(e) => {
@@ -44,7 +48,7 @@ pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcess
         }
     };
     EventProcessor::new(
-        events_config(config),
+        events_config(config, instance_id),
         std::sync::Arc::new(ld_events::HttpEventSender::new(client)),
         runtime,
     )
@@ -52,19 +56,27 @@ pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcess
 
 /// Without the `http` feature there is no network stack, so no event can be delivered.
 #[cfg(not(feature = "http"))]
-pub(crate) fn event_processor(config: &Config, runtime: &Handle) -> EventProcessor {
-    let _ = (config, runtime);
+pub(crate) fn event_processor(
+    config: &Config,
+    runtime: &Handle,
+    instance_id: &str,
+) -> EventProcessor {
+    let _ = (config, runtime, instance_id);
     tracing::info!("analytics events disabled: this build has no `http` feature");
     EventProcessor::disabled()
 }
 
 #[cfg(feature = "http")]
-fn events_config(config: &Config) -> ld_events::EventsConfig {
+fn events_config(config: &Config, instance_id: &str) -> ld_events::EventsConfig {
     let events = &config.events;
     let mut out = ld_events::EventsConfig::new(config.sdk_key.clone());
     out.events_base_uri = config.endpoints.events_uri().to_owned();
     out.user_agent = user_agent();
     out.extra_headers = extra_headers(config);
+    out.extra_headers.push((
+        "X-LaunchDarkly-Instance-Id".to_owned(),
+        instance_id.to_owned(),
+    ));
     out.capacity = events.capacity_value();
     out.flush_interval = events.flush_interval_value();
     out.context_keys_capacity = events.context_keys_capacity_value();

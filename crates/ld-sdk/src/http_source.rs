@@ -15,7 +15,9 @@ pub(crate) fn build(
     context: &DataSourceContext<'_>,
     http: ld_http::HttpClient,
 ) -> Result<Arc<dyn DataSource>, DataSourceBuildError> {
-    let mut headers = SdkHeaders::new(context.sdk_key).user_agent(user_agent());
+    let mut headers = SdkHeaders::new(context.sdk_key)
+        .user_agent(user_agent())
+        .instance_id(context.instance_id);
     if let Some(wrapper) = context.wrapper_header {
         let (name, version) = match wrapper.split_once('/') {
             Some((name, version)) => (name, Some(version)),

@@ -112,3 +112,8 @@ pub use ld_eval::{
 pub use ld_store::redis;
 pub use secure_mode::secure_mode_hash;
 pub use test_data::TestData;
+
+/// The workspace README's usage example, compiled as a doc test so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExample;

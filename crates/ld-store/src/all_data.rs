@@ -1,10 +1,21 @@
 //! A complete data set: what a data source hands the store on (re)initialization.
+//!
+//! Parsing is the hot part of a streaming `put` (megabytes of JSON replacing the whole store),
+//! so [`AllData::from_json`] reads the document in one streaming pass: each flag and segment is
+//! deserialized straight into its prepared form, and the `version`/`deleted` fields that decide
+//! between a live item and a tombstone are read as part of that same pass. Only if that fails
+//! (malformed data, or a tombstone too sparse to be a flag, such as one without a `key`) does it
+//! fall back to a slower item-by-item reading that accepts exactly the same inputs and reports
+//! the same errors.
 
 use crate::item_descriptor::ItemDescriptor;
 use crate::model::{Flag, Segment};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
 
 /// Every flag and segment, replacing whatever the store held.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +38,24 @@ impl AllData {
     /// assert!(data.flags["b"].is_deleted());
     /// ```
     pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        match Self::from_json_one_pass(json) {
+            Ok(data) => Ok(data),
+            Err(_) => Self::from_json_item_by_item(json),
+        }
+    }
+
+    /// The fast path: one streaming pass over the whole document.
+    fn from_json_one_pass(json: &str) -> Result<Self, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let data = AllDataVisitor.deserialize_with(&mut de)?;
+        de.end()?;
+        Ok(data)
+    }
+
+    /// The fallback: split the document into raw items, then read each one on its own (see
+    /// [`flag_from_json`]). Accepts every input the fast path accepts, and a few more
+    /// (tombstones that do not parse as items), with the same result.
+    fn from_json_item_by_item(json: &str) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         struct Raw<'a> {
             #[serde(borrow, default)]
@@ -41,6 +70,149 @@ impl AllData {
         }
         for (k, v) in raw.segments.unwrap_or_default() {
             out.segments.insert(k, segment_from_json(v.get())?);
+        }
+        Ok(out)
+    }
+}
+
+/// Deserializes the top-level `{"flags": .., "segments": ..}` object, ignoring other
+/// properties.
+struct AllDataVisitor;
+
+impl AllDataVisitor {
+    fn deserialize_with<'de, D: Deserializer<'de>>(self, d: D) -> Result<AllData, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AllDataVisitor {
+    type Value = AllData;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with \"flags\" and \"segments\"")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AllData, A::Error> {
+        let mut out = AllData::default();
+        let (mut seen_flags, mut seen_segments) = (false, false);
+        while let Some(name) = map.next_key::<FieldName>()? {
+            match name {
+                FieldName::Flags => {
+                    if std::mem::replace(&mut seen_flags, true) {
+                        return Err(serde::de::Error::duplicate_field("flags"));
+                    }
+                    out.flags = map.next_value_seed(ItemsSeed::<Flag>(PhantomData))?;
+                }
+                FieldName::Segments => {
+                    if std::mem::replace(&mut seen_segments, true) {
+                        return Err(serde::de::Error::duplicate_field("segments"));
+                    }
+                    out.segments = map.next_value_seed(ItemsSeed::<Segment>(PhantomData))?;
+                }
+                FieldName::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A top-level property name.
+enum FieldName {
+    Flags,
+    Segments,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for FieldName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = FieldName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a property name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FieldName, E> {
+                Ok(match v {
+                    "flags" => FieldName::Flags,
+                    "segments" => FieldName::Segments,
+                    _ => FieldName::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(NameVisitor)
+    }
+}
+
+/// What a flag or segment tells the parser about itself once deserialized.
+trait Versioned {
+    fn version(&self) -> u64;
+    fn deleted(&self) -> bool;
+}
+
+impl Versioned for Flag {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn deleted(&self) -> bool {
+        self.deleted
+    }
+}
+
+impl Versioned for Segment {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn deleted(&self) -> bool {
+        self.deleted
+    }
+}
+
+/// A descriptor for an item that was deserialized whole: a tombstone if it says it is deleted.
+fn descriptor<T: Versioned>(item: T) -> ItemDescriptor<T> {
+    if item.deleted() {
+        ItemDescriptor::tombstone(item.version())
+    } else {
+        ItemDescriptor::new(item.version(), item)
+    }
+}
+
+/// Deserializes `{key: item}` (or `null`, meaning none) straight into descriptors.
+struct ItemsSeed<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de> + Versioned> DeserializeSeed<'de> for ItemsSeed<T> {
+    type Value = HashMap<String, ItemDescriptor<T>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Versioned> Visitor<'de> for ItemsSeed<T> {
+    type Value = HashMap<String, ItemDescriptor<T>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of items by key, or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(HashMap::new())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(HashMap::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(key) = map.next_key::<String>()? {
+            let item: T = map.next_value()?;
+            out.insert(key, descriptor(item));
         }
         Ok(out)
     }
@@ -61,25 +233,111 @@ struct VersionAndDeleted {
 /// assert_eq!(d.version, 5);
 /// ```
 pub fn flag_from_json(json: &str) -> Result<ItemDescriptor<Flag>, serde_json::Error> {
-    let head: VersionAndDeleted = serde_json::from_str(json)?;
-    if head.deleted {
-        return Ok(ItemDescriptor::tombstone(head.version));
-    }
-    Ok(ItemDescriptor::new(
-        head.version,
-        serde_json::from_str(json)?,
-    ))
+    item_from_json(json)
 }
 
 /// Parses one segment's JSON into a descriptor; `{"version": n, "deleted": true}` is a
 /// tombstone.
 pub fn segment_from_json(json: &str) -> Result<ItemDescriptor<Segment>, serde_json::Error> {
-    let head: VersionAndDeleted = serde_json::from_str(json)?;
-    if head.deleted {
-        return Ok(ItemDescriptor::tombstone(head.version));
+    item_from_json(json)
+}
+
+/// One pass when the item parses whole; otherwise a tombstone if the JSON says `deleted`
+/// (whatever else it holds), or the item's parse error.
+fn item_from_json<T>(json: &str) -> Result<ItemDescriptor<T>, serde_json::Error>
+where
+    T: for<'de> Deserialize<'de> + Versioned,
+{
+    match serde_json::from_str::<T>(json) {
+        Ok(item) => Ok(descriptor(item)),
+        Err(item_error) => {
+            let head: VersionAndDeleted = serde_json::from_str(json)?;
+            if head.deleted {
+                Ok(ItemDescriptor::tombstone(head.version))
+            } else {
+                Err(item_error)
+            }
+        }
     }
-    Ok(ItemDescriptor::new(
-        head.version,
-        serde_json::from_str(json)?,
-    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(d: &AllData) -> Vec<(String, u64, bool)> {
+        let mut v: Vec<_> = d
+            .flags
+            .iter()
+            .map(|(k, i)| (format!("flag {k}"), i.version, i.is_deleted()))
+            .chain(
+                d.segments
+                    .iter()
+                    .map(|(k, i)| (format!("segment {k}"), i.version, i.is_deleted())),
+            )
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn one_pass_reads_items_and_tombstones_like_the_item_by_item_reading() {
+        let json = r#"{"extra":[1,{"x":null}],"flags":{"a":{"key":"a","version":3,"on":true,
+            "variations":[true,false],"fallthrough":{"variation":0}},
+            "b":{"key":"b","version":9,"deleted":true}},
+            "segments":{"s":{"key":"s","version":2,"included":["u"]},
+            "t":{"key":"t","version":5,"deleted":true}}}"#;
+        let fast = AllData::from_json_one_pass(json).unwrap();
+        let slow = AllData::from_json_item_by_item(json).unwrap();
+        assert_eq!(summary(&fast), summary(&slow));
+        assert_eq!(
+            summary(&fast),
+            [
+                ("flag a".to_string(), 3, false),
+                ("flag b".to_string(), 9, true),
+                ("segment s".to_string(), 2, false),
+                ("segment t".to_string(), 5, true),
+            ]
+        );
+        assert_eq!(fast.flags["a"], slow.flags["a"]);
+        assert_eq!(fast.segments["s"], slow.segments["s"]);
+    }
+
+    #[test]
+    fn missing_or_null_collections_are_empty() {
+        for json in [
+            r#"{}"#,
+            r#"{"flags":null,"segments":null}"#,
+            r#"{"flags":{}}"#,
+        ] {
+            let d = AllData::from_json(json).unwrap();
+            assert!(d.flags.is_empty() && d.segments.is_empty(), "{json}");
+        }
+    }
+
+    #[test]
+    fn tombstone_without_key_falls_back_and_is_still_a_tombstone() {
+        let json = r#"{"flags":{"gone":{"version":7,"deleted":true}}}"#;
+        assert!(AllData::from_json_one_pass(json).is_err());
+        let d = AllData::from_json(json).unwrap();
+        assert!(d.flags["gone"].is_deleted());
+        assert_eq!(d.flags["gone"].version, 7);
+        let f = flag_from_json(r#"{"version":4,"deleted":true}"#).unwrap();
+        assert!(f.is_deleted() && f.version == 4);
+    }
+
+    #[test]
+    fn malformed_items_and_documents_are_errors() {
+        for json in [
+            r#"{"flags":{"a":{"key":"a","version":"x"}}}"#,
+            r#"{"flags":{"a":{"version":1}}}"#,
+            r#"{"flags":[]}"#,
+            r#"{"flags":{}} trailing"#,
+            r#"{"flags":{},"flags":{}}"#,
+            r#"not json"#,
+        ] {
+            assert!(AllData::from_json(json).is_err(), "{json}");
+        }
+        assert!(flag_from_json(r#"{"version":1}"#).is_err());
+    }
 }
