@@ -45,7 +45,6 @@ mod data_store;
 mod dependency_graph;
 mod flag_change;
 mod item_descriptor;
-mod key_hasher;
 mod memory_store;
 mod model;
 mod persistent;
