@@ -118,7 +118,7 @@ fn flag_keys(items: HashSet<ItemRef>) -> BTreeSet<String> {
 /// Keys whose descriptor differs (version or presence) between the old and new maps.
 fn changed_keys<T>(
     kind: DataKind,
-    old: &HashMap<Arc<str>, ItemDescriptor<T>>,
+    old: &crate::snapshot::ItemMap<T>,
     new: &HashMap<String, ItemDescriptor<T>>,
     out: &mut Vec<ItemRef>,
 ) {

@@ -742,7 +742,8 @@ async fn recover(weak: Weak<Shared>) {
 async fn load(redis: &SerializedRedisStore) -> Result<Snapshot, RedisStoreError> {
     let stored = redis.get_data_set().await?;
     let mut malformed = stored.malformed;
-    let mut flags: ItemMap<Flag> = HashMap::with_capacity(stored.items.flags.len());
+    let mut flags: ItemMap<Flag> =
+        HashMap::with_capacity_and_hasher(stored.items.flags.len(), Default::default());
     for (key, item) in stored.items.flags {
         match flag_from_json(&item.json) {
             Ok(desc) => {
@@ -755,7 +756,8 @@ async fn load(redis: &SerializedRedisStore) -> Result<Snapshot, RedisStoreError>
             }),
         }
     }
-    let mut segments: ItemMap<Segment> = HashMap::with_capacity(stored.items.segments.len());
+    let mut segments: ItemMap<Segment> =
+        HashMap::with_capacity_and_hasher(stored.items.segments.len(), Default::default());
     for (key, item) in stored.items.segments {
         match segment_from_json(&item.json) {
             Ok(desc) => {
