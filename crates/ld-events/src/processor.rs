@@ -561,6 +561,18 @@ impl Shared {
         });
     }
 
+    /// Waits until at least one delivery slot is free, so that a flush right after it sends
+    /// the buffer instead of keeping it as "busy".
+    async fn wait_for_free_slot(&self) {
+        loop {
+            let finished = self.delivery_finished.notified();
+            if self.in_flight.available_permits() > 0 {
+                return;
+            }
+            finished.await;
+        }
+    }
+
     /// Waits until no delivery is in progress. Does not queue for the permits itself, so a
     /// waiter that gives up (a timed-out `flush_and_wait`) never holds back later flushes.
     async fn wait_idle(&self) {
@@ -612,9 +624,14 @@ async fn run(
             }
             command = commands.recv() => match command {
                 Some(Command::FlushAndWait(reply)) => {
-                    shared.flush(&runtime);
+                    // While every slot is busy a flush keeps its events buffered, so waiting
+                    // only for the deliveries in flight could report success with events still
+                    // unsent: wait for a free slot, flush, then wait for every delivery.
                     let shared = Arc::clone(&shared);
+                    let handle = runtime.clone();
                     runtime.spawn(async move {
+                        shared.wait_for_free_slot().await;
+                        shared.flush(&handle);
                         shared.wait_idle().await;
                         let _ = reply.send(());
                     });
@@ -622,13 +639,7 @@ async fn run(
                 Some(Command::Close(reply)) => {
                     shared.inactive.store(true, Ordering::SeqCst);
                     // Wait for a free slot so the final flush is not skipped as "busy".
-                    loop {
-                        let finished = shared.delivery_finished.notified();
-                        if shared.in_flight.available_permits() > 0 {
-                            break;
-                        }
-                        finished.await;
-                    }
+                    shared.wait_for_free_slot().await;
                     shared.flush(&runtime);
                     shared.wait_idle().await;
                     let _ = reply.send(());
