@@ -319,18 +319,12 @@ impl RuleBuilder {
     }
 
     /// Adds a clause: contexts of `kind` whose `attribute` equals one of `values`.
-    pub fn and_match_kind<I, V>(mut self, kind: &str, attribute: &str, values: I) -> Self
+    pub fn and_match_kind<I, V>(self, kind: &str, attribute: &str, values: I) -> Self
     where
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        self.clauses.push(Clause {
-            kind: kind.to_owned(),
-            attribute: attribute.to_owned(),
-            values: values.into_iter().map(Into::into).collect(),
-            negate: false,
-        });
-        self
+        self.clause(kind, attribute, values, false)
     }
 
     /// Adds a clause: `user` contexts whose `attribute` equals none of `values`.
@@ -343,7 +337,16 @@ impl RuleBuilder {
     }
 
     /// Adds a clause: contexts of `kind` whose `attribute` equals none of `values`.
-    pub fn and_not_match_kind<I, V>(mut self, kind: &str, attribute: &str, values: I) -> Self
+    pub fn and_not_match_kind<I, V>(self, kind: &str, attribute: &str, values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        self.clause(kind, attribute, values, true)
+    }
+
+    /// Adds an `in` clause on `kind`'s `attribute`, negated or not.
+    fn clause<I, V>(mut self, kind: &str, attribute: &str, values: I, negate: bool) -> Self
     where
         I: IntoIterator<Item = V>,
         V: Into<Value>,
@@ -352,7 +355,7 @@ impl RuleBuilder {
             kind: kind.to_owned(),
             attribute: attribute.to_owned(),
             values: values.into_iter().map(Into::into).collect(),
-            negate: true,
+            negate,
         });
         self
     }
