@@ -4,3 +4,4 @@
 //! official evaluation crate are timed on exactly the same data.
 
 pub mod eval_scenarios;
+pub mod put_fixture;

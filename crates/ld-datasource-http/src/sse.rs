@@ -112,7 +112,7 @@ impl SseParser {
             }
         }
         while !chunk.is_empty() {
-            match chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
+            match memchr::memchr2(b'\n', b'\r', chunk) {
                 None => {
                     self.check_size(self.line.len() + chunk.len())?;
                     self.line.extend_from_slice(chunk);
@@ -134,15 +134,38 @@ impl SseParser {
                         self.check_size(self.line.len() + end)?;
                         let mut line = std::mem::take(&mut self.line);
                         line.extend_from_slice(&chunk[..end]);
-                        self.process_line(&line, &mut events)?;
-                        line.clear();
-                        self.line = line;
+                        self.process_long_line(line, &mut events)?;
                     }
                     chunk = &chunk[next..];
                 }
             }
         }
         Ok(events)
+    }
+
+    /// Processes a line that was gathered across several reads. The first `data` line of an
+    /// event (a large `put` is one such line) becomes the event's data in place, without
+    /// copying it again.
+    fn process_long_line(
+        &mut self,
+        mut line: Vec<u8>,
+        events: &mut Vec<SseEvent>,
+    ) -> Result<(), SseError> {
+        if !self.at_start && !self.has_data && line.starts_with(b"data:") {
+            let start = if line.get(5) == Some(&b' ') { 6 } else { 5 };
+            self.check_size(line.len() - start + 1)?;
+            line.drain(..start);
+            self.data = match String::from_utf8(line) {
+                Ok(text) => text,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            self.has_data = true;
+            return Ok(());
+        }
+        self.process_line(&line, events)?;
+        line.clear();
+        self.line = line;
+        Ok(())
     }
 
     fn check_size(&self, line_len: usize) -> Result<(), SseError> {
@@ -183,14 +206,14 @@ impl SseParser {
         match name {
             b"event" => {
                 self.event_type.clear();
-                self.event_type.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.event_type, value);
             }
             b"data" => {
                 self.check_size(value.len() + 1)?;
                 if self.has_data {
                     self.data.push('\n');
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.data, value);
                 self.has_data = true;
             }
             b"id" if !value.contains(&0) => {
@@ -225,6 +248,15 @@ impl SseParser {
             id: self.last_id.clone(),
         });
         self.has_data = false;
+    }
+}
+
+/// Appends `bytes` as text, replacing invalid UTF-8 with U+FFFD (the check for valid text is
+/// the fast one; only invalid input takes the slower replacing path).
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 

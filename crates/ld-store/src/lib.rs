@@ -53,7 +53,7 @@ mod status;
 mod status_provider;
 mod update_sink;
 
-pub use all_data::{AllData, flag_from_json, segment_from_json};
+pub use all_data::{AllData, ItemMap, flag_from_json, segment_from_json};
 pub use broadcaster::Broadcaster;
 pub use data_kind::DataKind;
 pub use data_source::{DataSource, DataSourceUpdates};

@@ -58,19 +58,10 @@ impl InMemoryDataStore {
 
 impl DataStore for InMemoryDataStore {
     fn init(&self, data: AllData) -> Result<(), StoreError> {
+        // The parsed maps become the snapshot's as they are: no key is copied or rehashed.
         let next = Snapshot {
-            flags: Arc::new(
-                data.flags
-                    .into_iter()
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect(),
-            ),
-            segments: Arc::new(
-                data.segments
-                    .into_iter()
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect(),
-            ),
+            flags: Arc::new(data.flags),
+            segments: Arc::new(data.segments),
             initialized: true,
         };
         let _guard = self.writer.lock();
