@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::attr_ref::AttrRef;
+use crate::borrowed_str::BorrowedStr;
 use crate::context::{Context, SingleContext};
 use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
@@ -121,7 +122,7 @@ impl Clause {
             return Err(InvalidAttribute);
         }
         if self.attribute.builtin() == crate::attr_ref::Builtin::Kind
-            && self.attribute.component_slice().len() == 1
+            && self.attribute.component_count() == 1
         {
             let any = context
                 .contexts()
@@ -294,7 +295,7 @@ impl Serialize for Clause {
 
 impl<'de> Deserialize<'de> for Clause {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r: ClauseRepr<Kind, String, Option<Vec<Value>>> = ClauseRepr::deserialize(d)?;
+        let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<Vec<Value>>> = ClauseRepr::deserialize(d)?;
         Ok(Clause::new(
             r.context_kind,
             &r.attribute,
