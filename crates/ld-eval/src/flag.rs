@@ -80,7 +80,7 @@ impl Serialize for FlagRule {
 struct FlagRuleIn<'a> {
     #[serde(default, borrow)]
     id: Option<BorrowedStr<'a>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     clauses: Vec<Clause>,
     #[serde(default)]
     variation: Option<i64>,
@@ -95,7 +95,7 @@ impl<'de> Deserialize<'de> for FlagRule {
         let r = FlagRuleIn::deserialize(d)?;
         Ok(FlagRule {
             id: r.id.map_or_else(|| Arc::from(""), |id| Arc::from(&*id)),
-            clauses: crate::exact_vec::trimmed(r.clauses),
+            clauses: r.clauses,
             variation_or_rollout: VariationOrRolloutRepr {
                 variation: r.variation,
                 rollout: r.rollout,

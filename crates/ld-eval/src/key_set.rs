@@ -1,5 +1,6 @@
 //! Lists of keys (targets, segment includes and excludes) prepared for fast membership tests.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::hash::Hasher;
 
@@ -205,6 +206,46 @@ impl Serialize for KeySet {
     }
 }
 
+/// Reusable buffers for reading key lists.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    ends: Vec<u32>,
+}
+
+/// Scratch buffers larger than this are not kept after a list is read.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+fn read_keys<'de, A: SeqAccess<'de>>(
+    mut seq: A,
+    scratch: &mut Scratch,
+) -> Result<KeySet, A::Error> {
+    scratch.text.clear();
+    scratch.ends.clear();
+    while let Some(key) = seq.next_element::<BorrowedStr<'_>>()? {
+        scratch.text.push_str(&key);
+        let end = u32::try_from(scratch.text.len())
+            .map_err(|_| de::Error::custom("key list of 4 GiB or more"))?;
+        scratch.ends.push(end);
+    }
+    let count = scratch.ends.len();
+    let mut table = Vec::with_capacity(count + index_slots(count));
+    table.extend_from_slice(&scratch.ends);
+    let text: Box<str> = Box::from(scratch.text.as_str());
+    if scratch.text.capacity() > SCRATCH_KEEP || scratch.ends.capacity() > SCRATCH_KEEP {
+        *scratch = Scratch::default();
+    }
+    Ok(KeySet {
+        table: with_index(&text, table),
+        len: count as u32,
+        text,
+    })
+}
+
 impl<'de> Deserialize<'de> for KeySet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct KeysVisitor;
@@ -223,22 +264,12 @@ impl<'de> Deserialize<'de> for KeySet {
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<KeySet, D::Error> {
                 d.deserialize_seq(self)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeySet, A::Error> {
-                let mut text = String::new();
-                let mut ends = Vec::new();
-                while let Some(key) = seq.next_element::<BorrowedStr<'_>>()? {
-                    text.push_str(&key);
-                    let end = u32::try_from(text.len())
-                        .map_err(|_| de::Error::custom("key list of 4 GiB or more"))?;
-                    ends.push(end);
-                }
-                let mut table = Vec::with_capacity(ends.len() + index_slots(ends.len()));
-                table.extend_from_slice(&ends);
-                let text = text.into_boxed_str();
-                Ok(KeySet {
-                    table: with_index(&text, table),
-                    len: ends.len() as u32,
-                    text,
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<KeySet, A::Error> {
+                // Keys are gathered in this thread's scratch buffers (kept between lists), so
+                // the set gets its two allocations at their final sizes.
+                SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+                    Ok(mut scratch) => read_keys(seq, &mut scratch),
+                    Err(_) => read_keys(seq, &mut Scratch::default()),
                 })
             }
         }

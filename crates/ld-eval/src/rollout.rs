@@ -111,7 +111,7 @@ struct RolloutRepr<K, B> {
     context_kind: Option<K>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bucket_by: Option<B>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     variations: Vec<WeightedVariation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     seed: Option<i64>,
@@ -144,7 +144,7 @@ impl<'de> Deserialize<'de> for Rollout {
                 }
             }),
             context_kind: r.context_kind,
-            variations: crate::exact_vec::trimmed(r.variations),
+            variations: r.variations,
             seed: r.seed,
         })
     }
