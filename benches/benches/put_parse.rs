@@ -3,12 +3,11 @@
 //!
 //! Reports throughput (MB/s of event bytes), the reader's worst single evaluation latency while
 //! puts are applied (readers must never wait for the writer), and the store's memory use
-//! relative to the JSON size (Linux RSS delta, so an upper bound that includes allocator slack).
+//! relative to the JSON size (Linux RSS delta, so an upper bound that includes allocator slack;
+//! the exact figure, from a counting allocator, is asserted by `benches/tests/put_memory.rs`).
 //!
-//! Compare MB/s with `serde_json_value_baseline` from the same run (the shared machine is
-//! heavily loaded). Latest figures, before and after the one-pass `AllData::from_json` and the
-//! memory trims, are in `benches/README.md` ("Streaming put"): parse 0.87x -> ~2x the `Value`
-//! baseline, whole put path 0.5-0.73x of it, memory 5.51x -> 2.88x the JSON size.
+//! Compare MB/s with `serde_json_value_baseline` from the same run (the machine is shared).
+//! Figures and method are in `benches/README.md` ("Streaming put").
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
@@ -18,38 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ld_benches::put_fixture::{FLAGS, put_data};
 use ld_datasource_http::{SseParser, apply_stream_event};
 use ld_eval::{ContextBuilder, Value, evaluate};
 use ld_store::{AllData, DataSourceUpdateSink, DataSourceUpdates, DataStore, InMemoryDataStore};
-
-const FLAGS: usize = 10_000;
-
-/// One realistic flag: individual targets, three rules with different operators, a
-/// percentage rollout fallthrough, and every tenth flag with a prerequisite.
-fn flag_json(i: usize) -> String {
-    let key = format!("flag-{i:05}");
-    let prereq = if i % 10 == 9 {
-        format!(r#"[{{"key":"flag-{:05}","variation":0}}]"#, i - 1)
-    } else {
-        "[]".to_string()
-    };
-    let targets: Vec<String> = (0..10).map(|t| format!("\"user-{i}-{t}\"")).collect();
-    format!(
-        r#"{{"key":"{key}","version":{v},"on":true,"salt":"{key}-salt","trackEvents":false,"trackEventsFallthrough":false,"debugEventsUntilDate":null,"clientSide":false,"clientSideAvailability":{{"usingMobileKey":false,"usingEnvironmentId":false}},"deleted":false,"prerequisites":{prereq},"targets":[{{"values":[{targets}],"variation":0}}],"contextTargets":[],"rules":[{{"id":"r1-{key}","clauses":[{{"contextKind":"user","attribute":"email","op":"endsWith","values":["@example.com","@test.org"],"negate":false}}],"variation":1,"trackEvents":false}},{{"id":"r2-{key}","clauses":[{{"contextKind":"user","attribute":"country","op":"in","values":["de","fr","it","es","nl"],"negate":false}},{{"contextKind":"user","attribute":"plan","op":"in","values":["enterprise"],"negate":true}}],"rollout":{{"variations":[{{"variation":0,"weight":30000}},{{"variation":1,"weight":70000}}]}},"trackEvents":false}},{{"id":"r3-{key}","clauses":[{{"contextKind":"user","attribute":"version","op":"semVerGreaterThan","values":["2.5.0"],"negate":false}}],"variation":0,"trackEvents":false}}],"fallthrough":{{"rollout":{{"variations":[{{"variation":0,"weight":50000}},{{"variation":1,"weight":50000}}],"bucketBy":"key"}}}},"offVariation":1,"variations":[true,false]}}"#,
-        v = i % 97 + 1,
-        targets = targets.join(","),
-    )
-}
-
-fn put_data() -> String {
-    let flags: Vec<String> = (0..FLAGS)
-        .map(|i| format!("\"flag-{i:05}\":{}", flag_json(i)))
-        .collect();
-    format!(
-        r#"{{"path":"/","data":{{"flags":{{{}}},"segments":{{}}}}}}"#,
-        flags.join(",")
-    )
-}
 
 fn rss_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
@@ -169,7 +140,7 @@ fn spawn_reader(
 }
 
 fn put_parse(c: &mut Criterion) {
-    let data = put_data();
+    let data = put_data(FLAGS);
     let event = format!("event: put\ndata: {data}\n\n");
     report_memory(&data);
 

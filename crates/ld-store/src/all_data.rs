@@ -356,6 +356,35 @@ mod tests {
     }
 
     #[test]
+    fn flags_read_in_one_pass_serialize_back_to_their_json_even_with_escapes() {
+        // Escaped strings cannot be borrowed from the input: they take the owned path.
+        let flag = r#"{"key": "f\"1", "version": 3, "on": true,
+            "prerequisites": [{"key": "p\u00e9", "variation": 0}],
+            "targets": [{"values": ["a\\b", "plain", "\u2603"], "variation": 0}],
+            "contextTargets": [{"contextKind": "o\u0072g", "values": [], "variation": 1}],
+            "rules": [{"id": "r\n1", "clauses": [{"contextKind": "us\u0065r",
+                "attribute": "/a~1b/c\u0064", "op": "i\u006e", "values": ["x\ty", 3, null],
+                "negate": true}], "rollout": {"kind": "rollout", "variations": [{"variation": 0,
+                "weight": 100000}], "bucketBy": "k\u0065y", "contextKind": "user"},
+                "trackEvents": false}],
+            "fallthrough": {"variation": 0}, "offVariation": 1, "variations": [true, false],
+            "salt": "s", "clientSide": false, "trackEvents": false,
+            "trackEventsFallthrough": false, "deleted": false}"#;
+        let json = format!(r#"{{"flags":{{"f\"1":{flag}}}}}"#);
+        let data = AllData::from_json_one_pass(&json).unwrap();
+        let parsed = data.flags["f\"1"].item().unwrap();
+        let expected: serde_json::Value = serde_json::from_str(flag).unwrap();
+        assert_eq!(serde_json::to_value(parsed).unwrap(), expected);
+        assert_eq!(
+            parsed.rules[0].clauses[0]
+                .attribute()
+                .components()
+                .collect::<Vec<_>>(),
+            ["a/b", "cd"]
+        );
+    }
+
+    #[test]
     fn missing_or_null_collections_are_empty() {
         for json in [
             r#"{}"#,
