@@ -1,8 +1,8 @@
 //! A driver for profiling the streaming `put` path under `valgrind --tool=callgrind` (which
 //! counts instructions, so the figures are repeatable on a busy machine).
 //!
-//! `put_profile [STAGE] [FLAGS]` builds the realistic put of FLAGS flags (default 10,000), then
-//! runs STAGE twice (the second run also frees the first run's data, as a real put does):
+//! `put_profile [STAGE] [FLAGS] [RUNS]` builds the realistic put of FLAGS flags (default 10,000),
+//! then runs STAGE RUNS times (default 2) (the second run also frees the first run's data, as a real put does):
 //! `value` (plain `serde_json::Value` parse), `parse` (`AllData::from_json`), or `apply`
 //! (the default: SSE framing, parse and store swap through `apply_stream_event`).
 
@@ -16,12 +16,13 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let stage = args.next().unwrap_or_else(|| "apply".into());
     let flags = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(2);
     let data = put_data(flags);
     let event = format!("event: put\ndata: {data}\n\n");
     let inner = &data[data.find("\"data\":").expect("data") + 7..data.len() - 1];
     let store = Arc::new(InMemoryDataStore::new());
     let sink = DataSourceUpdateSink::new(store);
-    for _ in 0..2 {
+    for _ in 0..runs {
         match stage.as_str() {
             "value" => {
                 std::hint::black_box(

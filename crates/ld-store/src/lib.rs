@@ -48,6 +48,7 @@ mod item_descriptor;
 mod memory_store;
 mod model;
 mod persistent;
+mod reclaimer;
 mod snapshot;
 mod status;
 mod status_provider;

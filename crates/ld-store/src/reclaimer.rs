@@ -1,0 +1,86 @@
+//! Freeing replaced data sets away from writers and readers.
+//!
+//! A streaming `put` replaces every flag at once, and freeing the previous 10,000 prepared flags
+//! (hundreds of thousands of small allocations, long out of cache) costs about as much as
+//! parsing the new ones. Whoever drops the last reference pays that: the writer, delaying the
+//! next update, or, worse, a reader that happened to hold the old snapshot for one last
+//! evaluation. So the in-memory store hands each replaced snapshot to one background thread,
+//! which waits briefly for readers to let go and then frees it.
+
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::snapshot::Snapshot;
+
+/// How long the reclaimer waits for readers still holding a replaced snapshot before dropping
+/// its own reference anyway (the last reader then frees it).
+const READER_GRACE: Duration = Duration::from_millis(20);
+
+/// Frees `old` on the reclaimer thread (or here, if that thread cannot be started).
+pub(crate) fn retire(old: Arc<Snapshot>) {
+    static RECLAIMER: OnceLock<Option<Sender<Arc<Snapshot>>>> = OnceLock::new();
+    let sender = RECLAIMER.get_or_init(|| {
+        let (tx, rx) = channel::<Arc<Snapshot>>();
+        std::thread::Builder::new()
+            .name("ld-store-reclaim".into())
+            .spawn(move || {
+                for old in rx {
+                    wait_for_readers(&old);
+                    drop(old);
+                }
+            })
+            .map_err(|e| tracing::warn!("cannot start the snapshot reclaimer thread: {e}"))
+            .ok()
+            .map(|_| tx)
+    });
+    if let Some(tx) = sender {
+        // A send fails only if the thread is gone; the snapshot is then dropped here.
+        let _ = tx.send(old);
+    }
+}
+
+/// Waits up to [`READER_GRACE`] for this to be the last reference to `old`.
+fn wait_for_readers(old: &Arc<Snapshot>) {
+    let step = Duration::from_micros(200);
+    let mut waited = Duration::ZERO;
+    while Arc::strong_count(old) > 1 && waited < READER_GRACE {
+        std::thread::sleep(step);
+        waited += step;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Weak;
+    use std::time::Instant;
+
+    fn freed_within(weak: &Weak<Snapshot>, limit: Duration) -> bool {
+        let start = Instant::now();
+        while weak.strong_count() > 0 {
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    }
+
+    #[test]
+    fn retired_snapshots_are_freed_in_the_background_after_readers_let_go() {
+        let old = Arc::new(Snapshot::default());
+        let weak = Arc::downgrade(&old);
+        retire(old);
+        assert!(freed_within(&weak, Duration::from_secs(5)));
+
+        // A reader still holding it: whoever lets go last frees it, and it is freed.
+        let held = Arc::new(Snapshot::default());
+        let reader = held.clone();
+        let weak = Arc::downgrade(&held);
+        retire(held);
+        let reader = std::thread::spawn(move || drop(reader));
+        reader.join().unwrap();
+        assert!(freed_within(&weak, Duration::from_secs(5)));
+    }
+}
