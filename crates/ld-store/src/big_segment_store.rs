@@ -126,6 +126,28 @@ impl BigSegmentMembership {
         self.refs.get(segment_ref).copied()
     }
 
+    /// [`check`](Self::check) for generation `generation` of segment `segment_key`, without
+    /// building the ref on the heap (keys up to about 100 bytes).
+    ///
+    /// ```
+    /// use ld_store::BigSegmentMembership;
+    /// let m = BigSegmentMembership::from_refs(["beta.g3"], Vec::<String>::new());
+    /// assert_eq!(m.check_segment("beta", 3), Some(true));
+    /// assert_eq!(m.check_segment("beta", 2), None);
+    /// ```
+    pub fn check_segment(&self, segment_key: &str, generation: i64) -> Option<bool> {
+        use std::io::Write;
+        let mut buf = [0u8; 128];
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        if write!(cursor, "{segment_key}.g{generation}").is_ok() {
+            let len = usize::try_from(cursor.position()).unwrap_or(0);
+            if let Ok(segment_ref) = std::str::from_utf8(&buf[..len]) {
+                return self.check(segment_ref);
+            }
+        }
+        self.check(&format!("{segment_key}.g{generation}"))
+    }
+
     /// Whether no segment lists the context at all.
     pub fn is_empty(&self) -> bool {
         self.refs.is_empty()
@@ -166,4 +188,30 @@ pub struct BigSegmentStoreStatus {
     /// The store's data was last brought up to date longer ago than `stale_after` (or never).
     /// Always false when the store is unavailable.
     pub stale: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_segment_matches_check_for_short_and_long_segment_keys() {
+        let long_key = "k".repeat(300);
+        let m = BigSegmentMembership::from_refs(
+            ["short.g7".to_owned(), format!("{long_key}.g2")],
+            ["neg.g-1"],
+        );
+        assert_eq!(m.check_segment("short", 7), Some(true));
+        assert_eq!(m.check_segment(&long_key, 2), Some(true));
+        assert_eq!(m.check_segment(&long_key, 3), None);
+        assert_eq!(m.check_segment("neg", -1), Some(false));
+        assert_eq!(m.check_segment("short", 70), None);
+    }
+
+    #[test]
+    fn a_store_error_keeps_its_source() {
+        let e = BigSegmentStoreError::from_source(std::io::Error::other("refused"));
+        assert!(std::error::Error::source(&e).is_some());
+        assert!(std::error::Error::source(&BigSegmentStoreError::new("x")).is_none());
+    }
 }

@@ -6,10 +6,11 @@
 //! [`ld_eval::BigSegmentProvider`] with LaunchDarkly's `bigSegmentsStatus` semantics.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ld_eval::{BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Segment, big_segment_ref};
+use ld_eval::{BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Segment};
 use parking_lot::Mutex;
 
 use crate::membership_cache::MembershipCache;
@@ -101,6 +102,8 @@ struct Shared {
     stale_after: Duration,
     status: Mutex<Option<BigSegmentStoreStatus>>,
     changes: Broadcaster<BigSegmentStoreStatus>,
+    /// The last membership query failed (so the next failure is not logged as news).
+    membership_failing: AtomicBool,
 }
 
 /// A [`BigSegmentStore`] with a per-context membership cache and a polled status; hand it to
@@ -165,6 +168,7 @@ impl BigSegmentStoreWrapper {
             stale_after,
             status: Mutex::new(None),
             changes: Broadcaster::new(),
+            membership_failing: AtomicBool::new(false),
         });
         let interval =
             or_default(options.status_poll_interval, DEFAULT_STATUS_POLL_INTERVAL).min(stale_after);
@@ -209,10 +213,18 @@ impl BigSegmentStoreWrapper {
     ) -> (Option<Arc<BigSegmentMembership>>, BigSegmentsStatus) {
         match self.context_membership(context_key) {
             Err(err) => {
-                tracing::warn!(error = %err, "big segment membership query failed");
+                // Once per run of failures, not once per evaluation.
+                if !self.shared.membership_failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %err, "big segment membership query failed");
+                } else {
+                    tracing::debug!(error = %err, "big segment membership query failed");
+                }
                 (None, BigSegmentsStatus::StoreError)
             }
             Ok(m) => {
+                self.shared
+                    .membership_failing
+                    .store(false, Ordering::Relaxed);
                 let status = if self.status().stale {
                     BigSegmentsStatus::Stale
                 } else {
@@ -258,7 +270,9 @@ impl BigSegmentProvider for BigSegmentStoreWrapper {
     fn membership(&self, context_key: &str, segment: &Segment) -> BigSegmentAnswer {
         let (membership, status) = self.query(context_key);
         BigSegmentAnswer {
-            membership: membership.and_then(|m| m.check(&big_segment_ref(segment))),
+            // The evaluator asks only about segments that have a generation.
+            membership: membership
+                .and_then(|m| m.check_segment(&segment.key, segment.generation.unwrap_or(0))),
             status,
         }
     }
@@ -320,7 +334,7 @@ fn is_stale(last_up_to_date_ms: Option<u64>, stale_after: Duration) -> bool {
 mod tests {
     use super::*;
     use std::collections::HashMap;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
 
     /// An in-memory store whose answers and failures tests change while it runs.
     #[derive(Default)]
