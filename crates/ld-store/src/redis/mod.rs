@@ -39,7 +39,7 @@
 //! key → item JSON, deletions as tombstones `{"key":…,"version":N,"deleted":true}`), the marker
 //! `<prefix>:$inited`, and for big segments `<prefix>:big_segments_synchronized_on` and the sets
 //! `<prefix>:big_segment_include:<hash>` / `<prefix>:big_segment_exclude:<hash>` where `<hash>`
-//! is [`context_hash`](crate::context_hash) of the context key. The default prefix is `launchdarkly`.
+//! is [`context_hash`] of the context key. The default prefix is `launchdarkly`.
 //!
 //! **Atomicity:** `init` is one MULTI/EXEC transaction (delete both hashes, write every item, set
 //! `$inited`); `upsert` is a server-side Lua script that writes only a strictly newer version,
