@@ -602,7 +602,8 @@ impl Client {
     }
 
     /// The big segment store's health (available, stale), when one was configured with
-    /// [`ConfigBuilder::big_segments`](crate::ConfigBuilder::big_segments); `None` otherwise.
+    /// [`ConfigBuilder::big_segments`](crate::ConfigBuilder::big_segments); `None` otherwise, and
+    /// for an offline client (which never queries the store).
     ///
     /// Answers from the last status poll; before the first poll, queries the store now.
     pub fn big_segment_store_status(&self) -> Option<BigSegmentStoreStatus> {

@@ -5,9 +5,10 @@
 //! available and up to date, broadcasts status changes, and answers the evaluator as an
 //! [`ld_eval::BigSegmentProvider`] with LaunchDarkly's `bigSegmentsStatus` semantics.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ld_eval::{BigSegmentAnswer, BigSegmentProvider, BigSegmentsStatus, Segment};
@@ -104,7 +105,13 @@ struct Shared {
     changes: Broadcaster<BigSegmentStoreStatus>,
     /// The last membership query failed (so the next failure is not logged as news).
     membership_failing: AtomicBool,
+    /// Membership queries under way, by context key, with their shared answer.
+    in_flight: Mutex<HashMap<String, Arc<Flight>>>,
 }
+
+/// The answer of one membership query, shared by everyone who asked while it ran (errors as
+/// their message).
+type Flight = OnceLock<Result<Arc<BigSegmentMembership>, String>>;
 
 /// A [`BigSegmentStore`] with a per-context membership cache and a polled status; hand it to
 /// the evaluator as its [`BigSegmentProvider`].
@@ -169,6 +176,7 @@ impl BigSegmentStoreWrapper {
             status: Mutex::new(None),
             changes: Broadcaster::new(),
             membership_failing: AtomicBool::new(false),
+            in_flight: Mutex::new(HashMap::new()),
         });
         let interval =
             or_default(options.status_poll_interval, DEFAULT_STATUS_POLL_INTERVAL).min(stale_after);
@@ -195,14 +203,52 @@ impl BigSegmentStoreWrapper {
         if let Some(hit) = self.shared.cache.lock().get(context_key) {
             return Ok(hit);
         }
-        let hash = context_hash(context_key);
-        tracing::debug!(context_hash = %hash, "querying big segment memberships");
-        let membership = Arc::new(self.shared.store.get_membership(&hash)?);
-        self.shared
-            .cache
-            .lock()
-            .insert(context_key, Arc::clone(&membership));
-        Ok(membership)
+        // One store query per context key at a time: concurrent misses for the same key wait
+        // for the first one's answer instead of querying again.
+        let flight = Arc::clone(
+            self.shared
+                .in_flight
+                .lock()
+                .entry(context_key.to_owned())
+                .or_default(),
+        );
+        let mut own_error = None;
+        let answer = flight
+            .get_or_init(|| {
+                // A query that finished since the first look may have filled the cache.
+                if let Some(hit) = self.shared.cache.lock().get(context_key) {
+                    return Ok(hit);
+                }
+                let hash = context_hash(context_key);
+                tracing::debug!(context_hash = %hash, "querying big segment memberships");
+                match self.shared.store.get_membership(&hash) {
+                    Ok(m) => {
+                        let m = Arc::new(m);
+                        self.shared.cache.lock().insert(context_key, Arc::clone(&m));
+                        Ok(m)
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        own_error = Some(e);
+                        Err(message)
+                    }
+                }
+            })
+            .clone();
+        {
+            let mut in_flight = self.shared.in_flight.lock();
+            if in_flight
+                .get(context_key)
+                .is_some_and(|f| Arc::ptr_eq(f, &flight))
+            {
+                in_flight.remove(context_key);
+            }
+        }
+        match (answer, own_error) {
+            (Ok(m), _) => Ok(m),
+            (Err(_), Some(e)) => Err(e),
+            (Err(message), None) => Err(BigSegmentStoreError::new(message)),
+        }
     }
 
     /// The membership and the status an evaluation reports with it: `StoreError` if the store
@@ -333,7 +379,6 @@ fn is_stale(last_up_to_date_ms: Option<u64>, stale_after: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
     use std::sync::atomic::AtomicUsize;
 
     /// An in-memory store whose answers and failures tests change while it runs.
@@ -489,6 +534,66 @@ mod tests {
             .map(|k| context_hash(k))
             .collect();
         assert_eq!(store.queries(), hashes);
+    }
+
+    #[test]
+    fn concurrent_misses_for_one_context_share_a_single_store_query() {
+        /// A store whose membership query blocks until released.
+        struct Gate {
+            inner: Arc<FakeStore>,
+            release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+        }
+        impl BigSegmentStore for Gate {
+            fn get_metadata(&self) -> Result<Option<u64>, BigSegmentStoreError> {
+                self.inner.get_metadata()
+            }
+            fn get_membership(
+                &self,
+                hash: &str,
+            ) -> Result<BigSegmentMembership, BigSegmentStoreError> {
+                let _ = self
+                    .release
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(Duration::from_secs(5));
+                self.inner.get_membership(hash)
+            }
+        }
+        let inner = FakeStore::up_to_date();
+        inner.include("u", "s.g1");
+        let (release, gate) = channel();
+        let wrapper = Arc::new(
+            BigSegmentStoreWrapper::new(
+                Arc::new(Gate {
+                    inner: inner.clone(),
+                    release: std::sync::Mutex::new(gate),
+                }),
+                BigSegmentsOptions::default(),
+            )
+            .unwrap(),
+        );
+        let askers: Vec<_> = (0..4)
+            .map(|_| {
+                let w = Arc::clone(&wrapper);
+                std::thread::spawn(move || w.context_membership("u").unwrap().check("s.g1"))
+            })
+            .collect();
+        // Askers join the one query under way; any that start after it finished find the cache.
+        // (The pause only gives them a chance to pile up; the outcome does not depend on it.)
+        wait_for("the first query to start", || {
+            wrapper.shared.in_flight.lock().contains_key("u")
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        release.send(()).unwrap();
+        for asker in askers {
+            assert_eq!(asker.join().unwrap(), Some(true));
+        }
+        assert_eq!(
+            inner.queries().len(),
+            1,
+            "one query, shared (later askers hit the cache)"
+        );
+        assert!(wrapper.shared.in_flight.lock().is_empty());
     }
 
     #[test]
