@@ -81,6 +81,7 @@ mod initialization_error;
 mod secure_mode;
 mod test_data;
 mod test_data_source;
+mod variation_output;
 
 pub use client::{Client, ClientError};
 pub use config::{Config, ConfigBuilder, ConfigError, DEFAULT_START_WAIT};
