@@ -11,8 +11,9 @@ use ld_eval::{
 };
 use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
-    DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
-    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, Snapshot,
+    BigSegmentStoreStatus, BigSegmentStoreWrapper, DataSource, DataSourceState, DataSourceStatus,
+    DataSourceStatusProvider, DataSourceUpdateSink, DataSourceUpdates, FlagChangeNotifier,
+    FlagValueChangeEvent, Snapshot,
 };
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -56,8 +57,8 @@ struct Inner {
     events: EventProcessor,
     hooks: HookRunner,
     big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
-    #[cfg(feature = "redis")]
-    redis_big_segments: Option<Arc<ld_store::redis::RedisBigSegmentStore>>,
+    /// The configured big segment store, with its cache and status (not with a raw provider).
+    big_segment_store: Option<Arc<BigSegmentStoreWrapper>>,
     runtime: Mutex<Option<BackgroundRuntime>>,
     closed: AtomicBool,
 }
@@ -134,6 +135,17 @@ impl Client {
             }
             _ => EventProcessor::disabled(),
         };
+        let big_segment_store = match &config.big_segments {
+            Some(big) if !offline => Some(Arc::new(BigSegmentStoreWrapper::new(
+                big.store().clone(),
+                *big.options(),
+            )?)),
+            _ => None,
+        };
+        let big_segments = match &big_segment_store {
+            Some(store) => Some(store.clone() as Arc<dyn BigSegmentProvider + Send + Sync>),
+            None => config.big_segment_provider.clone(),
+        };
         if no_source {
             // Offline and daemon-mode clients count as initialized at once, as in LaunchDarkly's SDKs.
             sink.update_status(DataSourceState::Valid, None);
@@ -151,9 +163,8 @@ impl Client {
                 data_source: data_source.clone(),
                 events,
                 hooks: HookRunner::new(config.hooks.clone()),
-                big_segments: config.big_segments.clone(),
-                #[cfg(feature = "redis")]
-                redis_big_segments: config.redis_big_segments.clone(),
+                big_segments,
+                big_segment_store,
                 runtime: Mutex::new(runtime),
                 closed: AtomicBool::new(false),
             }),
@@ -576,20 +587,19 @@ impl Client {
     }
 
     /// The big segment store's health (available, stale), when one was configured with
-    /// [`ConfigBuilder::redis_big_segments`](crate::ConfigBuilder::redis_big_segments).
-    #[cfg(feature = "redis")]
-    pub fn big_segment_store_status(&self) -> Option<ld_store::redis::BigSegmentStoreStatus> {
-        self.inner.redis_big_segments.as_ref().map(|s| s.status())
+    /// [`ConfigBuilder::big_segments`](crate::ConfigBuilder::big_segments); `None` otherwise, and
+    /// for an offline client (which never queries the store).
+    ///
+    /// Answers from the last status poll; before the first poll, queries the store now.
+    pub fn big_segment_store_status(&self) -> Option<BigSegmentStoreStatus> {
+        self.inner.big_segment_store.as_ref().map(|s| s.status())
     }
 
-    /// Subscribes to big segment store status changes, when a Redis big segment store is
-    /// configured.
-    #[cfg(feature = "redis")]
-    pub fn subscribe_big_segment_store_status(
-        &self,
-    ) -> Option<Receiver<ld_store::redis::BigSegmentStoreStatus>> {
+    /// Subscribes to big segment store status changes (each poll that finds a different status
+    /// sends one), when a big segment store is configured.
+    pub fn subscribe_big_segment_store_status(&self) -> Option<Receiver<BigSegmentStoreStatus>> {
         self.inner
-            .redis_big_segments
+            .big_segment_store
             .as_ref()
             .map(|s| s.subscribe_status())
     }
@@ -666,6 +676,9 @@ impl Inner {
         tracing::info!("closing the LaunchDarkly client");
         if let Some(source) = &self.data_source {
             source.stop();
+        }
+        if let Some(store) = &self.big_segment_store {
+            store.close();
         }
         self.events.close();
         if let Some(mut runtime) = self.runtime.lock().take() {
