@@ -10,6 +10,10 @@
 //! callgrind_annotate --inclusive=yes /tmp/cg.out | grep -E 'run_(bare|client)'
 //! ```
 //!
+//! A second argument `off` runs only the bare evaluator and the events-off client, so that a
+//! flat profile (`callgrind_annotate --inclusive=no`) shows where the facade's own instructions
+//! go.
+//!
 //! Instruction counts are repeatable on a busy machine, where criterion's times are not.
 
 use std::hint::black_box;
@@ -67,7 +71,10 @@ fn run_bare(data: &MemoryData, key: &str, contexts: &[Context]) -> usize {
     for _ in 0..ROUNDS {
         for c in contexts {
             let flag = ld_eval::DataLookup::flag(data, black_box(key)).expect("flag exists");
-            let value = evaluator.evaluate_ref(flag, c).value.and_then(|v| v.as_bool());
+            let value = evaluator
+                .evaluate_ref(flag, c)
+                .value
+                .and_then(|v| v.as_bool());
             served += usize::from(black_box(value).unwrap_or(false));
         }
     }
@@ -97,7 +104,9 @@ fn run_client(client: &Client, key: &str, contexts: &[Context]) -> usize {
 }
 
 fn main() {
-    let wanted = std::env::args().nth(1).unwrap_or_else(|| "flag_off".to_owned());
+    let wanted = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "flag_off".to_owned());
     let s = scenarios()
         .into_iter()
         .find(|s| s.name == wanted)
@@ -109,6 +118,12 @@ fn main() {
         .collect();
     let data = data(&s);
     let quiet = client(&s, false);
+    if std::env::args().nth(2).as_deref() == Some("off") {
+        // Only the events-off client: its flat profile is then the facade alone.
+        let a = run_bare(&data, s.flag_key, &contexts);
+        assert_eq!(a, run_client_events_off(&quiet, s.flag_key, &contexts));
+        return;
+    }
     let recording = client(&s, true);
     // Warm every path once (first-seen contexts, summary entries) before the counted runs.
     run_client(&recording, s.flag_key, &contexts);

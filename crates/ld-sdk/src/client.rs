@@ -365,63 +365,64 @@ impl Client {
         if inner.offline {
             return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
         }
-        let snapshot = inner.store.snapshot();
-        let events = inner.events.is_enabled();
-        if !inner.store.usable(&snapshot) {
+        inner.store.with_snapshot(|snapshot| {
+            let events = inner.events.is_enabled();
+            if !inner.store.usable(snapshot) {
+                if events {
+                    self.record_unknown(
+                        flag_key,
+                        context,
+                        &default,
+                        ErrorKind::ClientNotReady,
+                        O::WITH_REASONS,
+                    );
+                }
+                return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
+            }
+            let Some(flag) = snapshot.flag(flag_key) else {
+                if events {
+                    self.record_unknown(
+                        flag_key,
+                        context,
+                        &default,
+                        ErrorKind::FlagNotFound,
+                        O::WITH_REASONS,
+                    );
+                }
+                return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
+            };
+            let evaluator = inner.evaluator(snapshot);
+            let result = if events {
+                let recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+                evaluator
+                    .with_prerequisite_recorder(&recorder)
+                    .evaluate_ref(flag, context)
+            } else {
+                evaluator.evaluate_ref(flag, context)
+            };
+            let typed = result.value.and_then(T::from_flag_value);
+            let served = match (&typed, result.value) {
+                // The flag's own value, of the wrong type: the default is served.
+                (None, Some(_)) => DetailRef::error(ErrorKind::WrongType),
+                _ => result,
+            };
             if events {
-                self.record_unknown(
+                inner.events.record_evaluation(
                     flag_key,
+                    Some(flag),
                     context,
-                    &default,
-                    ErrorKind::ClientNotReady,
+                    &served.to_detail(),
+                    &default.to_json(),
                     O::WITH_REASONS,
+                    None,
                 );
             }
-            return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
-        }
-        let Some(flag) = snapshot.flag(flag_key) else {
-            if events {
-                self.record_unknown(
-                    flag_key,
-                    context,
-                    &default,
-                    ErrorKind::FlagNotFound,
-                    O::WITH_REASONS,
-                );
-            }
-            return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
-        };
-        let evaluator = inner.evaluator(&snapshot);
-        let result = if events {
-            let recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
-            evaluator
-                .with_prerequisite_recorder(&recorder)
-                .evaluate_ref(flag, context)
-        } else {
-            evaluator.evaluate_ref(flag, context)
-        };
-        let typed = result.value.and_then(T::from_flag_value);
-        let served = match (&typed, result.value) {
-            // The flag's own value, of the wrong type: the default is served.
-            (None, Some(_)) => DetailRef::error(ErrorKind::WrongType),
-            _ => result,
-        };
-        if events {
-            inner.events.record_evaluation(
-                flag_key,
-                Some(flag),
-                context,
-                &served.to_detail(),
-                &default.to_json(),
-                O::WITH_REASONS,
-                None,
-            );
-        }
-        O::finish(
-            typed.unwrap_or(default),
-            served.variation_index,
-            served.reason,
-        )
+            O::finish(
+                typed.unwrap_or(default),
+                served.variation_index,
+                served.reason,
+            )
+        })
     }
 
     #[cold]
