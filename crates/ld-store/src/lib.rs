@@ -81,6 +81,7 @@ pub use persistent::{
     PersistentDataStore, PersistentDataStoreWrapper, SerializedAllData, SerializedItem,
     serialize_flag, serialize_segment,
 };
+pub use reclaimer::retire_snapshot;
 pub use snapshot::Snapshot;
 pub use status::{DataSourceErrorInfo, DataSourceState, DataSourceStatus, ErrorKind};
 pub use status_provider::{DataSourceStatusProvider, InitError};

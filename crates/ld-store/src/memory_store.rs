@@ -69,7 +69,7 @@ impl DataStore for InMemoryDataStore {
         let old = self.current.swap(Arc::new(next));
         // Freeing the previous data set costs about as much as parsing the new one: leave it
         // to the reclaimer thread rather than this writer or a reader.
-        crate::reclaimer::retire(old);
+        crate::reclaimer::retire_snapshot(old);
         Ok(())
     }
 

@@ -17,8 +17,21 @@ use crate::snapshot::Snapshot;
 /// its own reference anyway (the last reader then frees it).
 const READER_GRACE: Duration = Duration::from_millis(20);
 
-/// Frees `old` on the reclaimer thread (or here, if that thread cannot be started).
-pub(crate) fn retire(old: Arc<Snapshot>) {
+/// Hands a snapshot that is no longer current to the background reclaimer thread, which frees
+/// it once readers have let go (or frees it here, if that thread cannot be started).
+///
+/// The in-memory store does this for every snapshot an `init` replaces. A component that keeps
+/// snapshots of its own (such as a per-thread cache of the current one) can do the same when it
+/// lets one go, so that the thread that happens to hold the last reference never pays for
+/// freeing thousands of flags.
+///
+/// ```
+/// use ld_store::{DataStore, InMemoryDataStore, retire_snapshot};
+/// let store = InMemoryDataStore::new();
+/// let cached = store.snapshot();
+/// retire_snapshot(cached);
+/// ```
+pub fn retire_snapshot(old: Arc<Snapshot>) {
     static RECLAIMER: OnceLock<Option<Sender<Arc<Snapshot>>>> = OnceLock::new();
     let sender = RECLAIMER.get_or_init(|| {
         let (tx, rx) = channel::<Arc<Snapshot>>();
@@ -71,14 +84,14 @@ mod tests {
     fn retired_snapshots_are_freed_in_the_background_after_readers_let_go() {
         let old = Arc::new(Snapshot::default());
         let weak = Arc::downgrade(&old);
-        retire(old);
+        retire_snapshot(old);
         assert!(freed_within(&weak, Duration::from_secs(5)));
 
         // A reader still holding it: whoever lets go last frees it, and it is freed.
         let held = Arc::new(Snapshot::default());
         let reader = held.clone();
         let weak = Arc::downgrade(&held);
-        retire(held);
+        retire_snapshot(held);
         let reader = std::thread::spawn(move || drop(reader));
         reader.join().unwrap();
         assert!(freed_within(&weak, Duration::from_secs(5)));
