@@ -422,6 +422,20 @@ mod tests {
     }
 
     #[test]
+    fn a_data_line_gathered_across_reads_becomes_the_data_with_invalid_utf8_replaced() {
+        let mut p = SseParser::new();
+        assert!(p.push(b"event: put\n").unwrap().is_empty());
+        assert!(p.push(b"data: {\"a\":\"x\xff").unwrap().is_empty());
+        assert!(p.push(b"y\"}").unwrap().is_empty());
+        assert!(p.push(b"\ndata:second").unwrap().is_empty());
+        let events = p.push(b"\n\n").unwrap();
+        assert_eq!(events, [ev("put", "{\"a\":\"x\u{fffd}y\"}\nsecond")]);
+        let mut p = SseParser::with_max_event_size(12);
+        assert!(p.push(b"event: put\ndata: 0123").unwrap().is_empty());
+        assert!(p.push(b"456789\n\n").is_err());
+    }
+
+    #[test]
     fn oversized_events_are_refused() {
         let mut p = SseParser::with_max_event_size(16);
         assert!(p.push(b"data: 0123456789\n").is_ok());
