@@ -65,6 +65,7 @@ impl DataStore for InMemoryDataStore {
             segments: Arc::new(data.segments),
             initialized: true,
         };
+        crate::reclaimer::start();
         let _guard = self.writer.lock();
         let old = self.current.swap(Arc::new(next));
         // Freeing the previous data set costs about as much as parsing the new one: leave it

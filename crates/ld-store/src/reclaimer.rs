@@ -32,25 +32,37 @@ const READER_GRACE: Duration = Duration::from_millis(20);
 /// retire_snapshot(cached);
 /// ```
 pub fn retire_snapshot(old: Arc<Snapshot>) {
-    static RECLAIMER: OnceLock<Option<Sender<Arc<Snapshot>>>> = OnceLock::new();
-    let sender = RECLAIMER.get_or_init(|| {
-        let (tx, rx) = channel::<Arc<Snapshot>>();
-        std::thread::Builder::new()
-            .name("ld-store-reclaim".into())
-            .spawn(move || {
-                for old in rx {
-                    wait_for_readers(&old);
-                    drop(old);
-                }
-            })
-            .map_err(|e| tracing::warn!("cannot start the snapshot reclaimer thread: {e}"))
-            .ok()
-            .map(|_| tx)
-    });
-    if let Some(tx) = sender {
+    if let Some(tx) = reclaimer() {
         // A send fails only if the thread is gone; the snapshot is then dropped here.
         let _ = tx.send(old);
     }
+}
+
+/// Starts the reclaimer thread if it is not running yet, so that a writer can do it before
+/// publishing new data rather than between publishing it and reporting it.
+pub(crate) fn start() {
+    reclaimer();
+}
+
+/// The channel to the reclaimer thread (started on first use), or `None` if it cannot start.
+fn reclaimer() -> Option<&'static Sender<Arc<Snapshot>>> {
+    static RECLAIMER: OnceLock<Option<Sender<Arc<Snapshot>>>> = OnceLock::new();
+    RECLAIMER
+        .get_or_init(|| {
+            let (tx, rx) = channel::<Arc<Snapshot>>();
+            std::thread::Builder::new()
+                .name("ld-store-reclaim".into())
+                .spawn(move || {
+                    for old in rx {
+                        wait_for_readers(&old);
+                        drop(old);
+                    }
+                })
+                .map_err(|e| tracing::warn!("cannot start the snapshot reclaimer thread: {e}"))
+                .ok()
+                .map(|_| tx)
+        })
+        .as_ref()
 }
 
 /// Waits up to [`READER_GRACE`] for this to be the last reference to `old`.
