@@ -2,9 +2,10 @@
 //! counts instructions, so the figures are repeatable on a busy machine).
 //!
 //! `put_profile [STAGE] [FLAGS] [RUNS]` builds the realistic put of FLAGS flags (default 10,000),
-//! then runs STAGE RUNS times (default 2) (the second run also frees the first run's data, as a real put does):
-//! `value` (plain `serde_json::Value` parse), `parse` (`AllData::from_json`), or `apply`
-//! (the default: SSE framing, parse and store swap through `apply_stream_event`).
+//! then runs STAGE RUNS times (default 2; each run after the first also frees the previous
+//! run's data, as a real put does): `value` (plain `serde_json::Value` parse), `parse`
+//! (`AllData::from_json`), or `apply` (the default: SSE framing, parse and store swap through
+//! `apply_stream_event`). With RUNS 0 only the fixture is built, which gives its own cost.
 
 use std::sync::Arc;
 
