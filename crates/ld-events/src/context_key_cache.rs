@@ -134,37 +134,90 @@ pub(crate) struct ContextKeyCache {
     shards: Box<[Mutex<Shard>]>,
     mask: u64,
     generation: AtomicU64,
+    remembers: bool,
 }
 
-const RECENT_SLOTS: usize = 16;
+/// Entries a thread's [`RecentContexts`] probes for one context.
+const RECENT_WAYS: usize = 8;
+/// Bounds of a [`RecentContexts`] table (entries; 8 bytes each).
+const RECENT_MIN_SLOTS: usize = 64;
+const RECENT_MAX_SLOTS: usize = 8192;
 
-/// A thread's recently seen context hashes (see the module documentation). Thread-local: no
-/// synchronisation.
-#[derive(Debug, Default)]
+/// A thread's recently seen contexts (see the module documentation): an open-addressing table of
+/// context identity hashes, each stored mixed with the cache generation it was confirmed in, so
+/// that a new generation invalidates every entry without touching the table. Thread-local: no
+/// synchronisation; allocated once, never grows.
+#[derive(Debug)]
 pub(crate) struct RecentContexts {
-    slots: [u64; RECENT_SLOTS],
-    generation: u64,
+    /// `hash ^ mix(generation)`; 0 is empty.
+    slots: Box<[u64]>,
+    mask: usize,
+    /// Rotates the entry replaced when all the probed ones are taken.
+    victim: usize,
     deduplicated: u64,
 }
 
+/// Spreads a generation over all 64 bits, so that an entry of another generation does not match.
+#[inline]
+fn mix(generation: u64) -> u64 {
+    generation.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
+}
+
 impl RecentContexts {
-    /// True when `hash` was seen lately in `generation` (and counts it as deduplicated);
-    /// otherwise remembers it and returns false, and the caller asks the shared LRU.
+    /// A table for a context-key cache of `capacity` keys: twice that (so that the whole cache
+    /// fits), within fixed bounds.
+    pub(crate) fn for_capacity(capacity: usize) -> Self {
+        let slots = capacity
+            .saturating_mul(2)
+            .clamp(RECENT_MIN_SLOTS, RECENT_MAX_SLOTS)
+            .next_power_of_two();
+        Self {
+            slots: vec![0; slots].into_boxed_slice(),
+            mask: slots - 1,
+            victim: 0,
+            deduplicated: 0,
+        }
+    }
+
+    /// True when `hash` was confirmed by the shared LRU in `generation` (and counts it as
+    /// deduplicated); otherwise the caller asks the shared LRU and then calls
+    /// [`RecentContexts::remember`].
     #[inline]
     pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
-        if self.generation != generation {
-            self.slots = [0; RECENT_SLOTS];
-            self.generation = generation;
+        let tagged = hash ^ mix(generation);
+        if tagged == 0 {
+            return false; // would match an empty entry
         }
-        // Hash 0 is the empty-slot marker: such a context always goes to the shared LRU.
-        let slot = &mut self.slots[(hash as usize) % RECENT_SLOTS];
-        if *slot == hash && hash != 0 {
-            self.deduplicated += 1;
-            true
-        } else {
-            *slot = hash;
-            false
+        let start = hash as usize;
+        for i in 0..RECENT_WAYS {
+            if self.slots[(start + i) & self.mask] == tagged {
+                self.deduplicated += 1;
+                return true;
+            }
         }
+        false
+    }
+
+    /// Remembers that the shared LRU holds `hash` in `generation`.
+    pub(crate) fn remember(&mut self, hash: u64, generation: u64) {
+        let tagged = hash ^ mix(generation);
+        if tagged == 0 {
+            return;
+        }
+        let start = hash as usize;
+        let mask = self.mask;
+        let tag = mix(generation);
+        // Prefer an empty entry, or one of an older generation: unmixed with the current
+        // generation, its value is noise whose home bucket is (almost surely) not near `at`.
+        let free = (0..RECENT_WAYS).map(|i| (start + i) & mask).find(|&at| {
+            let entry = self.slots[at];
+            entry == 0 || at.wrapping_sub((entry ^ tag) as usize) & mask >= RECENT_WAYS
+        });
+        let at = free.unwrap_or_else(|| {
+            self.victim = self.victim.wrapping_add(1);
+            (start + self.victim % RECENT_WAYS) & mask
+        });
+        self.slots[at] = tagged;
     }
 
     /// Deduplicated sightings not yet taken.
@@ -199,6 +252,7 @@ impl ContextKeyCache {
                 .collect(),
             mask: (shards - 1) as u64,
             generation: AtomicU64::new(1),
+            remembers: capacity > 0,
         }
     }
 
@@ -231,6 +285,11 @@ impl ContextKeyCache {
             shard.lock().clear();
         }
         self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether the cache remembers contexts at all (a capacity of 0 makes every sighting new).
+    pub(crate) fn remembers(&self) -> bool {
+        self.remembers
     }
 
     /// The current generation, for [`RecentContexts::seen`].
@@ -304,16 +363,45 @@ mod tests {
 
     #[test]
     fn recent_contexts_remember_until_the_generation_changes() {
-        let mut r = RecentContexts::default();
+        let mut r = RecentContexts::for_capacity(10);
         assert!(!r.seen(42, 1));
+        r.remember(42, 1);
         assert!(r.seen(42, 1));
-        assert!(!r.seen(42 + RECENT_SLOTS as u64, 1)); // same slot: replaces 42
-        assert!(!r.seen(42, 1));
-        assert!(!r.seen(42, 2));
+        assert!(!r.seen(43, 1));
+        assert!(!r.seen(42, 2), "a new generation forgets");
+        r.remember(42, 2);
         assert!(r.seen(42, 2));
-        assert!(!r.seen(0, 2) && !r.seen(0, 2));
         assert_eq!(r.take_deduplicated(), 2);
         assert_eq!(r.take_deduplicated(), 0);
+    }
+
+    #[test]
+    fn recent_contexts_hold_a_whole_cache_worth_of_contexts() {
+        let mut r = RecentContexts::for_capacity(1000);
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|k| crate::fast_hash::hash_str(&format!("user-{k}")))
+            .collect();
+        for &k in &keys {
+            r.remember(k, 7);
+        }
+        let held = keys.iter().filter(|&&k| r.seen(k, 7)).count();
+        assert!(held >= 990, "only {held} of 1000 held");
+        // Entries of the old generation are reused first.
+        for &k in &keys {
+            r.remember(k, 8);
+        }
+        assert!(keys.iter().filter(|&&k| r.seen(k, 8)).count() >= 990);
+    }
+
+    #[test]
+    fn recent_contexts_never_vouch_for_an_unseen_context() {
+        let mut r = RecentContexts::for_capacity(0);
+        for k in 1..=10_000u64 {
+            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1);
+        }
+        // The table is small and overflowed: old entries were replaced, new ones never invented.
+        assert!(!r.seen(12_345, 1));
+        assert!(!r.seen(0, 1));
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl Hasher for FastHasher {
 /// into a buffer compiles to a `memcpy` call and a store-forwarding stall, which cost more than
 /// the rest of the hash. Overlapping reads are fine because the length is hashed too.
 #[inline]
-fn tail_word(rest: &[u8]) -> u64 {
+pub(crate) fn tail_word(rest: &[u8]) -> u64 {
     let n = rest.len();
     let u32_at = |i: usize| {
         rest.get(i..i + 4)

@@ -157,7 +157,7 @@ impl EventProcessor {
         let max_in_flight = config.max_in_flight.clamp(1, 64) as u32;
         let now = now_millis();
         let shared = Arc::new(Shared {
-            summarizer: Summarizer::new(),
+            summarizer: Summarizer::new(config.context_keys_capacity),
             key_cache: ContextKeyCache::new(config.context_keys_capacity),
             outbox: Outbox::new(config.capacity),
             formatter: ContextFormatter::new(config.all_attributes_private, private_attributes),
@@ -246,8 +246,9 @@ impl EventProcessor {
         let Some(shared) = self.active() else {
             return;
         };
-        // One lock in the common case: the summary stripe, which also answers "was this context
-        // seen lately on this thread"; only a miss consults the shared context-key LRU.
+        // The common case takes no lock: the summary counts in this thread's own cell, and this
+        // thread's recent-contexts table says the context is known; only a miss consults the
+        // shared context-key LRU.
         let context_id = shared
             .context_hash(e.context)
             .map(|hash| (hash, shared.key_cache.generation()));
@@ -267,65 +268,17 @@ impl EventProcessor {
                 now_millis,
             )
         };
-        let mut shared_context = match context_id {
-            Some((hash, _)) if !seen_recently => shared.notice_context(e.context, hash, true),
+        let shared_context = match context_id {
+            Some((hash, generation)) if !seen_recently => {
+                shared.notice_context_on_this_thread(e.context, hash, generation)
+            }
             _ => None,
         };
-
         let Some(flag) = e.flag else {
             return;
         };
-        if !flag.track_events && !e.in_experiment && flag.debug_events_until_date.is_none() {
-            return;
-        }
-        let full = flag.track_events || e.in_experiment;
-        let debug = flag.debug_events_until_date.is_some_and(|until| {
-            until > shared.server_time.load(Ordering::Relaxed) && until > now_millis()
-        });
-        let keep_full = full && sample(flag.sampling_ratio);
-        let keep_debug = debug && sample(flag.sampling_ratio);
-        if !keep_full && !keep_debug {
-            return;
-        }
-        let context = shared_context
-            .take()
-            .unwrap_or_else(|| Arc::new(e.context.to_event_context()));
-        let reason = if e.with_reasons || e.in_experiment {
-            RawJson::to_raw(e.reason).ok()
-        } else {
-            None
-        };
-        let event = FeatureEvent {
-            creation_date: now_millis(),
-            key: e.flag_key.to_owned(),
-            version: Some(flag.version),
-            context,
-            variation: e.variation,
-            value: e.value.clone(),
-            default: e.default.clone(),
-            prereq_of: e.prereq_of.map(str::to_owned),
-            reason,
-            sampling_ratio: flag.sampling_ratio,
-            debug: false,
-        };
-        match (keep_full, keep_debug) {
-            (true, true) => {
-                let debug_event = FeatureEvent {
-                    debug: true,
-                    ..event.clone()
-                };
-                shared.outbox.push(OutputEvent::Feature(Box::new(event)));
-                shared
-                    .outbox
-                    .push(OutputEvent::Feature(Box::new(debug_event)));
-            }
-            (true, false) => shared.outbox.push(OutputEvent::Feature(Box::new(event))),
-            _ => shared
-                .outbox
-                .push(OutputEvent::Feature(Box::new(FeatureEvent {
-                    debug: true,
-                    ..event
-                }))),
+        if flag.track_events || e.in_experiment || flag.debug_events_until_date.is_some() {
+            shared.record_full(e, flag, shared_context);
         }
     }
 
@@ -461,6 +414,89 @@ impl Shared {
         Some(identity_hash(
             context.parts().filter(keep).map(|p| (p.kind, p.key)),
         ))
+    }
+
+    /// [`Shared::notice_context`] for an evaluation this thread's recent-contexts table did not
+    /// vouch for; afterwards the table vouches for it (in `generation`, read before asking).
+    #[cold]
+    #[inline(never)]
+    fn notice_context_on_this_thread<C>(
+        &self,
+        context: &C,
+        hash: u64,
+        generation: u64,
+    ) -> Option<Arc<crate::EventContext>>
+    where
+        C: EventContextSource + ?Sized,
+    {
+        let indexed = self.notice_context(context, hash, true);
+        if self.key_cache.remembers() {
+            self.summarizer.remember_context(hash, generation);
+        }
+        indexed
+    }
+
+    /// The `feature` and `debug` events of an evaluation of a flag that asks for them
+    /// (`trackEvents`, an experiment, or debugging); `context` is the copy an index event just
+    /// made, if any.
+    #[inline(never)]
+    fn record_full<C, R>(
+        &self,
+        e: &Evaluation<'_, C, R>,
+        flag: FlagEventSettings,
+        mut context: Option<Arc<crate::EventContext>>,
+    ) where
+        C: EventContextSource + ?Sized,
+        R: Serialize + ?Sized,
+    {
+        let full = flag.track_events || e.in_experiment;
+        let debug = flag.debug_events_until_date.is_some_and(|until| {
+            until > self.server_time.load(Ordering::Relaxed) && until > now_millis()
+        });
+        let keep_full = full && sample(flag.sampling_ratio);
+        let keep_debug = debug && sample(flag.sampling_ratio);
+        if !keep_full && !keep_debug {
+            return;
+        }
+        let context = context
+            .take()
+            .unwrap_or_else(|| Arc::new(e.context.to_event_context()));
+        let reason = if e.with_reasons || e.in_experiment {
+            RawJson::to_raw(e.reason).ok()
+        } else {
+            None
+        };
+        let event = FeatureEvent {
+            creation_date: now_millis(),
+            key: e.flag_key.to_owned(),
+            version: Some(flag.version),
+            context,
+            variation: e.variation,
+            value: e.value.clone(),
+            default: e.default.clone(),
+            prereq_of: e.prereq_of.map(str::to_owned),
+            reason,
+            sampling_ratio: flag.sampling_ratio,
+            debug: false,
+        };
+        match (keep_full, keep_debug) {
+            (true, true) => {
+                let debug_event = FeatureEvent {
+                    debug: true,
+                    ..event.clone()
+                };
+                self.outbox.push(OutputEvent::Feature(Box::new(event)));
+                self.outbox
+                    .push(OutputEvent::Feature(Box::new(debug_event)));
+            }
+            (true, false) => self.outbox.push(OutputEvent::Feature(Box::new(event))),
+            _ => self
+                .outbox
+                .push(OutputEvent::Feature(Box::new(FeatureEvent {
+                    debug: true,
+                    ..event
+                }))),
+        }
     }
 
     /// Notes in the shared LRU that the context with identity `hash` was seen. When it is new and
