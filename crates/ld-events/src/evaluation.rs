@@ -121,9 +121,27 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        if !self.is_enabled() {
+        if let Some(f) = flag
+            && self.count_if_known(flag_key, f, context, detail, default)
+        {
             return;
         }
+        self.record_general(flag_key, flag, context, detail, default, with_reasons, prereq_of);
+    }
+
+    /// Everything [`EventProcessor::record_evaluation`]'s fast path does not cover.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn record_general(
+        &self,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &Detail<'_>,
+        default: &Value,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
         self.record(&Evaluation {
             flag_key,
             flag: flag.map(FlagEventSettings::of),

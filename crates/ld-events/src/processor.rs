@@ -282,6 +282,43 @@ impl EventProcessor {
         }
     }
 
+    /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
+    /// in this thread's cell, of a context this thread's recent-contexts table vouches for.
+    /// True when it was counted; false (having changed nothing) otherwise.
+    #[inline]
+    pub(crate) fn count_if_known(
+        &self,
+        flag_key: &str,
+        flag: &ld_eval::Flag,
+        context: &ld_eval::Context,
+        detail: &ld_eval::Detail<'_>,
+        default: &Value,
+    ) -> bool {
+        let Some(shared) = self.active() else {
+            return true; // nothing to record
+        };
+        if flag.track_events
+            || flag.debug_events_until_date.is_some()
+            || flag.exclude_from_summaries
+            || shared.omit_anonymous_contexts
+            || crate::is_experiment(flag, detail)
+        {
+            return false;
+        }
+        shared.summarizer.count_if_known(
+            &SummaryInput {
+                flag_key,
+                variation: detail.variation_index,
+                version: Some(flag.version),
+                value: detail.value.unwrap_or(default),
+                default,
+            },
+            context.contexts().iter().map(|c| c.kind().as_str()),
+            context.fully_qualified_key(),
+            shared.key_cache.generation(),
+        )
+    }
+
     /// Records a `custom` event (the SDK's `track`).
     pub fn record_custom<C>(&self, context: &C, key: &str, data: Value, metric_value: Option<f64>)
     where

@@ -233,6 +233,50 @@ impl Summarizer {
         }
     }
 
+    /// The common case of an evaluation, all on this thread and without side effects unless it
+    /// succeeds: the window is open, this thread already has the evaluation's cell in its
+    /// direct-mapped table, and its recent-contexts table vouches for the context (identity
+    /// hash of `context_key`, which must be how the processor identifies contexts, in
+    /// `generation`). Then counts and returns true; otherwise returns false and the caller takes
+    /// the general path ([`Summarizer::record`] and the context-key cache).
+    #[inline]
+    pub(crate) fn count_if_known<'k>(
+        &self,
+        input: &SummaryInput<'_>,
+        kinds: impl Iterator<Item = &'k str>,
+        context_key: &str,
+        generation: u64,
+    ) -> bool {
+        if !self.registry.window_open.load(Ordering::Relaxed) {
+            return false;
+        }
+        LOCAL
+            .try_with(|locals| {
+                let Ok(mut locals) = locals.try_borrow_mut() else {
+                    return false;
+                };
+                let Some(local) = locals.iter_mut().find(|l| l.summarizer_id == self.id) else {
+                    return false;
+                };
+                let Some(cell) = &local.fast[fast_slot(input.flag_key, input.variation)] else {
+                    return false;
+                };
+                if !cell.matches(input, kinds) || cell.retired.load(Ordering::Relaxed) {
+                    return false;
+                }
+                if !local
+                    .recent
+                    .seen(crate::fast_hash::hash_str(context_key), generation)
+                {
+                    return false;
+                }
+                cell.bump();
+                self.publish_deduplicated(local);
+                true
+            })
+            .unwrap_or(false)
+    }
+
     /// Runs `f` on this thread's state for this summarizer, creating it on first use.
     #[inline]
     fn with_local<T>(&self, f: impl FnOnce(&mut Local) -> T) -> Option<T> {
@@ -270,14 +314,20 @@ impl Summarizer {
     fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
         let seen = local.recent.seen(hash, generation);
         if seen {
-            // Diagnostics only: published in batches of 64 so the shared counter is not touched
-            // on every evaluation (a thread's last partial batch is reported late or not at all).
-            if local.recent.pending_deduplicated() >= 64 {
-                let n = local.recent.take_deduplicated();
-                self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
-            }
+            self.publish_deduplicated(local);
         }
         seen
+    }
+
+    /// Diagnostics only: deduplicated context sightings are published in batches of 64 so the
+    /// shared counter is not touched on every evaluation (a thread's last partial batch is
+    /// reported late or not at all).
+    #[inline]
+    fn publish_deduplicated(&self, local: &mut Local) {
+        if local.recent.pending_deduplicated() >= 64 {
+            let n = local.recent.take_deduplicated();
+            self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// Deduplicated context sightings published since the last call.
