@@ -305,14 +305,14 @@ impl EventProcessor {
         {
             return false;
         }
+        // Plain arguments rather than a struct: `default` then stays a read-only argument, which
+        // lets the compiler see that the caller's temporary default is unchanged (and skip
+        // dropping a scalar).
         shared.summarizer.count_if_known(
-            &SummaryInput {
-                flag_key,
-                variation: detail.variation_index,
-                version: Some(flag.version),
-                value: detail.value.unwrap_or(default),
-                default,
-            },
+            flag_key,
+            detail.variation_index,
+            flag.version,
+            default,
             context.contexts().iter().map(|c| c.kind().as_str()),
             context.fully_qualified_key(),
             shared.key_cache.generation(),

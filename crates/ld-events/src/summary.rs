@@ -239,10 +239,14 @@ impl Summarizer {
     /// hash of `context_key`, which must be how the processor identifies contexts, in
     /// `generation`). Then counts and returns true; otherwise returns false and the caller takes
     /// the general path ([`Summarizer::record`] and the context-key cache).
+    #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
     #[inline]
     pub(crate) fn count_if_known<'k>(
         &self,
-        input: &SummaryInput<'_>,
+        flag_key: &str,
+        variation: Option<usize>,
+        version: u64,
+        default: &Value,
         kinds: impl Iterator<Item = &'k str>,
         context_key: &str,
         generation: u64,
@@ -258,15 +262,19 @@ impl Summarizer {
                 let Some(local) = locals.iter_mut().find(|l| l.summarizer_id == self.id) else {
                     return false;
                 };
-                let Some(cell) = &local.fast[fast_slot(input.flag_key, input.variation)] else {
+                let Some(cell) = &local.fast[fast_slot(flag_key, variation)] else {
                     return false;
                 };
-                if !cell.matches(input, kinds) || cell.retired.load(Ordering::Relaxed) {
-                    return false;
-                }
-                if !local
-                    .recent
-                    .seen(crate::fast_hash::hash_str(context_key), generation)
+                let matches = cell.variation == variation
+                    && cell.version == Some(version)
+                    && same_str(&cell.flag_key, flag_key)
+                    && same_value(&cell.default, default)
+                    && same_kinds(&cell.kinds, kinds)
+                    && !cell.retired.load(Ordering::Relaxed);
+                if !matches
+                    || !local
+                        .recent
+                        .seen(crate::fast_hash::hash_str(context_key), generation)
                 {
                     return false;
                 }
