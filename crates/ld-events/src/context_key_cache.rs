@@ -147,9 +147,14 @@ const RECENT_MAX_SLOTS: usize = 8192;
 /// context identity hashes, each stored mixed with the cache generation it was confirmed in, so
 /// that a new generation invalidates every entry without touching the table. Thread-local: no
 /// synchronisation; allocated once, never grows.
+///
+/// The lowest bit of an entry is not part of the identity: it records whether the context is a
+/// *plain user* — a single `user` context whose fully-qualified key has no `:` — which is
+/// exactly what such a key implies (every other context's key names its kinds, followed by `:`).
+/// The summary's fast path uses it to know the context's kinds without reading them.
 #[derive(Debug)]
 pub(crate) struct RecentContexts {
-    /// `hash ^ mix(generation)`; 0 is empty.
+    /// `hash ^ mix(generation)` with the plain-user bit in bit 0; 0 is empty.
     slots: Box<[u64]>,
     mask: usize,
     /// Rotates the entry replaced when all the probed ones are taken.
@@ -158,10 +163,13 @@ pub(crate) struct RecentContexts {
 }
 
 /// Spreads a generation over all 64 bits, so that an entry of another generation does not match.
-#[inline]
+#[inline(always)]
 fn mix(generation: u64) -> u64 {
-    generation.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
+    generation.wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
+
+/// The identity bits of an entry.
+const IDENTITY: u64 = !1;
 
 impl RecentContexts {
     /// A table for a context-key cache of `capacity` keys: twice that (so that the whole cache
@@ -179,45 +187,50 @@ impl RecentContexts {
         }
     }
 
-    /// True when `hash` was confirmed by the shared LRU in `generation` (and counts it as
-    /// deduplicated); otherwise the caller asks the shared LRU and then calls
+    /// `Some(plain_user)` when `hash` was confirmed by the shared LRU in `generation` (and counts
+    /// it as deduplicated); otherwise `None`, and the caller asks the shared LRU and then calls
     /// [`RecentContexts::remember`].
-    #[inline]
-    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
-        let tagged = hash ^ mix(generation);
+    #[inline(always)]
+    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> Option<bool> {
+        let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
-            return false; // would match an empty entry
+            return None; // would match an empty entry
         }
         let start = hash as usize;
         for i in 0..RECENT_WAYS {
-            if self.slots[(start + i) & self.mask] == tagged {
+            let entry = self.slots[(start + i) & self.mask];
+            if entry & IDENTITY == tagged {
                 self.deduplicated += 1;
-                return true;
+                return Some(entry & 1 == 1);
             }
         }
-        false
+        None
     }
 
-    /// Remembers that the shared LRU holds `hash` in `generation`.
-    pub(crate) fn remember(&mut self, hash: u64, generation: u64) {
-        let tagged = hash ^ mix(generation);
+    /// Remembers that the shared LRU holds `hash` in `generation`; `plain_user` as described in
+    /// the type's documentation.
+    pub(crate) fn remember(&mut self, hash: u64, generation: u64, plain_user: bool) {
+        let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
             return;
         }
         let start = hash as usize;
         let mask = self.mask;
         let tag = mix(generation);
-        // Prefer an empty entry, or one of an older generation: unmixed with the current
-        // generation, its value is noise whose home bucket is (almost surely) not near `at`.
+        // Reuse this context's entry, or take an empty one, or one of an older generation:
+        // unmixed with the current generation, its value is noise whose home bucket is (almost
+        // surely) not near `at`.
         let free = (0..RECENT_WAYS).map(|i| (start + i) & mask).find(|&at| {
             let entry = self.slots[at];
-            entry == 0 || at.wrapping_sub((entry ^ tag) as usize) & mask >= RECENT_WAYS
+            entry & IDENTITY == tagged
+                || entry == 0
+                || at.wrapping_sub((entry ^ tag) as usize) & mask >= RECENT_WAYS
         });
         let at = free.unwrap_or_else(|| {
             self.victim = self.victim.wrapping_add(1);
             (start + self.victim % RECENT_WAYS) & mask
         });
-        self.slots[at] = tagged;
+        self.slots[at] = tagged | u64::from(plain_user);
     }
 
     /// Deduplicated sightings not yet taken.
@@ -364,13 +377,13 @@ mod tests {
     #[test]
     fn recent_contexts_remember_until_the_generation_changes() {
         let mut r = RecentContexts::for_capacity(10);
-        assert!(!r.seen(42, 1));
-        r.remember(42, 1);
-        assert!(r.seen(42, 1));
-        assert!(!r.seen(43, 1));
-        assert!(!r.seen(42, 2), "a new generation forgets");
-        r.remember(42, 2);
-        assert!(r.seen(42, 2));
+        assert_eq!(r.seen(42, 1), None);
+        r.remember(42, 1, true);
+        assert_eq!(r.seen(42, 1), Some(true));
+        assert_eq!(r.seen(44, 1), None);
+        assert_eq!(r.seen(42, 2), None, "a new generation forgets");
+        r.remember(42, 2, false);
+        assert_eq!(r.seen(42, 2), Some(false));
         assert_eq!(r.take_deduplicated(), 2);
         assert_eq!(r.take_deduplicated(), 0);
     }
@@ -382,26 +395,31 @@ mod tests {
             .map(|k| crate::fast_hash::hash_str(&format!("user-{k}")))
             .collect();
         for &k in &keys {
-            r.remember(k, 7);
+            r.remember(k, 7, true);
         }
-        let held = keys.iter().filter(|&&k| r.seen(k, 7)).count();
+        let held = keys.iter().filter(|&&k| r.seen(k, 7).is_some()).count();
         assert!(held >= 990, "only {held} of 1000 held");
         // Entries of the old generation are reused first.
         for &k in &keys {
-            r.remember(k, 8);
+            r.remember(k, 8, false);
         }
-        assert!(keys.iter().filter(|&&k| r.seen(k, 8)).count() >= 990);
+        assert!(
+            keys.iter()
+                .filter(|&&k| r.seen(k, 8) == Some(false))
+                .count()
+                >= 990
+        );
     }
 
     #[test]
     fn recent_contexts_never_vouch_for_an_unseen_context() {
         let mut r = RecentContexts::for_capacity(0);
         for k in 1..=10_000u64 {
-            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1);
+            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1, true);
         }
         // The table is small and overflowed: old entries were replaced, new ones never invented.
-        assert!(!r.seen(12_345, 1));
-        assert!(!r.seen(0, 1));
+        assert_eq!(r.seen(12_344, 1), None);
+        assert_eq!(r.seen(0, 1), None);
     }
 
     #[test]

@@ -121,12 +121,57 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
+        self.record_evaluation_with(
+            flag_key,
+            flag,
+            context,
+            detail,
+            || default,
+            with_reasons,
+            prereq_of,
+        );
+    }
+
+    /// [`EventProcessor::record_evaluation`] with the application's default made on demand by
+    /// `default`: the SDK facade passes `|| default.to_json()`, so that a scalar default built
+    /// only to be compared costs nothing to build or drop.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Detail, ErrorKind};
+    /// use ld_events::EventProcessor;
+    /// let events = EventProcessor::disabled();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let detail = Detail::error(ErrorKind::FlagNotFound);
+    /// let default = false;
+    /// events.record_evaluation_with("missing-flag", None, &context, &detail,
+    ///     || serde_json::Value::Bool(default), false, None);
+    /// ```
+    #[allow(clippy::too_many_arguments)] // mirrors the facade's call site one to one
+    #[inline(always)]
+    pub fn record_evaluation_with<V: std::borrow::Borrow<Value>>(
+        &self,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &Detail<'_>,
+        default: impl Fn() -> V,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
         if let Some(f) = flag
-            && self.count_if_known(flag_key, f, context, detail, default)
+            && self.count_if_known(flag_key, f, context, detail, &default)
         {
             return;
         }
-        self.record_general(flag_key, flag, context, detail, default, with_reasons, prereq_of);
+        self.record_general(
+            flag_key,
+            flag,
+            context,
+            detail,
+            default().borrow(),
+            with_reasons,
+            prereq_of,
+        );
     }
 
     /// Everything [`EventProcessor::record_evaluation`]'s fast path does not cover.

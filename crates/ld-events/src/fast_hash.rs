@@ -69,7 +69,7 @@ impl Hasher for FastHasher {
 /// The last 1–7 bytes as one word, with fixed-size loads only: copying a variable-length tail
 /// into a buffer compiles to a `memcpy` call and a store-forwarding stall, which cost more than
 /// the rest of the hash. Overlapping reads are fine because the length is hashed too.
-#[inline]
+#[inline(always)]
 pub(crate) fn tail_word(rest: &[u8]) -> u64 {
     let n = rest.len();
     let u32_at = |i: usize| {
@@ -101,18 +101,14 @@ impl BuildHasher for FastBuildHasher {
 /// Hash of one string. Strings of up to 16 bytes (most context and flag keys) take a short
 /// path: one or two fixed-size loads, and two folded 64×64→128-bit multiplies (as in wyhash)
 /// that spread every input bit over the whole result; longer ones go through [`FastHasher`].
-#[inline]
+#[inline(always)]
 pub(crate) fn hash_str(s: &str) -> u64 {
     let bytes = s.as_bytes();
     let n = bytes.len();
     let (low, high) = match n {
         0..=8 => (if n == 0 { 0 } else { tail_word(bytes) }, 0),
         9..=16 => (word_at(bytes, 0), word_at(bytes, n - 8)),
-        _ => {
-            let mut h = FastHasher::default();
-            h.write(bytes);
-            return h.finish();
-        }
+        _ => return hash_long(bytes),
     };
     let mixed = folded_multiply(
         low ^ 0x243f_6a88_85a3_08d3,
@@ -121,8 +117,16 @@ pub(crate) fn hash_str(s: &str) -> u64 {
     folded_multiply(mixed ^ 0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89)
 }
 
+/// [`hash_str`] for strings longer than 16 bytes.
+#[inline(never)]
+fn hash_long(bytes: &[u8]) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
 /// The 8 bytes at `at` (callers guarantee they exist).
-#[inline]
+#[inline(always)]
 fn word_at(bytes: &[u8], at: usize) -> u64 {
     bytes
         .get(at..at + 8)
@@ -131,7 +135,7 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
 }
 
 /// The high and low halves of the 128-bit product, xored.
-#[inline]
+#[inline(always)]
 fn folded_multiply(a: u64, b: u64) -> u64 {
     let product = u128::from(a) * u128::from(b);
     (product as u64) ^ ((product >> 64) as u64)
@@ -188,7 +192,11 @@ mod tests {
                 let mut changed = key.to_vec();
                 changed[i] ^= 1 << bit;
                 let changed = String::from_utf8_lossy(&changed).into_owned();
-                assert_ne!(hash_str("user-1234567"), hash_str(&changed), "byte {i} bit {bit}");
+                assert_ne!(
+                    hash_str("user-1234567"),
+                    hash_str(&changed),
+                    "byte {i} bit {bit}"
+                );
             }
         }
     }

@@ -284,15 +284,16 @@ impl EventProcessor {
 
     /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
     /// in this thread's cell, of a context this thread's recent-contexts table vouches for.
-    /// True when it was counted; false (having changed nothing) otherwise.
-    #[inline]
-    pub(crate) fn count_if_known(
+    /// True when it was counted (or there is nothing to record); false, having changed nothing,
+    /// otherwise.
+    #[inline(always)]
+    pub(crate) fn count_if_known<V: std::borrow::Borrow<Value>>(
         &self,
         flag_key: &str,
         flag: &ld_eval::Flag,
         context: &ld_eval::Context,
         detail: &ld_eval::Detail<'_>,
-        default: &Value,
+        default: impl Fn() -> V,
     ) -> bool {
         let Some(shared) = self.active() else {
             return true; // nothing to record
@@ -305,9 +306,6 @@ impl EventProcessor {
         {
             return false;
         }
-        // Plain arguments rather than a struct: `default` then stays a read-only argument, which
-        // lets the compiler see that the caller's temporary default is unchanged (and skip
-        // dropping a scalar).
         shared.summarizer.count_if_known(
             flag_key,
             detail.variation_index,
@@ -468,7 +466,13 @@ impl Shared {
     {
         let indexed = self.notice_context(context, hash, true);
         if self.key_cache.remembers() {
-            self.summarizer.remember_context(hash, generation);
+            // A plain user: one `user` part and no `:` in the key (see `RecentContexts`).
+            let mut parts = context.parts();
+            let plain_user = parts.next().is_some_and(|p| p.kind == "user")
+                && parts.next().is_none()
+                && !context.fully_qualified_key().contains(':');
+            self.summarizer
+                .remember_context(hash, generation, plain_user);
         }
         indexed
     }

@@ -24,6 +24,7 @@
 //! The thread-local state also holds each thread's recently seen contexts
 //! (`context_key_cache::RecentContexts`), so that deduplicating index events costs no lock either.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,6 +47,8 @@ struct Cell {
     flag_key: Box<str>,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
+    /// `kinds` is just `user`.
+    plain_user: bool,
     variation: Option<usize>,
     version: Option<u64>,
     default: Value,
@@ -67,6 +70,7 @@ impl Cell {
         }
         Self {
             flag_key: input.flag_key.into(),
+            plain_user: joined == "user",
             kinds: joined.into_boxed_str(),
             variation: input.variation,
             version: input.version,
@@ -114,7 +118,7 @@ fn fast_slot(key: &str, variation: Option<usize>) -> usize {
 }
 
 /// `a == b` for strings, with short ones compared in registers rather than by a `memcmp` call.
-#[inline]
+#[inline(always)]
 fn same_str(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
@@ -137,7 +141,7 @@ fn same_str(a: &str, b: &str) -> bool {
 }
 
 /// Whether `kinds`, in order, are the `,`-joined `joined`.
-#[inline]
+#[inline(always)]
 fn same_kinds<'k>(joined: &str, mut kinds: impl Iterator<Item = &'k str>) -> bool {
     let Some(first) = kinds.next() else {
         return joined.is_empty();
@@ -146,6 +150,16 @@ fn same_kinds<'k>(joined: &str, mut kinds: impl Iterator<Item = &'k str>) -> boo
         // The common case: a single-kind context (a multi-kind one joins at least two).
         return same_str(first, joined) && kinds.next().is_none();
     }
+    same_kinds_in_list(joined, first, kinds)
+}
+
+/// [`same_kinds`] for a multi-kind context (or a mismatch).
+#[inline(never)]
+fn same_kinds_in_list<'k>(
+    joined: &str,
+    first: &'k str,
+    kinds: impl Iterator<Item = &'k str>,
+) -> bool {
     let mut rest = Some(joined);
     for kind in std::iter::once(first).chain(kinds) {
         let Some(r) = rest else {
@@ -240,13 +254,13 @@ impl Summarizer {
     /// `generation`). Then counts and returns true; otherwise returns false and the caller takes
     /// the general path ([`Summarizer::record`] and the context-key cache).
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
-    #[inline]
-    pub(crate) fn count_if_known<'k>(
+    #[inline(always)]
+    pub(crate) fn count_if_known<'k, V: Borrow<Value>>(
         &self,
         flag_key: &str,
         variation: Option<usize>,
         version: u64,
-        default: &Value,
+        default: impl Fn() -> V,
         kinds: impl Iterator<Item = &'k str>,
         context_key: &str,
         generation: u64,
@@ -265,17 +279,23 @@ impl Summarizer {
                 let Some(cell) = &local.fast[fast_slot(flag_key, variation)] else {
                     return false;
                 };
-                let matches = cell.variation == variation
-                    && cell.version == Some(version)
-                    && same_str(&cell.flag_key, flag_key)
-                    && same_value(&cell.default, default)
-                    && same_kinds(&cell.kinds, kinds)
-                    && !cell.retired.load(Ordering::Relaxed);
-                if !matches
-                    || !local
-                        .recent
-                        .seen(crate::fast_hash::hash_str(context_key), generation)
+                if cell.variation != variation
+                    || cell.version != Some(version)
+                    || cell.retired.load(Ordering::Relaxed)
+                    || !same_str(&cell.flag_key, flag_key)
+                    || !same_value(&cell.default, default().borrow())
                 {
+                    return false;
+                }
+                let hash = crate::fast_hash::hash_str(context_key);
+                // The recent-contexts entry also says whether the context is a plain user, whose
+                // kinds then need no reading.
+                let same_kinds = match local.recent.seen(hash, generation) {
+                    None => return false,
+                    Some(true) => cell.plain_user,
+                    Some(false) => same_kinds(&cell.kinds, kinds),
+                };
+                if !same_kinds {
                     return false;
                 }
                 cell.bump();
@@ -320,7 +340,7 @@ impl Summarizer {
 
     #[inline]
     fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
-        let seen = local.recent.seen(hash, generation);
+        let seen = local.recent.seen(hash, generation).is_some();
         if seen {
             self.publish_deduplicated(local);
         }
@@ -435,9 +455,10 @@ impl Summarizer {
     }
 
     /// Remembers on this thread that the shared context-key cache holds the context `hash` in
-    /// `generation`, so the next evaluation with it skips the shared cache.
-    pub(crate) fn remember_context(&self, hash: u64, generation: u64) {
-        self.with_local(|local| local.recent.remember(hash, generation));
+    /// `generation`, so the next evaluation with it skips the shared cache; `plain_user` as for
+    /// [`RecentContexts`].
+    pub(crate) fn remember_context(&self, hash: u64, generation: u64, plain_user: bool) {
+        self.with_local(|local| local.recent.remember(hash, generation, plain_user));
     }
 
     /// Reports what was counted since the last call and starts a new window. Returns `None` when
@@ -495,14 +516,20 @@ impl Summarizer {
 }
 
 /// `a == b`, with the usual scalar defaults compared inline (this runs on every evaluation).
-#[inline]
+#[inline(always)]
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Null, Value::Null) => true,
-        (Value::String(x), Value::String(y)) => x == y,
-        _ => a == b,
+        (Value::String(x), Value::String(y)) => same_str(x, y),
+        _ => same_json(a, b),
     }
+}
+
+/// `a == b` for the rest (numbers, arrays, objects): out of line.
+#[inline(never)]
+fn same_json(a: &Value, b: &Value) -> bool {
+    a == b
 }
 
 fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u64) {

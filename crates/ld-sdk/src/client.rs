@@ -407,12 +407,12 @@ impl Client {
             reason,
         };
         if events {
-            inner.events.record_evaluation(
+            inner.events.record_evaluation_with(
                 flag_key,
                 Some(flag),
                 context,
                 &served,
-                &default.to_json(),
+                || default.to_json(),
                 with_reasons,
                 None,
             );
