@@ -273,8 +273,12 @@ impl Summarizer {
                 let Ok(mut locals) = locals.try_borrow_mut() else {
                     return false;
                 };
-                let Some(local) = locals.iter_mut().find(|l| l.summarizer_id == self.id) else {
-                    return false;
+                let local = match locals.first_mut() {
+                    Some(first) if first.summarizer_id == self.id => first,
+                    _ => match locals.iter_mut().find(|l| l.summarizer_id == self.id) {
+                        Some(local) => local,
+                        None => return false,
+                    },
                 };
                 let Some(cell) = &local.fast[fast_slot(flag_key, variation)] else {
                     return false;
@@ -283,8 +287,17 @@ impl Summarizer {
                     || cell.version != Some(version)
                     || cell.retired.load(Ordering::Relaxed)
                     || !same_str(&cell.flag_key, flag_key)
-                    || !same_value(&cell.default, default().borrow())
                 {
+                    return false;
+                }
+                let default = default();
+                let same_default = same_value(&cell.default, default.borrow());
+                if matches!(default.borrow(), Value::Null | Value::Bool(_)) {
+                    // Owns nothing: skipping its destructor leaks nothing, and lets the
+                    // compiler see that a scalar default built just for this is never dropped.
+                    std::mem::forget(default);
+                }
+                if !same_default {
                     return false;
                 }
                 let hash = crate::fast_hash::hash_str(context_key);
