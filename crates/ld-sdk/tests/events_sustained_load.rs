@@ -115,7 +115,11 @@ fn two_threads_evaluating_for_ten_seconds_keep_memory_flat_and_every_count_is_de
     let contexts: Vec<Vec<Context>> = (0..THREADS)
         .map(|t| {
             (0..CONTEXTS_PER_THREAD)
-                .map(|i| ContextBuilder::new(format!("load-{t}-{i}")).build().unwrap())
+                .map(|i| {
+                    ContextBuilder::new(format!("load-{t}-{i}"))
+                        .build()
+                        .unwrap()
+                })
                 .collect()
         })
         .collect();

@@ -49,7 +49,10 @@ fn contexts(prefix: &str, n: usize) -> Vec<Context> {
     (0..n)
         .map(|i| {
             let user = ContextBuilder::new(format!("{prefix}-user-{i}"))
-                .set("plan", serde_json::json!(if i % 2 == 0 { "gold" } else { "free" }))
+                .set(
+                    "plan",
+                    serde_json::json!(if i % 2 == 0 { "gold" } else { "free" }),
+                )
                 .build()
                 .unwrap();
             match i % 10 {
