@@ -107,8 +107,10 @@ struct Shared {
 /// Records analytics events and delivers them in the background.
 ///
 /// The recording methods are called on application threads and never block or do I/O; a
-/// summary-only evaluation (no `trackEvents`, no experiment, no debugging, context already seen)
-/// touches one uncontended lock-striped counter and one LRU shard and allocates nothing.
+/// summary-only evaluation (no `trackEvents`, no experiment, no debugging, context already seen
+/// on this thread) touches only thread-local state and allocates nothing; a context this thread
+/// has not met costs one shard lock of the context-key cache (and, if the processor has never
+/// seen it, the copy its index event carries).
 ///
 /// ```
 /// use std::sync::Arc;
