@@ -89,6 +89,22 @@ fn evaluate_all(client: &Client, contexts: &[Context], rounds: usize) -> (usize,
     (stats.allocations, stats.bytes_allocated)
 }
 
+/// Up to three measured passes of [`evaluate_all`]; true as soon as one allocated nothing.
+/// The allocator counts every thread, and the test harness or the runtime's threads may
+/// allocate once in a while; an allocation on the evaluation path would show in every pass
+/// (each is hundreds of evaluations).
+fn one_clean_pass(client: &Client, contexts: &[Context], what: &str) {
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (allocations, bytes) = evaluate_all(client, contexts, 2);
+        if allocations == 0 {
+            return;
+        }
+        seen.push((allocations, bytes));
+    }
+    panic!("{what}: every pass allocated (allocations, bytes): {seen:?}");
+}
+
 #[test]
 fn warmed_up_bool_variations_do_not_allocate() {
     let td = TestData::new();
@@ -129,22 +145,28 @@ fn warmed_up_bool_variations_do_not_allocate() {
     // Warm-up on this thread: every context is new (index events) and every flag / variation /
     // kinds combination registers its cell.
     evaluate_all(&client, &seen, 1);
-    let (allocations, bytes) = evaluate_all(&client, &seen, 5);
-    assert_eq!(
-        allocations, 0,
-        "already-seen contexts, cycled: {allocations} allocations ({bytes} bytes)"
-    );
+    one_clean_pass(&client, &seen, "already-seen contexts, cycled");
 
     // Contexts the processor knows (another thread evaluated them) but this thread has not met:
-    // they go through the shared context-key cache once, without allocating.
-    let met_elsewhere = contexts("elsewhere", 300);
+    // they go through the shared context-key cache once, without allocating. Each pass needs
+    // contexts new to this thread, so each gets its own batch.
+    let batches: Vec<Vec<Context>> = (0..3)
+        .map(|b| contexts(&format!("elsewhere-{b}"), 100))
+        .collect();
     std::thread::scope(|s| {
-        s.spawn(|| evaluate_all(&client, &met_elsewhere, 1));
+        s.spawn(|| {
+            for batch in &batches {
+                evaluate_all(&client, batch, 1);
+            }
+        });
     });
-    let (allocations, bytes) = evaluate_all(&client, &met_elsewhere, 1);
-    assert_eq!(
-        allocations, 0,
-        "contexts first met on this thread: {allocations} allocations ({bytes} bytes)"
+    let passes: Vec<(usize, usize)> = batches
+        .iter()
+        .map(|batch| evaluate_all(&client, batch, 1))
+        .collect();
+    assert!(
+        passes.iter().any(|&(allocations, _)| allocations == 0),
+        "contexts first met on this thread: every pass allocated (allocations, bytes): {passes:?}"
     );
 
     // A context never seen before allocates exactly for its index event (a copy of it), so this
@@ -152,10 +174,6 @@ fn warmed_up_bool_variations_do_not_allocate() {
     let fresh = contexts("fresh", 1);
     let (allocations, _) = evaluate_all(&client, &fresh, 1);
     assert!(allocations > 0, "a new context's index event copies it");
-    let (allocations, bytes) = evaluate_all(&client, &fresh, 3);
-    assert_eq!(
-        allocations, 0,
-        "the same context again: {allocations} allocations ({bytes} bytes)"
-    );
+    one_clean_pass(&client, &fresh, "the same context again");
     client.close();
 }
