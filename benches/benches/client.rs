@@ -1,8 +1,8 @@
 //! The client facade against the bare evaluator, on the ten scenarios of `eval.rs`
 //! (`ld_benches::eval_scenarios`), cycling over the same 1,000 contexts.
 //!
-//! - `bare`: look the flag up by key in a `HashMap` and run `ld_eval::Evaluator` — the floor
-//!   (the `ours` line of `eval.rs`).
+//! - `bare`: look the flag up by key in `ld_eval::MemoryData` and run
+//!   `ld_eval::Evaluator::evaluate_ref` — the floor, exactly the `ours` line of `eval.rs`.
 //! - `client_events_off`: `Client::bool_variation` with events disabled. The facade's overhead
 //!   is the difference to `bare` (target: at most 15 ns).
 //! - `client_events_on`: the same with analytics events recorded (summaries and index events;
@@ -15,48 +15,27 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use ld_benches::eval_scenarios::{Scenario, scenarios};
-use ld_eval::{Context, DataLookup, Evaluator, Flag, Segment};
+use ld_eval::{Context, DataLookup, Evaluator, Flag, MemoryData, Segment};
 use ld_sdk::{Client, Config, EventsConfig, ServiceEndpoints, TestData};
 
-struct Bare {
-    flags: HashMap<String, Flag>,
-    segments: HashMap<String, Segment>,
-}
-
-impl DataLookup for Bare {
-    fn flag(&self, key: &str) -> Option<&Flag> {
-        self.flags.get(key)
+/// The bare evaluator exactly as `eval.rs` times it: `ld_eval::MemoryData` (hash maps with
+/// `ld_eval::FastBuildHasher`) and `Evaluator::evaluate_ref`.
+fn bare(s: &Scenario) -> MemoryData {
+    let mut data = MemoryData::default();
+    for f in &s.flags {
+        let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
+        data.flags.insert(f.key.clone(), f);
     }
-    fn segment(&self, key: &str) -> Option<&Segment> {
-        self.segments.get(key)
+    for v in &s.segments {
+        let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
+        data.segments.insert(v.key.clone(), v);
     }
-}
-
-fn bare(s: &Scenario) -> Bare {
-    Bare {
-        flags: s
-            .flags
-            .iter()
-            .map(|f| {
-                let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
-                (f.key.clone(), f)
-            })
-            .collect(),
-        segments: s
-            .segments
-            .iter()
-            .map(|v| {
-                let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
-                (v.key.clone(), v)
-            })
-            .collect(),
-    }
+    data
 }
 
 fn client(s: &Scenario, events: bool) -> Client {
@@ -114,7 +93,7 @@ fn bench(c: &mut Criterion) {
                 i = (i + 1) % contexts.len();
                 let flag = DataLookup::flag(&data, black_box(key)).expect("flag");
                 let value = Evaluator::new(&data)
-                    .evaluate(flag, &contexts[i])
+                    .evaluate_ref(flag, &contexts[i])
                     .value
                     .and_then(|v| v.as_bool())
                     .unwrap_or(false);
@@ -162,7 +141,7 @@ fn facade_overhead_report() {
             for i in 0..BATCH {
                 let flag = DataLookup::flag(&data, black_box(key)).expect("flag");
                 let value = Evaluator::new(&data)
-                    .evaluate(flag, &contexts[i % contexts.len()])
+                    .evaluate_ref(flag, &contexts[i % contexts.len()])
                     .value
                     .and_then(|v| v.as_bool())
                     .unwrap_or(false);

@@ -3,7 +3,8 @@
 //! client's `variation()` does). Both read the same JSON.
 //!
 //! Each side uses its own lookup API, as its SDK's `variation()` does: ours borrows the flag
-//! through [`DataLookup`] and reads the borrowed value; the official crate's `Store::flag` returns
+//! through [`DataLookup`], evaluates with `Evaluator::evaluate_ref` (value and reason borrowed
+//! from the flag, as `ld_sdk::Client::bool_variation` does) and reads the borrowed value; the official crate's `Store::flag` returns
 //! an owned flag, so its SDK (`launchdarkly-server-sdk` 3.x, `variation_internal`) clones the
 //! flag out of its in-memory store, evaluates, and clones the value. Our store is
 //! `ld_eval::MemoryData` (hash maps with `ld_eval::FastBuildHasher`); theirs is a
@@ -122,7 +123,7 @@ fn bench(c: &mut Criterion) {
                     i = (i + 1) % our_contexts.len();
                     let flag = DataLookup::flag(&our_data, black_box(key)).unwrap();
                     let value = evaluator
-                        .evaluate(flag, &our_contexts[i])
+                        .evaluate_ref(flag, &our_contexts[i])
                         .value
                         .and_then(|v| v.as_bool());
                     black_box(value);

@@ -1,7 +1,9 @@
 //! The harness's big segment store fixture, called over HTTP (`POST /getMetadata`,
-//! `POST /getMembership`).
+//! `POST /getMembership`), and the [`BigSegmentStore`] the SDK is configured with in
+//! big segment tests: every store call is one call to the fixture.
 
 use crate::callback_client::{CallbackError, post_json};
+use ld_sdk::{BigSegmentMembership, BigSegmentStore, BigSegmentStoreError};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -54,6 +56,30 @@ impl BigSegmentFixture {
         let parsed: MembershipResponse =
             serde_json::from_slice(&body).map_err(|e| CallbackError::BadResponse(e.to_string()))?;
         Ok(parsed.values)
+    }
+}
+
+/// The SDK's view of the fixture: metadata and memberships come from the harness, which
+/// decides what each answer is (including errors, as non-2xx replies).
+impl BigSegmentStore for BigSegmentFixture {
+    fn get_metadata(&self) -> Result<Option<u64>, BigSegmentStoreError> {
+        self.last_up_to_date()
+            .map_err(BigSegmentStoreError::from_source)
+    }
+
+    fn get_membership(
+        &self,
+        context_hash: &str,
+    ) -> Result<BigSegmentMembership, BigSegmentStoreError> {
+        let values = self
+            .membership(context_hash)
+            .map_err(BigSegmentStoreError::from_source)?;
+        // `null` for a ref means "not listed", as does a missing ref.
+        Ok(values
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(segment_ref, included)| included.map(|i| (segment_ref, i)))
+            .collect())
     }
 }
 
@@ -115,6 +141,39 @@ mod tests {
     fn membership_without_values_is_none() {
         let (uri, server) = serve_once("HTTP/1.0 200 OK\r\n\r\n{}");
         assert_eq!(BigSegmentFixture::new(&uri).membership("h").unwrap(), None);
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn as_a_store_the_fixture_answers_memberships_and_metadata() {
+        let (uri, server) = serve_once(
+            "HTTP/1.0 200 OK\r\n\r\n{\"values\":{\"s1.g1\":true,\"s2.g2\":false,\"s3.g3\":null}}",
+        );
+        let store = BigSegmentFixture::new(&uri);
+        let m = store.get_membership("abc=").unwrap();
+        assert_eq!(m.check("s1.g1"), Some(true));
+        assert_eq!(m.check("s2.g2"), Some(false));
+        assert_eq!(m.check("s3.g3"), None);
+        server.join().unwrap();
+
+        let (uri, server) = serve_once("HTTP/1.0 200 OK\r\n\r\n{\"values\":null}");
+        assert!(
+            BigSegmentFixture::new(&uri)
+                .get_membership("h")
+                .unwrap()
+                .is_empty()
+        );
+        server.join().unwrap();
+
+        let (uri, server) = serve_once("HTTP/1.0 200 OK\r\n\r\n{\"lastUpToDate\":5}");
+        assert_eq!(
+            BigSegmentFixture::new(&uri).get_metadata().unwrap(),
+            Some(5)
+        );
+        server.join().unwrap();
+
+        let (uri, server) = serve_once("HTTP/1.0 500 Internal Server Error\r\n\r\nno");
+        assert!(BigSegmentFixture::new(&uri).get_membership("h").is_err());
         server.join().unwrap();
     }
 

@@ -28,6 +28,8 @@ pub const SERVICE_ENDPOINTS: &str = "service-endpoints";
 pub const TAGS: &str = "tags";
 /// Payload filters for streaming and polling.
 pub const FILTERING: &str = "filtering";
+/// Invalid payload filter keys are left out of requests (not sent percent-encoded).
+pub const FILTERING_STRICT: &str = "filtering-strict";
 /// Events are always gzip-compressed.
 pub const EVENT_GZIP: &str = "event-gzip";
 /// Event compression can be switched on and off.

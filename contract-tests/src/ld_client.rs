@@ -1,12 +1,13 @@
 //! The adapter from the harness's commands to `ld-sdk`: builds a `Config` from the harness's
 //! configuration object and runs each command with the SDK's public API.
 
+use crate::big_segment_fixture::BigSegmentFixture;
 use crate::capabilities;
 use crate::command_params::{
-    ContextBuildParams, ContextBuildResponse, ContextComparisonPairParams,
-    ContextComparisonResponse, ContextConvertParams, ContextParams, CustomEventParams,
-    EvaluateAllFlagsParams, EvaluateAllFlagsResponse, EvaluateFlagParams, EvaluateFlagResponse,
-    RegisterFlagChangeListenerParams, RegisterFlagValueChangeListenerParams,
+    BigSegmentStoreStatusResponse, ContextBuildParams, ContextBuildResponse,
+    ContextComparisonPairParams, ContextComparisonResponse, ContextConvertParams, ContextParams,
+    CustomEventParams, EvaluateAllFlagsParams, EvaluateAllFlagsResponse, EvaluateFlagParams,
+    EvaluateFlagResponse, RegisterFlagChangeListenerParams, RegisterFlagValueChangeListenerParams,
     SecureModeHashResponse, UnregisterListenerParams,
 };
 use crate::context_commands;
@@ -14,11 +15,11 @@ use crate::harness_hook::HarnessHook;
 use crate::listener_registry::{ListenerRegistry, forward};
 use crate::sdk_client::{CommandError, CreateError, SdkClient, SdkClientFactory};
 use crate::service_params::{
-    CreateInstanceParams, PersistentDataStoreParams, SdkConfigParams, non_empty,
+    BigSegmentsParams, CreateInstanceParams, PersistentDataStoreParams, SdkConfigParams, non_empty,
 };
 use ld_sdk::{
-    Client, Config, Context, DataSourceConfig, EvaluationDetail, EventsConfig, FlagsStateOptions,
-    HttpOptions, PollingOptions, ServiceEndpoints, StreamingOptions,
+    BigSegmentsConfig, Client, Config, Context, DataSourceConfig, EvaluationDetail, EventsConfig,
+    FlagsStateOptions, HttpOptions, PollingOptions, ServiceEndpoints, StreamingOptions,
 };
 use ld_store::redis::{CacheMode, RedisDataStore, RedisOptions};
 use serde_json::Value;
@@ -49,8 +50,7 @@ impl SdkClientFactory for LdClientFactory {
     }
 
     /// Only what works end to end (each is exercised by `tests/`). Not declared, for lack of an
-    /// `ld-sdk` API or behaviour: `big-segments` (a pluggable big segment store with caching and
-    /// status), `filtering` (invalid filter keys must be left out of requests) and `migrations`.
+    /// `ld-sdk` API: `migrations`.
     fn capabilities(&self) -> Vec<String> {
         [
             capabilities::SERVER_SIDE,
@@ -83,6 +83,9 @@ impl SdkClientFactory for LdClientFactory {
             capabilities::HTTP_PROXY,
             capabilities::INSTANCE_ID,
             capabilities::PERSISTENT_DATA_STORE_REDIS,
+            capabilities::BIG_SEGMENTS,
+            capabilities::FILTERING,
+            capabilities::FILTERING_STRICT,
         ]
         .into_iter()
         .map(str::to_owned)
@@ -158,6 +161,7 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
             if let Some(ms) = polling.poll_interval_ms.filter(|ms| *ms > 0) {
                 options.interval = Duration::from_millis(ms);
             }
+            options.payload_filter = polling.filter.clone();
             DataSourceConfig::Polling(options)
         }
         (streaming, _) => {
@@ -169,6 +173,7 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
             {
                 options.initial_reconnect_delay = Duration::from_millis(ms);
             }
+            options.payload_filter = streaming.as_ref().and_then(|s| s.filter.clone());
             DataSourceConfig::Streaming(options)
         }
     };
@@ -233,14 +238,36 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
         }
     }
 
-    if c.big_segments.is_some() {
-        return Err(CreateError::InvalidConfig(
-            "big segments are not supported by this service yet".into(),
-        ));
+    if let Some(big) = &c.big_segments {
+        builder = builder.big_segments(big_segments_config(big)?);
     }
     builder
         .build()
         .map_err(|e| CreateError::InvalidConfig(e.to_string()))
+}
+
+/// The big segments settings a `bigSegments` object describes: the harness's callback fixture
+/// as the store, and the four standard options when given (and positive).
+fn big_segments_config(p: &BigSegmentsParams) -> Result<BigSegmentsConfig, CreateError> {
+    if p.callback_uri.is_empty() {
+        return Err(CreateError::InvalidConfig(
+            "bigSegments.callbackUri is required".into(),
+        ));
+    }
+    let mut config = BigSegmentsConfig::builder(BigSegmentFixture::new(&p.callback_uri));
+    if let Some(size) = p.user_cache_size.filter(|n| *n > 0) {
+        config = config.context_cache_size(usize::try_from(size).unwrap_or(usize::MAX));
+    }
+    if let Some(ms) = p.user_cache_time_ms.filter(|ms| *ms > 0) {
+        config = config.context_cache_time(Duration::from_millis(ms));
+    }
+    if let Some(ms) = p.status_poll_interval_ms.filter(|ms| *ms > 0) {
+        config = config.status_poll_interval(Duration::from_millis(ms));
+    }
+    if let Some(ms) = p.stale_after_ms.filter(|ms| *ms > 0) {
+        config = config.stale_after(Duration::from_millis(ms));
+    }
+    Ok(config)
 }
 
 /// The Redis store a `persistence` object describes (the only database supported).
@@ -422,6 +449,16 @@ impl SdkClient for LdClient {
         Ok(())
     }
 
+    fn big_segment_store_status(&self) -> Result<BigSegmentStoreStatusResponse, CommandError> {
+        let status = self.client.big_segment_store_status().ok_or_else(|| {
+            CommandError::BadParams("this client has no big segment store".into())
+        })?;
+        Ok(BigSegmentStoreStatusResponse {
+            available: status.available,
+            stale: status.stale,
+        })
+    }
+
     fn secure_mode_hash(&self, p: ContextParams) -> Result<SecureModeHashResponse, CommandError> {
         let context = context_of(&p.context, &p.user)?;
         Ok(SecureModeHashResponse {
@@ -580,11 +617,55 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_configuration_is_refused_rather_than_ignored() {
-        let err = sdk_config(&config(
+    fn big_segment_settings_map_to_the_sdk_options() {
+        let c = sdk_config(&config(json!({"credential": "k", "bigSegments": {
+            "callbackUri": "http://b", "userCacheSize": 2, "userCacheTimeMs": 10,
+            "statusPollIntervalMs": 20, "staleAfterMs": 30000
+        }})))
+        .unwrap();
+        let options = *c.big_segments().unwrap().options();
+        assert_eq!(options.context_cache_size, 2);
+        assert_eq!(options.context_cache_time, Duration::from_millis(10));
+        assert_eq!(options.status_poll_interval, Duration::from_millis(20));
+        assert_eq!(options.stale_after, Duration::from_secs(30));
+
+        let defaults = sdk_config(&config(
             json!({"credential": "k", "bigSegments": {"callbackUri": "http://b"}}),
+        ))
+        .unwrap();
+        assert_eq!(
+            *defaults.big_segments().unwrap().options(),
+            ld_sdk::BigSegmentsOptions::default()
+        );
+        let err = sdk_config(&config(
+            json!({"credential": "k", "bigSegments": {"callbackUri": ""}}),
         ));
         assert!(matches!(err, Err(CreateError::InvalidConfig(_))));
+    }
+
+    #[test]
+    fn payload_filters_are_passed_to_streaming_and_polling() {
+        let c = sdk_config(&config(
+            json!({"credential": "k", "streaming": {"baseUri": "http://s", "filter": "mobile"}}),
+        ))
+        .unwrap();
+        assert!(matches!(c.data_source(),
+            DataSourceConfig::Streaming(s) if s.payload_filter.as_deref() == Some("mobile")));
+        let c = sdk_config(&config(
+            json!({"credential": "k", "polling": {"baseUri": "http://p", "filter": "web"}}),
+        ))
+        .unwrap();
+        assert!(matches!(c.data_source(),
+            DataSourceConfig::Polling(p) if p.payload_filter.as_deref() == Some("web")));
+    }
+
+    #[test]
+    fn a_client_without_big_segments_refuses_the_status_command() {
+        let c = client_with(&TestData::new(), vec![]);
+        assert!(matches!(
+            c.big_segment_store_status(),
+            Err(CommandError::BadParams(_))
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 // Each test binary uses only part of this module.
 #![allow(dead_code)]
 
+pub mod mock_big_segments;
 pub mod mock_events;
 pub mod mock_stream;
 pub mod mock_tls_stream;

@@ -65,7 +65,9 @@ impl PollingDataSourceBuilder {
         self
     }
 
-    /// Requests only the flags of this payload filter (`?filter=KEY`).
+    /// Requests only the flags of this payload filter (`?filter=KEY`). A key that is not
+    /// letters, digits, `.`, `_` and `-` (starting with a letter or digit) is ignored with a
+    /// warning.
     pub fn filter(mut self, key: impl Into<String>) -> Self {
         let key = key.into();
         self.filter = (!key.is_empty()).then_some(key);

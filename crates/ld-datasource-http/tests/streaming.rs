@@ -47,7 +47,7 @@ async fn put_fills_the_store_sends_sdk_headers_and_becomes_valid() {
     let source = StreamingDataSource::builder(headers)
         .base_url(format!("{}/", server.base_url()))
         .http_client(http())
-        .filter("my filter")
+        .filter("my-filter.1")
         .build()
         .unwrap();
     let h = start(&source);
@@ -62,7 +62,7 @@ async fn put_fills_the_store_sends_sdk_headers_and_becomes_valid() {
 
     let req = &conn.request;
     assert_eq!(req.uri.path(), "/all");
-    assert_eq!(req.uri.query(), Some("filter=my%20filter"));
+    assert_eq!(req.uri.query(), Some("filter=my-filter.1"));
     assert_eq!(req.headers["authorization"], "sdk-test-key");
     assert!(
         req.headers["user-agent"]

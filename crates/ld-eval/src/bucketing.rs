@@ -8,6 +8,7 @@
 //! stack.
 
 use serde_json::Value;
+use sha1::digest::generic_array::GenericArray;
 use sha1::{Digest, Sha1};
 
 use crate::attr_ref::AttrRef;
@@ -51,35 +52,59 @@ pub(crate) fn bucket_for(prefix: BucketPrefix<'_>, value: &[u8]) -> f32 {
         BucketPrefix::KeyAndSalt(key, salt) => (key.as_bytes(), salt.as_bytes()),
         BucketPrefix::Seed(seed) => (format_i64(seed, &mut num), b""),
     };
-    let digest = if let BucketPrefix::KeyAndSalt(..) = prefix {
-        hash_parts(&[a, b".", b, b".", value])
+    let first_eight_bytes = if let BucketPrefix::KeyAndSalt(..) = prefix {
+        sha1_prefix(&[a, b".", b, b".", value])
     } else {
-        hash_parts(&[a, b".", value])
+        sha1_prefix(&[a, b".", value])
     };
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    let fifteen_hex_digits = u64::from_be_bytes(first) >> 4;
+    let fifteen_hex_digits = first_eight_bytes >> 4;
     fifteen_hex_digits as f32 / 0x0FFF_FFFF_FFFF_FFFF_u64 as f32
 }
 
-/// SHA-1 of the concatenated parts; short inputs (the usual case) are gathered on the stack and
-/// hashed in one call.
-fn hash_parts(parts: &[&[u8]]) -> [u8; 20] {
+/// SHA-1's initial state (FIPS 180-4, 5.3.1).
+const SHA1_INIT: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
+
+/// The first eight bytes of the SHA-1 digest of the concatenated parts, big-endian.
+///
+/// Bucketing needs only the first 15 hex digits, so the digest is never serialized. Messages of
+/// up to 119 bytes (every realistic `flagKey.salt.contextKey`) are padded by hand into one or two
+/// blocks on the stack and compressed directly, which skips the general hasher's block
+/// buffering; longer ones go through the streaming hasher.
+fn sha1_prefix(parts: &[&[u8]]) -> u64 {
     let total: usize = parts.iter().map(|p| p.len()).sum();
-    let mut buf = [0u8; 128];
-    if total <= buf.len() {
-        let mut at = 0;
+    if total > 119 {
+        let mut h = Sha1::new();
         for p in parts {
-            buf[at..at + p.len()].copy_from_slice(p);
-            at += p.len();
+            h.update(p);
         }
-        return Sha1::digest(&buf[..total]).into();
+        let digest: [u8; 20] = h.finalize().into();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        return u64::from_be_bytes(first);
     }
-    let mut h = Sha1::new();
+    let mut buf = [0u8; 128];
+    let mut at = 0;
     for p in parts {
-        h.update(p);
+        buf[at..at + p.len()].copy_from_slice(p);
+        at += p.len();
     }
-    h.finalize().into()
+    buf[total] = 0x80;
+    let len = if total <= 55 { 64 } else { 128 };
+    buf[len - 8..len].copy_from_slice(&((total as u64) * 8).to_be_bytes());
+    let mut state = SHA1_INIT;
+    for block in buf[..len].chunks_exact(64) {
+        sha1::compress(
+            &mut state,
+            std::slice::from_ref(GenericArray::from_slice(block)),
+        );
+    }
+    (u64::from(state[0]) << 32) | u64::from(state[1])
 }
 
 /// Why a bucket could not be computed.
@@ -138,16 +163,21 @@ mod tests {
     }
 
     #[test]
-    fn long_inputs_hash_the_same_as_short_ones_would() {
-        let long_key = "k".repeat(300);
-        let whole = format!("flag.salt.{long_key}");
-        let expected: [u8; 20] = Sha1::digest(whole.as_bytes()).into();
-        assert_eq!(
-            hash_parts(&[b"flag", b".", b"salt", b".", long_key.as_bytes()]),
-            expected
-        );
-        let short: [u8; 20] = Sha1::digest(b"-5.abc").into();
-        assert_eq!(hash_parts(&[b"-5", b".", b"abc"]), short);
+    fn hand_padded_digest_agrees_with_the_streaming_hasher_at_every_length() {
+        // Lengths around both padding boundaries (55/56 and 119/120 bytes) and far beyond.
+        let text: String = (0..300).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        for total in 0..text.len() {
+            let message = &text.as_bytes()[..total];
+            let digest: [u8; 20] = Sha1::digest(message).into();
+            let mut first = [0u8; 8];
+            first.copy_from_slice(&digest[..8]);
+            let (a, b) = message.split_at(total / 2);
+            assert_eq!(
+                sha1_prefix(&[a, b]),
+                u64::from_be_bytes(first),
+                "length {total}"
+            );
+        }
     }
 
     #[test]

@@ -8,12 +8,13 @@ use crate::big_segments::BigSegmentProvider;
 use crate::bucketing::{BucketPrefix, bucket_context};
 use crate::clause::Clause;
 use crate::context::Context;
-use crate::detail::Detail;
+use crate::detail::{Detail, DetailRef};
 use crate::flag::{Flag, Target};
 use crate::lookup::DataLookup;
 use crate::operator::Op;
 use crate::prerequisite_recorder::{PrerequisiteEvaluation, PrerequisiteRecorder};
-use crate::reason::{BigSegmentsStatus, ErrorKind, Reason};
+use crate::reason::{BigSegmentsStatus, ErrorKind};
+use crate::reason_ref::{ReasonKindRef, ReasonRef};
 use crate::rollout::{RolloutKind, VariationOrRollout};
 use crate::segment::{Segment, SegmentRule};
 
@@ -107,11 +108,33 @@ impl<'a> Evaluator<'a> {
     /// Never panics and, in the common path, never allocates.
     #[inline]
     pub fn evaluate<'f>(&self, flag: &'f Flag, context: &Context) -> Detail<'f> {
+        self.evaluate_ref(flag, context).to_detail()
+    }
+
+    /// [`Evaluator::evaluate`] with the reason borrowed from the flag as well: nothing is
+    /// allocated or reference-counted, so this is what a `variation()` call that only serves the
+    /// value should use.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Evaluator, Flag, MemoryData, ReasonKindRef};
+    /// let flag: Flag = serde_json::from_value(serde_json::json!({
+    ///     "key": "f", "version": 1, "on": true, "variations": [false, true],
+    ///     "fallthrough": {"variation": 1},
+    ///     "rules": [{"id": "r1", "variation": 0, "clauses": [
+    ///         {"attribute": "key", "op": "in", "values": ["u1"]}]}]})).unwrap();
+    /// let data = MemoryData::default();
+    /// let u1 = ContextBuilder::new("u1").build().unwrap();
+    /// let d = Evaluator::new(&data).evaluate_ref(&flag, &u1);
+    /// assert_eq!(d.value, Some(&serde_json::json!(false)));
+    /// assert!(matches!(d.reason.kind, ReasonKindRef::RuleMatch { rule_index: 0, .. }));
+    /// ```
+    #[inline]
+    pub fn evaluate_ref<'f>(&self, flag: &'f Flag, context: &Context) -> DetailRef<'f> {
         if !flag.on {
             // The cheapest case, answered without setting up an evaluation.
             return match off_value(flag, Why::Off) {
-                Ok(o) => o.into_detail(),
-                Err(Malformed) => Detail::error(ErrorKind::MalformedFlag),
+                Ok(o) => o.into_detail_ref(),
+                Err(Malformed) => DetailRef::error(ErrorKind::MalformedFlag),
             };
         }
         let mut scope = Scope {
@@ -119,12 +142,10 @@ impl<'a> Evaluator<'a> {
             big_segments_status: None,
         };
         let mut detail = match self.eval_flag(flag, &mut scope, None) {
-            Ok(o) => o.into_detail(),
-            Err(Malformed) => Detail::error(ErrorKind::MalformedFlag),
+            Ok(o) => o.into_detail_ref(),
+            Err(Malformed) => DetailRef::error(ErrorKind::MalformedFlag),
         };
-        if let Some(status) = scope.big_segments_status {
-            detail.reason.big_segments_status = Some(status);
-        }
+        detail.reason.big_segments_status = scope.big_segments_status;
         detail
     }
 
@@ -363,21 +384,29 @@ struct Outcome<'f> {
 }
 
 impl<'f> Outcome<'f> {
-    fn into_detail(self) -> Detail<'f> {
-        let reason = match self.why {
-            Why::Off => Reason::off(),
-            Why::Fallthrough(in_experiment) => Reason::fallthrough(in_experiment),
-            Why::TargetMatch => Reason::target_match(),
-            Why::RuleMatch(index, id, in_experiment) => {
-                Reason::rule_match(index, id.clone(), in_experiment)
+    fn into_detail_ref(self) -> DetailRef<'f> {
+        let kind = match self.why {
+            Why::Off => ReasonKindRef::Off,
+            Why::Fallthrough(in_experiment) => ReasonKindRef::Fallthrough { in_experiment },
+            Why::TargetMatch => ReasonKindRef::TargetMatch,
+            Why::RuleMatch(rule_index, rule_id, in_experiment) => ReasonKindRef::RuleMatch {
+                rule_index,
+                rule_id,
+                in_experiment,
+            },
+            Why::PrerequisiteFailed(prerequisite_key) => {
+                ReasonKindRef::PrerequisiteFailed { prerequisite_key }
             }
-            Why::PrerequisiteFailed(key) => Reason::prerequisite_failed(key.clone()),
         };
-        Detail {
+        DetailRef {
             value: self.value,
             variation_index: self.index,
-            reason,
+            reason: ReasonRef::new(kind),
         }
+    }
+
+    fn into_detail(self) -> Detail<'f> {
+        self.into_detail_ref().to_detail()
     }
 }
 

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Why an evaluation could not produce a flag's value.
@@ -211,37 +210,7 @@ impl Reason {
 
 impl Serialize for Reason {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("kind", self.kind_name())?;
-        match &self.kind {
-            ReasonKind::Off | ReasonKind::TargetMatch => {}
-            ReasonKind::Fallthrough { in_experiment } => {
-                if *in_experiment {
-                    m.serialize_entry("inExperiment", &true)?;
-                }
-            }
-            ReasonKind::RuleMatch {
-                rule_index,
-                rule_id,
-                in_experiment,
-            } => {
-                m.serialize_entry("ruleIndex", rule_index)?;
-                if !rule_id.is_empty() {
-                    m.serialize_entry("ruleId", &**rule_id)?;
-                }
-                if *in_experiment {
-                    m.serialize_entry("inExperiment", &true)?;
-                }
-            }
-            ReasonKind::PrerequisiteFailed { prerequisite_key } => {
-                m.serialize_entry("prerequisiteKey", &**prerequisite_key)?;
-            }
-            ReasonKind::Error { error_kind } => m.serialize_entry("errorKind", error_kind)?,
-        }
-        if let Some(status) = &self.big_segments_status {
-            m.serialize_entry("bigSegmentsStatus", status)?;
-        }
-        m.end()
+        self.as_borrowed().serialize(s)
     }
 }
 

@@ -6,13 +6,14 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use ld_eval::{
-    BigSegmentProvider, Context, Detail, ErrorKind, Evaluator, PrerequisiteEvaluation,
-    PrerequisiteRecorder, Reason,
+    BigSegmentProvider, Context, Detail, DetailRef, ErrorKind, Evaluator, PrerequisiteEvaluation,
+    PrerequisiteRecorder, ReasonRef,
 };
 use ld_events::{EventProcessor, PrerequisiteEvents};
 use ld_store::{
-    DataSource, DataSourceState, DataSourceStatus, DataSourceStatusProvider, DataSourceUpdateSink,
-    DataSourceUpdates, FlagChangeNotifier, FlagValueChangeEvent, Snapshot,
+    BigSegmentStoreStatus, BigSegmentStoreWrapper, DataSource, DataSourceState, DataSourceStatus,
+    DataSourceStatusProvider, DataSourceUpdateSink, DataSourceUpdates, FlagChangeNotifier,
+    FlagValueChangeEvent, Snapshot,
 };
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -24,6 +25,7 @@ use crate::data_store_config::ClientStore;
 use crate::flag_value::FlagValue;
 use crate::hook_runner::HookRunner;
 use crate::test_data_source::TestDataSource;
+use crate::variation_output::{ValueOnly, VariationOutput, WithDetail};
 use crate::{
     Config, DataSourceBuildError, DataSourceContext, EvaluationDetail, EvaluationSeriesContext,
     FlagState, FlagsState, FlagsStateOptions, InitializationError, TrackSeriesContext,
@@ -55,8 +57,8 @@ struct Inner {
     events: EventProcessor,
     hooks: HookRunner,
     big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
-    #[cfg(feature = "redis")]
-    redis_big_segments: Option<Arc<ld_store::redis::RedisBigSegmentStore>>,
+    /// The configured big segment store, with its cache and status (not with a raw provider).
+    big_segment_store: Option<Arc<BigSegmentStoreWrapper>>,
     runtime: Mutex<Option<BackgroundRuntime>>,
     closed: AtomicBool,
 }
@@ -133,6 +135,17 @@ impl Client {
             }
             _ => EventProcessor::disabled(),
         };
+        let big_segment_store = match &config.big_segments {
+            Some(big) if !offline => Some(Arc::new(BigSegmentStoreWrapper::new(
+                big.store().clone(),
+                *big.options(),
+            )?)),
+            _ => None,
+        };
+        let big_segments = match &big_segment_store {
+            Some(store) => Some(store.clone() as Arc<dyn BigSegmentProvider + Send + Sync>),
+            None => config.big_segment_provider.clone(),
+        };
         if no_source {
             // Offline and daemon-mode clients count as initialized at once, as in LaunchDarkly's SDKs.
             sink.update_status(DataSourceState::Valid, None);
@@ -150,9 +163,8 @@ impl Client {
                 data_source: data_source.clone(),
                 events,
                 hooks: HookRunner::new(config.hooks.clone()),
-                big_segments: config.big_segments.clone(),
-                #[cfg(feature = "redis")]
-                redis_big_segments: config.redis_big_segments.clone(),
+                big_segments,
+                big_segment_store,
                 runtime: Mutex::new(runtime),
                 closed: AtomicBool::new(false),
             }),
@@ -220,8 +232,7 @@ impl Client {
     /// The flag's value for `context`, of any JSON type (the Python SDK's `variation`).
     /// `default` is returned if the flag cannot be evaluated.
     pub fn variation(&self, flag_key: &str, context: &Context, default: Value) -> Value {
-        self.evaluate(method::VARIATION, flag_key, context, default, false)
-            .value
+        self.evaluate::<_, ValueOnly>(method::VARIATION, flag_key, context, default)
     }
 
     /// [`Client::variation`] with the variation index and reason.
@@ -231,13 +242,12 @@ impl Client {
         context: &Context,
         default: Value,
     ) -> EvaluationDetail<Value> {
-        self.evaluate(method::VARIATION_DETAIL, flag_key, context, default, true)
+        self.evaluate::<_, WithDetail>(method::VARIATION_DETAIL, flag_key, context, default)
     }
 
     /// A boolean flag's value; `default` if it cannot be evaluated or is not a boolean.
     pub fn bool_variation(&self, flag_key: &str, context: &Context, default: bool) -> bool {
-        self.evaluate(method::BOOL, flag_key, context, default, false)
-            .value
+        self.evaluate::<_, ValueOnly>(method::BOOL, flag_key, context, default)
     }
 
     /// [`Client::bool_variation`] with the variation index and reason.
@@ -247,13 +257,12 @@ impl Client {
         context: &Context,
         default: bool,
     ) -> EvaluationDetail<bool> {
-        self.evaluate(method::BOOL_DETAIL, flag_key, context, default, true)
+        self.evaluate::<_, WithDetail>(method::BOOL_DETAIL, flag_key, context, default)
     }
 
     /// A string flag's value; `default` if it cannot be evaluated or is not a string.
     pub fn string_variation(&self, flag_key: &str, context: &Context, default: &str) -> String {
-        self.evaluate(method::STRING, flag_key, context, default.to_owned(), false)
-            .value
+        self.evaluate::<_, ValueOnly>(method::STRING, flag_key, context, default.to_owned())
     }
 
     /// [`Client::string_variation`] with the variation index and reason.
@@ -263,20 +272,13 @@ impl Client {
         context: &Context,
         default: &str,
     ) -> EvaluationDetail<String> {
-        self.evaluate(
-            method::STRING_DETAIL,
-            flag_key,
-            context,
-            default.to_owned(),
-            true,
-        )
+        self.evaluate::<_, WithDetail>(method::STRING_DETAIL, flag_key, context, default.to_owned())
     }
 
     /// A numeric flag's value as an integer (fractions truncated toward zero); `default` if it
     /// cannot be evaluated or is not a number.
     pub fn int_variation(&self, flag_key: &str, context: &Context, default: i64) -> i64 {
-        self.evaluate(method::INT, flag_key, context, default, false)
-            .value
+        self.evaluate::<_, ValueOnly>(method::INT, flag_key, context, default)
     }
 
     /// [`Client::int_variation`] with the variation index and reason.
@@ -286,13 +288,12 @@ impl Client {
         context: &Context,
         default: i64,
     ) -> EvaluationDetail<i64> {
-        self.evaluate(method::INT_DETAIL, flag_key, context, default, true)
+        self.evaluate::<_, WithDetail>(method::INT_DETAIL, flag_key, context, default)
     }
 
     /// A numeric flag's value; `default` if it cannot be evaluated or is not a number.
     pub fn float_variation(&self, flag_key: &str, context: &Context, default: f64) -> f64 {
-        self.evaluate(method::FLOAT, flag_key, context, default, false)
-            .value
+        self.evaluate::<_, ValueOnly>(method::FLOAT, flag_key, context, default)
     }
 
     /// [`Client::float_variation`] with the variation index and reason.
@@ -302,13 +303,12 @@ impl Client {
         context: &Context,
         default: f64,
     ) -> EvaluationDetail<f64> {
-        self.evaluate(method::FLOAT_DETAIL, flag_key, context, default, true)
+        self.evaluate::<_, WithDetail>(method::FLOAT_DETAIL, flag_key, context, default)
     }
 
     /// A flag's value as JSON, whatever its type; `default` if it cannot be evaluated.
     pub fn json_variation(&self, flag_key: &str, context: &Context, default: Value) -> Value {
-        self.evaluate(method::JSON, flag_key, context, default, false)
-            .value
+        self.evaluate::<_, ValueOnly>(method::JSON, flag_key, context, default)
     }
 
     /// [`Client::json_variation`] with the variation index and reason.
@@ -318,21 +318,20 @@ impl Client {
         context: &Context,
         default: Value,
     ) -> EvaluationDetail<Value> {
-        self.evaluate(method::JSON_DETAIL, flag_key, context, default, true)
+        self.evaluate::<_, WithDetail>(method::JSON_DETAIL, flag_key, context, default)
     }
 
     /// Runs the hooks (if any) around the evaluation.
     #[inline]
-    fn evaluate<T: FlagValue>(
+    fn evaluate<T: FlagValue, O: VariationOutput<T>>(
         &self,
         method: &'static str,
         flag_key: &str,
         context: &Context,
         default: T,
-        with_reasons: bool,
-    ) -> EvaluationDetail<T> {
+    ) -> O::Out {
         if self.inner.hooks.is_empty() {
-            return self.evaluate_flag(flag_key, context, default, with_reasons);
+            return self.evaluate_flag::<T, O>(flag_key, context, default);
         }
         let default_json = default.to_json();
         let series = EvaluationSeriesContext {
@@ -341,87 +340,89 @@ impl Client {
             default_value: &default_json,
             method,
         };
-        self.inner.hooks.run_evaluation(
+        let detail = self.inner.hooks.run_evaluation(
             &series,
-            || self.evaluate_flag(flag_key, context, default, with_reasons),
+            || self.evaluate_flag::<T, WithDetail>(flag_key, context, default),
             |detail| EvaluationDetail {
                 value: detail.value.to_json(),
                 variation_index: detail.variation_index,
                 reason: detail.reason.clone(),
             },
-        )
+        );
+        O::from_detail(detail)
     }
 
-    /// The evaluation itself: snapshot, evaluate borrowed, convert, record the event.
+    /// The evaluation itself: snapshot, evaluate with everything borrowed from the flag, record
+    /// the event, and hand back what `O` asks for (an owned reason only for `*_detail` calls).
     #[inline]
-    fn evaluate_flag<T: FlagValue>(
+    fn evaluate_flag<T: FlagValue, O: VariationOutput<T>>(
         &self,
         flag_key: &str,
         context: &Context,
         default: T,
-        with_reasons: bool,
-    ) -> EvaluationDetail<T> {
+    ) -> O::Out {
         let inner = &*self.inner;
         if inner.offline {
-            return EvaluationDetail::error(default, ErrorKind::ClientNotReady);
+            return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
         }
-        let snapshot = inner.store.snapshot();
-        let events = inner.events.is_enabled();
-        if !inner.store.usable(&snapshot) {
-            let detail = EvaluationDetail::error(default, ErrorKind::ClientNotReady);
-            if events {
-                self.record_unknown(flag_key, context, &detail, with_reasons);
+        inner.store.with_snapshot(|snapshot| {
+            let events = inner.events.is_enabled();
+            if !inner.store.usable(snapshot) {
+                if events {
+                    self.record_unknown(
+                        flag_key,
+                        context,
+                        &default,
+                        ErrorKind::ClientNotReady,
+                        O::WITH_REASONS,
+                    );
+                }
+                return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
             }
-            return detail;
-        }
-        let Some(flag) = snapshot.flag(flag_key) else {
-            let detail = EvaluationDetail::error(default, ErrorKind::FlagNotFound);
-            if events {
-                self.record_unknown(flag_key, context, &detail, with_reasons);
-            }
-            return detail;
-        };
-        let evaluator = inner.evaluator(&snapshot);
-        let result = if events {
-            let recorder = PrerequisiteEvents::new(&inner.events, with_reasons);
-            evaluator
-                .with_prerequisite_recorder(&recorder)
-                .evaluate(flag, context)
-        } else {
-            evaluator.evaluate(flag, context)
-        };
-        let typed = result.value.and_then(T::from_flag_value);
-        // The flag's own JSON value when it was served (for events), `None` when the default was.
-        let served_json = if typed.is_some() { result.value } else { None };
-        let reason = match (&typed, result.value) {
-            (None, Some(_)) => Reason::error(ErrorKind::WrongType),
-            _ => result.reason,
-        };
-        let served = Detail {
-            value: served_json,
-            variation_index: if typed.is_some() {
-                result.variation_index
+            let Some(flag) = snapshot.flag(flag_key) else {
+                if events {
+                    self.record_unknown(
+                        flag_key,
+                        context,
+                        &default,
+                        ErrorKind::FlagNotFound,
+                        O::WITH_REASONS,
+                    );
+                }
+                return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
+            };
+            let evaluator = inner.evaluator(snapshot);
+            let result = if events {
+                let recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+                evaluator
+                    .with_prerequisite_recorder(&recorder)
+                    .evaluate_ref(flag, context)
             } else {
-                None
-            },
-            reason,
-        };
-        if events {
-            inner.events.record_evaluation_with(
-                flag_key,
-                Some(flag),
-                context,
-                &served,
-                || default.to_json(),
-                with_reasons,
-                None,
-            );
-        }
-        EvaluationDetail {
-            value: typed.unwrap_or(default),
-            variation_index: served.variation_index,
-            reason: served.reason,
-        }
+                evaluator.evaluate_ref(flag, context)
+            };
+            let typed = result.value.and_then(T::from_flag_value);
+            let served = match (&typed, result.value) {
+                // The flag's own value, of the wrong type: the default is served.
+                (None, Some(_)) => DetailRef::error(ErrorKind::WrongType),
+                _ => result,
+            };
+            if events {
+                inner.events.record_evaluation_with(
+                    flag_key,
+                    Some(flag),
+                    context,
+                    &served.to_detail(),
+                    || default.to_json(),
+                    O::WITH_REASONS,
+                    None,
+                );
+            }
+            O::finish(
+                typed.unwrap_or(default),
+                served.variation_index,
+                served.reason,
+            )
+        })
     }
 
     #[cold]
@@ -429,20 +430,16 @@ impl Client {
         &self,
         flag_key: &str,
         context: &Context,
-        detail: &EvaluationDetail<T>,
+        default: &T,
+        error: ErrorKind,
         with_reasons: bool,
     ) {
-        let error = Detail {
-            value: None,
-            variation_index: None,
-            reason: detail.reason.clone(),
-        };
         self.inner.events.record_evaluation(
             flag_key,
             None,
             context,
-            &error,
-            &detail.value.to_json(),
+            &Detail::error(error),
+            &default.to_json(),
             with_reasons,
             None,
         );
@@ -591,20 +588,19 @@ impl Client {
     }
 
     /// The big segment store's health (available, stale), when one was configured with
-    /// [`ConfigBuilder::redis_big_segments`](crate::ConfigBuilder::redis_big_segments).
-    #[cfg(feature = "redis")]
-    pub fn big_segment_store_status(&self) -> Option<ld_store::redis::BigSegmentStoreStatus> {
-        self.inner.redis_big_segments.as_ref().map(|s| s.status())
+    /// [`ConfigBuilder::big_segments`](crate::ConfigBuilder::big_segments); `None` otherwise, and
+    /// for an offline client (which never queries the store).
+    ///
+    /// Answers from the last status poll; before the first poll, queries the store now.
+    pub fn big_segment_store_status(&self) -> Option<BigSegmentStoreStatus> {
+        self.inner.big_segment_store.as_ref().map(|s| s.status())
     }
 
-    /// Subscribes to big segment store status changes, when a Redis big segment store is
-    /// configured.
-    #[cfg(feature = "redis")]
-    pub fn subscribe_big_segment_store_status(
-        &self,
-    ) -> Option<Receiver<ld_store::redis::BigSegmentStoreStatus>> {
+    /// Subscribes to big segment store status changes (each poll that finds a different status
+    /// sends one), when a big segment store is configured.
+    pub fn subscribe_big_segment_store_status(&self) -> Option<Receiver<BigSegmentStoreStatus>> {
         self.inner
-            .redis_big_segments
+            .big_segment_store
             .as_ref()
             .map(|s| s.subscribe_status())
     }
@@ -681,6 +677,9 @@ impl Inner {
         tracing::info!("closing the LaunchDarkly client");
         if let Some(source) = &self.data_source {
             source.stop();
+        }
+        if let Some(store) = &self.big_segment_store {
+            store.close();
         }
         self.events.close();
         if let Some(mut runtime) = self.runtime.lock().take() {

@@ -9,8 +9,8 @@ use thiserror::Error;
 use crate::data_source_config::DataSourceConfig;
 use crate::data_store_config::DataStoreConfig;
 use crate::{
-    ApplicationInfo, EventsConfig, EventsConfigError, Hook, HttpOptions, HttpOptionsError,
-    InvalidUri, ServiceEndpoints, TagError,
+    ApplicationInfo, BigSegmentsConfig, EventsConfig, EventsConfigError, Hook, HttpOptions,
+    HttpOptionsError, InvalidUri, ServiceEndpoints, TagError,
 };
 use ld_eval::BigSegmentProvider;
 use ld_store::{DataStore, PersistentDataStore, PersistentDataStoreWrapper};
@@ -63,9 +63,8 @@ pub struct Config {
     pub(crate) http: HttpOptions,
     pub(crate) hooks: Vec<Arc<dyn Hook>>,
     pub(crate) data_store: Option<DataStoreConfig>,
-    pub(crate) big_segments: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
-    #[cfg(feature = "redis")]
-    pub(crate) redis_big_segments: Option<Arc<ld_store::redis::RedisBigSegmentStore>>,
+    pub(crate) big_segments: Option<BigSegmentsConfig>,
+    pub(crate) big_segment_provider: Option<Arc<dyn BigSegmentProvider + Send + Sync>>,
 }
 
 impl fmt::Debug for Config {
@@ -83,6 +82,7 @@ impl fmt::Debug for Config {
             .field("http", &self.http)
             .field("hooks", &self.hooks.len())
             .field("data_store", &self.data_store)
+            .field("big_segments", &self.big_segments)
             .finish_non_exhaustive()
     }
 }
@@ -119,8 +119,7 @@ impl Config {
                 hooks: Vec::new(),
                 data_store: None,
                 big_segments: None,
-                #[cfg(feature = "redis")]
-                redis_big_segments: None,
+                big_segment_provider: None,
             },
             data_source_chosen: false,
         }
@@ -184,6 +183,11 @@ impl Config {
     /// The HTTP settings.
     pub fn http(&self) -> &HttpOptions {
         &self.http
+    }
+
+    /// The big segments settings, if a big segment store is configured.
+    pub fn big_segments(&self) -> Option<&BigSegmentsConfig> {
+        self.big_segments.as_ref()
     }
 }
 
@@ -307,21 +311,30 @@ impl ConfigBuilder {
         self
     }
 
-    /// Answers big segment membership (segments too large to ship with the flags; LaunchDarkly
-    /// keeps them in a store such as Redis). Without a provider, rules using big segments do not
-    /// match and reasons say `bigSegmentsStatus: NOT_CONFIGURED`.
-    pub fn big_segments(mut self, provider: Arc<dyn BigSegmentProvider + Send + Sync>) -> Self {
-        self.config.big_segments = Some(provider);
+    /// Big segments (segments too large to ship with the flags, kept in a store such as
+    /// Redis): the store and its cache and polling options. Without big segments, rules using
+    /// them do not match and reasons say `bigSegmentsStatus: NOT_CONFIGURED`.
+    ///
+    /// With the `redis` feature, LaunchDarkly's Redis schema is
+    /// `BigSegmentsConfig::builder(ld_sdk::redis::RedisBigSegmentStore::new(options)?)`. The
+    /// client then reports the store's health through
+    /// [`Client::big_segment_store_status`](crate::Client::big_segment_store_status).
+    pub fn big_segments(mut self, config: BigSegmentsConfig) -> Self {
+        self.config.big_segments = Some(config);
+        self.config.big_segment_provider = None;
         self
     }
 
-    /// Big segments from LaunchDarkly's Redis schema (see `ld_sdk::redis`); unlike
-    /// [`ConfigBuilder::big_segments`], the client can then report the store's status
-    /// ([`Client::big_segment_store_status`](crate::Client::big_segment_store_status)).
-    #[cfg(feature = "redis")]
-    pub fn redis_big_segments(mut self, store: Arc<ld_store::redis::RedisBigSegmentStore>) -> Self {
-        self.config.big_segments = Some(store.clone());
-        self.config.redis_big_segments = Some(store);
+    /// Answers big segment membership with a provider of your own, which does its own hashing,
+    /// caching and status (the evaluator's raw seam; most applications want
+    /// [`ConfigBuilder::big_segments`] with a [`BigSegmentStore`](crate::BigSegmentStore)
+    /// instead). The client then has no big segment store status.
+    pub fn big_segment_provider(
+        mut self,
+        provider: Arc<dyn BigSegmentProvider + Send + Sync>,
+    ) -> Self {
+        self.config.big_segment_provider = Some(provider);
+        self.config.big_segments = None;
         self
     }
 

@@ -43,7 +43,9 @@ pub enum DataSourceConfigError {
 pub struct StreamingOptions {
     /// The first reconnection delay; later ones back off exponentially with jitter.
     pub initial_reconnect_delay: Duration,
-    /// A payload filter key: only the flags of that filter are received.
+    /// A payload filter key: only the flags of that filter are received. An invalid key
+    /// (anything but letters, digits, `.`, `_`, `-`, or not starting with a letter or digit) is
+    /// ignored with a warning.
     pub payload_filter: Option<String>,
 }
 
@@ -63,7 +65,9 @@ impl Default for StreamingOptions {
 pub struct PollingOptions {
     /// Time between polls (at least 30 s against LaunchDarkly's own service).
     pub interval: Duration,
-    /// A payload filter key: only the flags of that filter are received.
+    /// A payload filter key: only the flags of that filter are received. An invalid key
+    /// (anything but letters, digits, `.`, `_`, `-`, or not starting with a letter or digit) is
+    /// ignored with a warning.
     pub payload_filter: Option<String>,
 }
 

@@ -76,6 +76,16 @@ impl ClientStore {
         }
     }
 
+    /// Runs `read` on the current snapshot: for the in-memory store, this thread's cached
+    /// snapshot while no write happened (see [`GuardedMemoryStore::with_snapshot`]).
+    #[inline]
+    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> R {
+        match self {
+            Self::Memory(s) => s.with_snapshot(read),
+            Self::Other(s) | Self::Daemon(s) => read(&s.snapshot()),
+        }
+    }
+
     #[inline]
     /// Whether evaluations may use the data: the snapshot is initialized, or (for a persistent
     /// store) the database holds a full data set written by some process.

@@ -54,6 +54,8 @@ pub use http_options::{
 };
 pub use series_data::SeriesData;
 mod background_runtime;
+mod big_segments_config;
+pub use big_segments_config::BigSegmentsConfig;
 mod test_flag;
 pub use test_flag::{FlagBuilder, RuleBuilder, Variation};
 mod client;
@@ -79,6 +81,7 @@ mod initialization_error;
 mod secure_mode;
 mod test_data;
 mod test_data_source;
+mod variation_output;
 
 pub use client::{Client, ClientError};
 pub use config::{Config, ConfigBuilder, ConfigError, DEFAULT_START_WAIT};
@@ -97,6 +100,10 @@ pub use ld_store::{
     FlagChangeEvent, FlagChangeNotifier, FlagValueChangeEvent, ItemDescriptor, PersistentDataStore,
     PersistentDataStoreWrapper, SerializedAllData, SerializedItem, StoreError,
 };
+pub use ld_store::{
+    BigSegmentMembership, BigSegmentStore, BigSegmentStoreError, BigSegmentStoreStatus,
+    BigSegmentStoreWrapper, BigSegmentsOptions, context_hash as big_segment_context_hash,
+};
 
 pub use evaluation_detail::EvaluationDetail;
 pub use flags_state::{FlagState, FlagsState, FlagsStateBuilder, FlagsStateOptions};
@@ -106,7 +113,7 @@ pub use ld_eval::{
     ContextError, ErrorKind, MultiContextBuilder, Reason, ReasonKind, Segment,
 };
 /// Redis: a persistent [`DataStore`] (`RedisDataStore`, for [`ConfigBuilder::data_store`]) and a
-/// big segment store (`RedisBigSegmentStore`, for [`ConfigBuilder::redis_big_segments`]), in the
+/// [`BigSegmentStore`] (`RedisBigSegmentStore`, for [`BigSegmentsConfig::builder`]), in the
 /// schema the Relay Proxy and LaunchDarkly's other SDKs share.
 #[cfg(feature = "redis")]
 pub use ld_store::redis;

@@ -397,7 +397,7 @@ fn big_segment_membership_comes_from_the_configured_provider() {
         Config::builder("k")
             .data_source(&td)
             .send_events(false)
-            .big_segments(Arc::new(Members))
+            .big_segment_provider(Arc::new(Members))
             .build()
             .unwrap(),
     )

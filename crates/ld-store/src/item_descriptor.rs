@@ -47,6 +47,7 @@ impl<T> ItemDescriptor<T> {
     }
 
     /// The item, unless this is a tombstone.
+    #[inline]
     pub fn item(&self) -> Option<&T> {
         self.item.as_deref()
     }

@@ -4,7 +4,9 @@
 //! implementation, the [`DataSource`] trait with the sink a source writes to
 //! ([`DataSourceUpdates`] / [`DataSourceUpdateSink`]), data source status
 //! ([`DataSourceStatusProvider`]), and flag change notification ([`FlagChangeNotifier`]) driven
-//! by a dependency graph of prerequisites and segments.
+//! by a dependency graph of prerequisites and segments. For big segments it has the raw store
+//! seam ([`BigSegmentStore`]) and the [`BigSegmentStoreWrapper`] that adds the membership cache,
+//! status polling and the evaluator's `BigSegmentProvider` on top of any such store.
 //!
 //! **What it is not for:** fetching data (the file and HTTP sources do that) or evaluating
 //! flags (`ld-eval` does; a [`Snapshot`] implements its lookup trait).
@@ -38,13 +40,17 @@
 #![forbid(unsafe_code)]
 
 mod all_data;
+mod big_segment_store;
+mod big_segment_store_wrapper;
 mod broadcaster;
+mod context_hash;
 mod data_kind;
 mod data_source;
 mod data_store;
 mod dependency_graph;
 mod flag_change;
 mod item_descriptor;
+mod membership_cache;
 mod memory_store;
 mod model;
 mod persistent;
@@ -54,7 +60,15 @@ mod status_provider;
 mod update_sink;
 
 pub use all_data::{AllData, flag_from_json, segment_from_json};
+pub use big_segment_store::{
+    BigSegmentMembership, BigSegmentStore, BigSegmentStoreError, BigSegmentStoreStatus,
+};
+pub use big_segment_store_wrapper::{
+    BigSegmentStoreWrapper, BigSegmentsOptions, DEFAULT_CONTEXT_CACHE_SIZE,
+    DEFAULT_CONTEXT_CACHE_TIME, DEFAULT_STALE_AFTER, DEFAULT_STATUS_POLL_INTERVAL,
+};
 pub use broadcaster::Broadcaster;
+pub use context_hash::context_hash;
 pub use data_kind::DataKind;
 pub use data_source::{DataSource, DataSourceUpdates};
 pub use data_store::{DataStore, StoreError};

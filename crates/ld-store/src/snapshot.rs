@@ -35,6 +35,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The flag with this key, unless absent or deleted.
+    #[inline]
     pub fn flag(&self, key: &str) -> Option<&Flag> {
         self.flags
             .get(key)
@@ -43,6 +44,7 @@ impl Snapshot {
     }
 
     /// The segment with this key, unless absent or deleted.
+    #[inline]
     pub fn segment(&self, key: &str) -> Option<&Segment> {
         self.segments
             .get(key)

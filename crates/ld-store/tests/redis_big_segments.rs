@@ -1,14 +1,16 @@
 //! The Redis big segment store against a real redis-server, with membership written the way the
-//! Relay Proxy writes it.
+//! Relay Proxy writes it, read raw and through the generic caching/status wrapper.
 #![cfg(feature = "redis")]
 
 mod redis_support;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ld_eval::BigSegmentsStatus;
-use ld_store::redis::{
-    BigSegmentStoreStatus, RedisBigSegmentStore, RedisBigSegmentStoreBuilder, RedisOptions,
+use ld_store::redis::{RedisBigSegmentStore, RedisOptions};
+use ld_store::{
+    BigSegmentStore, BigSegmentStoreStatus, BigSegmentStoreWrapper, BigSegmentsOptions,
     context_hash,
 };
 use redis_support::{RedisServer, wait_until};
@@ -20,13 +22,21 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
-fn builder(server: &RedisServer) -> RedisBigSegmentStoreBuilder {
-    RedisBigSegmentStore::builder(
+fn raw_store(server: &RedisServer) -> RedisBigSegmentStore {
+    RedisBigSegmentStore::new(
         RedisOptions::new()
             .url(server.url())
             .connect_timeout(Duration::from_secs(2)),
     )
-    .status_poll_interval(Duration::from_millis(20))
+    .unwrap()
+}
+
+fn options() -> BigSegmentsOptions {
+    BigSegmentsOptions::default().status_poll_interval(Duration::from_millis(20))
+}
+
+fn wrapped(server: &RedisServer, options: BigSegmentsOptions) -> BigSegmentStoreWrapper {
+    BigSegmentStoreWrapper::new(Arc::new(raw_store(server)), options).unwrap()
 }
 
 #[test]
@@ -51,7 +61,11 @@ fn membership_written_by_the_relay_proxy_is_read_and_healthy() {
         &now_ms().to_string(),
     ]);
 
-    let store = builder(&server).build().unwrap();
+    let raw = raw_store(&server).get_membership(&hash).unwrap();
+    assert_eq!(raw.check("seg-c.g2"), Some(false));
+    assert!(raw_store(&server).get_metadata().unwrap().is_some());
+
+    let store = wrapped(&server, options());
     let (membership, status) = store.query("user-1");
     assert_eq!(status, BigSegmentsStatus::Healthy);
     let m = membership.unwrap();
@@ -71,10 +85,7 @@ fn membership_written_by_the_relay_proxy_is_read_and_healthy() {
 #[test]
 fn data_never_synchronized_or_synchronized_long_ago_is_stale() {
     let server = RedisServer::start();
-    let store = builder(&server)
-        .stale_after(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let store = wrapped(&server, options().stale_after(Duration::from_secs(60)));
     assert!(wait_until(Duration::from_secs(5), || store
         .status()
         .available));
@@ -86,7 +97,7 @@ fn data_never_synchronized_or_synchronized_long_ago_is_stale() {
         "launchdarkly:big_segments_synchronized_on",
         &(now_ms() - 61_000).to_string(),
     ]);
-    assert!(store.synchronized_on().unwrap().is_some());
+    assert!(raw_store(&server).synchronized_on().unwrap().is_some());
     assert!(store.status().stale);
 
     server.cmd(&[
@@ -106,10 +117,10 @@ fn memberships_are_cached_for_the_context_cache_time() {
     let server = RedisServer::start();
     let include = format!("launchdarkly:big_segment_include:{}", context_hash("u"));
     server.cmd(&["SADD", &include, "s.g1"]);
-    let store = builder(&server)
-        .context_cache_time(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let store = wrapped(
+        &server,
+        options().context_cache_time(Duration::from_secs(3600)),
+    );
     assert_eq!(
         store.context_membership("u").unwrap().check("s.g1"),
         Some(true)
@@ -128,7 +139,7 @@ fn memberships_are_cached_for_the_context_cache_time() {
         "re-read after the cache is cleared"
     );
 
-    let uncached = builder(&server).context_cache_size(0).build().unwrap();
+    let uncached = wrapped(&server, options().context_cache_size(0));
     assert_eq!(
         uncached.context_membership("u").unwrap().check("s.g1"),
         None
@@ -149,7 +160,7 @@ fn an_outage_makes_queries_store_errors_and_the_status_unavailable() {
         "launchdarkly:big_segments_synchronized_on",
         &now_ms().to_string(),
     ]);
-    let store = builder(&server).context_cache_size(0).build().unwrap();
+    let store = wrapped(&server, options().context_cache_size(0));
     assert!(wait_until(Duration::from_secs(5), || store
         .status()
         .available));
@@ -185,7 +196,7 @@ async fn the_synchronous_api_works_from_inside_a_tokio_runtime() {
         &format!("launchdarkly:big_segment_include:{}", context_hash("u")),
         "s.g1",
     ]);
-    let store = builder(&server).build().unwrap();
+    let store = wrapped(&server, options());
     assert_eq!(
         store.context_membership("u").unwrap().check("s.g1"),
         Some(true)
@@ -220,7 +231,7 @@ fn the_evaluator_matches_a_big_segment_through_the_redis_store() {
             "rules":[{"id":"r","variation":1,"clauses":[{"attribute":"key","op":"segmentMatch","values":["beta"]}]}]}"#,
     )
     .unwrap();
-    let store = builder(&server).build().unwrap();
+    let store = wrapped(&server, options());
     let evaluator = ld_eval::Evaluator::new(&data).with_big_segments(&store);
 
     let alice = ld_eval::ContextBuilder::new("alice").build().unwrap();

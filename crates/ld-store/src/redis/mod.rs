@@ -10,9 +10,10 @@
 //!   `CacheMode::Forever`, or if Redis came back empty, the whole cached data set is written
 //!   back), the status ([`RedisDataStoreStatus`]) says Redis is unavailable, and each outage is
 //!   logged once when it starts and once when it ends.
-//! - [`RedisBigSegmentStore`] (built with [`RedisBigSegmentStoreBuilder`]): big segment
-//!   membership with a per-context cache and an available/stale status; it implements
-//!   `ld_eval::BigSegmentProvider`, so the evaluator can use it directly.
+//! - [`RedisBigSegmentStore`]: big segment memberships and the synchronized-on time, as a raw
+//!   [`BigSegmentStore`](crate::BigSegmentStore); wrap it in a
+//!   [`BigSegmentStoreWrapper`](crate::BigSegmentStoreWrapper) (or hand it to `ld-sdk`'s
+//!   `BigSegmentsConfig`) for the per-context cache, the available/stale status and evaluation.
 //! - [`SerializedRedisStore`]: async, item-at-a-time access in the shared schema, and
 //!   [`RedisPersistentStore`], the same behind the generic
 //!   [`PersistentDataStore`](crate::PersistentDataStore) seam.
@@ -22,15 +23,16 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use std::time::Duration;
-//! use ld_store::DataStore;
+//! use ld_store::{BigSegmentStoreWrapper, BigSegmentsOptions, DataStore};
 //! use ld_store::redis::{RedisBigSegmentStore, RedisDataStore, RedisOptions};
 //!
 //! let options = RedisOptions::new().url("redis://127.0.0.1:6379").prefix("my-env");
 //! let store: Arc<dyn DataStore> =
 //!     Arc::new(RedisDataStore::builder(options.clone()).cache_ttl(Duration::from_secs(30)).build()?);
-//! let big_segments: Arc<dyn ld_eval::BigSegmentProvider + Send + Sync> =
-//!     Arc::new(RedisBigSegmentStore::builder(options).build()?);
-//! # Ok::<(), ld_store::redis::RedisStoreError>(())
+//! let big_segments: Arc<dyn ld_eval::BigSegmentProvider + Send + Sync> = Arc::new(
+//!     BigSegmentStoreWrapper::new(Arc::new(RedisBigSegmentStore::new(options)?), BigSegmentsOptions::default())?,
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! **Schema** (see [`RedisKeys`]): hashes `<prefix>:features` and `<prefix>:segments` (item
@@ -52,7 +54,6 @@
 mod big_segment_store;
 mod cache_mode;
 mod connection;
-mod context_hash;
 mod data_store;
 mod error;
 mod io_runtime;
@@ -62,13 +63,10 @@ mod persistent_store;
 mod serialized_item;
 mod serialized_store;
 
-pub use big_segment_store::{
-    BigSegmentMembership, BigSegmentStoreStatus, DEFAULT_CONTEXT_CACHE_SIZE,
-    DEFAULT_CONTEXT_CACHE_TIME, DEFAULT_STALE_AFTER, DEFAULT_STATUS_POLL_INTERVAL,
-    RedisBigSegmentStore, RedisBigSegmentStoreBuilder,
-};
+/// The generic big segment types, re-exported here for code written against this module.
+pub use crate::{BigSegmentMembership, BigSegmentStoreStatus, context_hash};
+pub use big_segment_store::RedisBigSegmentStore;
 pub use cache_mode::{CacheMode, DEFAULT_CACHE_TTL};
-pub use context_hash::context_hash;
 pub use data_store::{
     DEFAULT_AVAILABILITY_POLL_INTERVAL, RedisDataStore, RedisDataStoreBuilder, RedisDataStoreStatus,
 };

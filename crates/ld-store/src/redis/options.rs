@@ -8,7 +8,7 @@ use super::DEFAULT_PREFIX;
 pub const DEFAULT_URL: &str = "redis://localhost:6379";
 
 /// Connection settings shared by [`RedisDataStoreBuilder`](super::RedisDataStoreBuilder) and
-/// [`RedisBigSegmentStoreBuilder`](super::RedisBigSegmentStoreBuilder).
+/// [`RedisBigSegmentStore::new`](super::RedisBigSegmentStore::new).
 ///
 /// ```
 /// use std::time::Duration;

@@ -1,15 +1,17 @@
-//! The hash that names a context's big segment membership sets: standard (padded) base64 of the
-//! SHA-256 of the context key, the same value the Relay Proxy writes.
+//! The hash under which a big segment store keeps one context's memberships: standard (padded)
+//! base64 of the SHA-256 of the context key, the value the Relay Proxy writes and every
+//! LaunchDarkly server-side SDK queries with.
 
 use sha2::{Digest, Sha256};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// The big segment store key for a context key: `base64(sha256(key))`.
+/// The big segment store key for a context key: `base64(sha256(key))`. A
+/// [`BigSegmentStore`](crate::BigSegmentStore) receives this hash, never the key itself.
 ///
 /// ```
 /// assert_eq!(
-///     ld_store::redis::context_hash(""),
+///     ld_store::context_hash(""),
 ///     "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 /// );
 /// ```
