@@ -71,7 +71,7 @@ mod summary;
 pub use config::{DEFAULT_EVENTS_BASE_URI, DiagnosticsConfig, EventsConfig};
 pub use context_source::{ContextPart, EventContextSource};
 pub use diagnostics::{DiagnosticsRecorder, StreamInit};
-pub use evaluation::{PrerequisiteEvents, is_experiment};
+pub use evaluation::{EvaluationResult, PrerequisiteEvents, is_experiment};
 pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
 #[cfg(feature = "http")]

@@ -289,12 +289,12 @@ impl EventProcessor {
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
     #[inline(always)]
-    pub(crate) fn count_if_known<V: std::borrow::Borrow<Value>>(
+    pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
         &self,
         flag_key: &str,
         flag: &ld_eval::Flag,
         context: &ld_eval::Context,
-        detail: &ld_eval::Detail<'_>,
+        detail: &D,
         default: impl Fn() -> V,
     ) -> bool {
         let Some(shared) = self.active() else {
@@ -304,13 +304,13 @@ impl EventProcessor {
             || flag.debug_events_until_date.is_some()
             || flag.exclude_from_summaries
             || shared.omit_anonymous_contexts
-            || crate::is_experiment(flag, detail)
+            || detail.is_experiment(flag)
         {
             return false;
         }
         shared.summarizer.count_if_known(
             flag_key,
-            detail.variation_index,
+            detail.variation_index(),
             flag.version,
             default,
             context.contexts().iter().map(|c| c.kind().as_str()),

@@ -411,7 +411,7 @@ impl Client {
                     flag_key,
                     Some(flag),
                     context,
-                    &served.to_detail(),
+                    &served,
                     || default.to_json(),
                     O::WITH_REASONS,
                     None,
