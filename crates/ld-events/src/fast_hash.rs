@@ -99,8 +99,9 @@ impl BuildHasher for FastBuildHasher {
 }
 
 /// Hash of one string. Strings of up to 16 bytes (most context and flag keys) take a short
-/// path: one or two fixed-size loads, and two folded 64×64→128-bit multiplies (as in wyhash)
-/// that spread every input bit over the whole result; longer ones go through [`FastHasher`].
+/// path: one or two fixed-size loads and a folded 64×64→128-bit multiply (as in wyhash), whose
+/// xored halves spread every input bit over the whole result; longer ones go through
+/// [`FastHasher`].
 #[inline(always)]
 pub(crate) fn hash_str(s: &str) -> u64 {
     let bytes = s.as_bytes();
@@ -110,11 +111,10 @@ pub(crate) fn hash_str(s: &str) -> u64 {
         9..=16 => (word_at(bytes, 0), word_at(bytes, n - 8)),
         _ => return hash_long(bytes),
     };
-    let mixed = folded_multiply(
+    folded_multiply(
         low ^ 0x243f_6a88_85a3_08d3,
         high ^ 0x1319_8a2e_0370_7344 ^ n as u64,
-    );
-    folded_multiply(mixed ^ 0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89)
+    )
 }
 
 /// [`hash_str`] for strings longer than 16 bytes.

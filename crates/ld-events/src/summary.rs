@@ -109,12 +109,14 @@ const FAST_SLOTS: usize = 256;
 
 /// The direct-mapped table entry for an evaluation of the flag key at `key` (its address) with
 /// `variation`; see the module documentation.
-#[inline]
+#[inline(always)]
 fn fast_slot(key: &str, variation: Option<usize>) -> usize {
-    let address = key.as_ptr() as usize as u64;
-    let variation = variation.map_or(0, |v| v as u64 + 1);
-    let mixed = (address ^ variation.wrapping_mul(0x9e37_79b9)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (mixed >> (64 - FAST_SLOTS.trailing_zeros())) as usize
+    // Literals are packed a few bytes apart, heap keys 16 bytes apart: fold some higher bits in.
+    // The variation moves the entry by an odd stride so that a flag's variations do not share
+    // one.
+    let address = key.as_ptr() as usize;
+    let variation = variation.map_or(0, |v| v.wrapping_add(1));
+    (address ^ (address >> 5) ^ variation.wrapping_mul(37)) & (FAST_SLOTS - 1)
 }
 
 /// `a == b` for strings, with short ones compared in registers rather than by a `memcmp` call.
