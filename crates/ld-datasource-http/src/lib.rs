@@ -40,6 +40,7 @@
 
 mod backoff;
 mod build_error;
+mod connection_attempt;
 mod endpoint;
 mod failure;
 mod polling;
@@ -52,6 +53,7 @@ mod streaming;
 
 pub use backoff::Backoff;
 pub use build_error::BuildError;
+pub use connection_attempt::{ConnectionAttempt, ConnectionAttemptRecorder};
 pub use polling::{
     DEFAULT_POLL_INTERVAL, DEFAULT_POLLING_BASE_URL, PollingDataSource, PollingDataSourceBuilder,
 };

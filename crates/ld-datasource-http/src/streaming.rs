@@ -9,6 +9,7 @@ use tokio::runtime::Handle;
 
 use crate::backoff::Backoff;
 use crate::build_error::BuildError;
+use crate::connection_attempt::{ConnectionAttemptRecorder, PendingAttempt};
 use crate::endpoint::url_for;
 use crate::failure;
 use crate::retry_rule::{
@@ -57,6 +58,7 @@ pub struct StreamingDataSourceBuilder {
     reset_after: Duration,
     max_event_size: usize,
     runtime: Option<Handle>,
+    attempts: Option<ConnectionAttemptRecorder>,
 }
 
 impl StreamingDataSourceBuilder {
@@ -114,6 +116,13 @@ impl StreamingDataSourceBuilder {
         self
     }
 
+    /// Reports every connection attempt (start time, duration, failed or not), as the SDK's
+    /// diagnostic events need. An attempt succeeds when its first event is applied.
+    pub fn on_connection_attempt(mut self, recorder: ConnectionAttemptRecorder) -> Self {
+        self.attempts = Some(recorder);
+        self
+    }
+
     /// The tokio runtime to run on. Default: the runtime current when `start` is called.
     pub fn runtime(mut self, handle: Handle) -> Self {
         self.runtime = Some(handle);
@@ -141,6 +150,7 @@ impl StreamingDataSourceBuilder {
             extended_retry: self.extended_retry,
             reset_after: self.reset_after,
             max_event_size: self.max_event_size,
+            attempts: self.attempts,
         };
         Ok(StreamingDataSource {
             config: Arc::new(config),
@@ -158,6 +168,7 @@ struct StreamConfig {
     extended_retry: (Duration, Duration),
     reset_after: Duration,
     max_event_size: usize,
+    attempts: Option<ConnectionAttemptRecorder>,
 }
 
 /// Receives flag data over a LaunchDarkly stream (`GET {base}/all`, server-sent events).
@@ -195,6 +206,7 @@ impl StreamingDataSource {
             reset_after: Duration::from_secs(60),
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             runtime: None,
+            attempts: None,
         }
     }
 
@@ -250,16 +262,19 @@ async fn connect_once(
     normal: &mut Backoff,
     extended: &mut Backoff,
 ) -> Ending {
+    let mut attempt = PendingAttempt::start(config.attempts.as_ref());
     let mut request = Request::get(config.url.clone()).read_timeout(config.read_timeout);
     request.headers = config.headers.clone();
     let mut response = match config.http.request(request).await {
         Ok(r) => r,
         Err(e) => {
+            attempt.finish(true);
             failure::network(updates.as_ref(), &e, WHAT);
             return Ending::Retry(RetrySchedule::Normal);
         }
     };
     if response.status != StatusCode::OK {
+        attempt.finish(true);
         return Ending::Retry(failure::http_status(
             updates.as_ref(),
             response.status,
@@ -274,10 +289,12 @@ async fn connect_once(
         let chunk = match response.body.next_chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => {
+                attempt.finish(true);
                 failure::network_message(updates.as_ref(), "stream closed by the server", WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
             Err(e) => {
+                attempt.finish(true);
                 failure::network(updates.as_ref(), &e, WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
@@ -285,6 +302,7 @@ async fn connect_once(
         let events = match parser.push(&chunk) {
             Ok(events) => events,
             Err(e) => {
+                attempt.finish(true);
                 failure::invalid_data(updates.as_ref(), &format!("{e}; restarting stream"), WHAT);
                 return Ending::Retry(RetrySchedule::Normal);
             }
@@ -306,6 +324,7 @@ async fn connect_once(
             };
             match outcome {
                 Err(e) => {
+                    attempt.finish(true);
                     failure::invalid_data(
                         updates.as_ref(),
                         &format!("{e}; restarting stream"),
@@ -313,7 +332,7 @@ async fn connect_once(
                     );
                     return Ending::Retry(RetrySchedule::Normal);
                 }
-                Ok(true) => {}
+                Ok(true) => attempt.finish(false),
                 Ok(false) => {
                     // The store rejected the write (the sink reported it): restart the
                     // stream so that a fresh `put` brings the store back in sync.

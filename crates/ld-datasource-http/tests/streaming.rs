@@ -7,7 +7,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ld_datasource_http::{SdkHeaders, StreamingDataSource, StreamingDataSourceBuilder};
+use ld_datasource_http::{
+    ConnectionAttempt, ConnectionAttemptRecorder, SdkHeaders, StreamingDataSource,
+    StreamingDataSourceBuilder,
+};
 use ld_http::{HttpClient, HttpConfig, ProxyConfig, TlsConfig};
 use ld_store::{DataSource, DataSourceState, ErrorKind};
 use support::*;
@@ -312,6 +315,44 @@ async fn server_errors_retry_until_success() {
     h.wait_status("valid", |s| s.state == DataSourceState::Valid)
         .await;
     assert_eq!(h.flag_version("f"), Some(1));
+    source.stop();
+}
+
+#[tokio::test]
+async fn every_connection_attempt_is_reported_with_its_outcome_for_diagnostics() {
+    let server = LdServer::start().await;
+    server.then(Reply::Status(500)).then(Reply::Status(503));
+    let attempts = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = attempts.clone();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let source = builder(&server)
+        .on_connection_attempt(ConnectionAttemptRecorder::new(
+            move |a: ConnectionAttempt| sink.lock().unwrap().push(a),
+        ))
+        .build()
+        .unwrap();
+    let h = start(&source);
+    let conn = server.next_stream().await;
+    conn.send(put_event(&[("f", 1)], &[]));
+    h.wait_status("valid", |s| s.state == DataSourceState::Valid)
+        .await;
+    // Later events on the same connection report nothing more.
+    conn.send(patch_flag_event("f", 2));
+    eventually("patch", || h.flag_version("f") == Some(2)).await;
+    eventually("three attempts", || attempts.lock().unwrap().len() == 3).await;
+    let seen = attempts.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter().map(|a| a.failed).collect::<Vec<_>>(),
+        [true, true, false]
+    );
+    assert!(seen.iter().all(|a| a.started_at_millis >= before));
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].started_at_millis <= w[1].started_at_millis)
+    );
     source.stop();
 }
 

@@ -47,6 +47,12 @@ impl DiagnosticsRecorder {
         }
     }
 
+    /// The attempts recorded since the last periodic diagnostic event (what the next one will
+    /// report as `streamInits`).
+    pub fn pending_stream_inits(&self) -> Vec<StreamInit> {
+        self.stream_inits.lock().clone()
+    }
+
     fn take(&self) -> Vec<StreamInit> {
         std::mem::take(&mut *self.stream_inits.lock())
     }

@@ -9,7 +9,7 @@ use ld_eval::{
     BigSegmentProvider, Context, Detail, DetailRef, ErrorKind, Evaluator, PrerequisiteEvaluation,
     PrerequisiteRecorder, ReasonRef,
 };
-use ld_events::{EventProcessor, PrerequisiteEvents};
+use ld_events::{DiagnosticsRecorder, EventProcessor, PrerequisiteEvents};
 use ld_store::{
     BigSegmentStoreStatus, BigSegmentStoreWrapper, DataSource, DataSourceState, DataSourceStatus,
     DataSourceStatusProvider, DataSourceUpdateSink, DataSourceUpdates, FlagChangeNotifier,
@@ -122,18 +122,24 @@ impl Client {
         } else {
             Some(BackgroundRuntime::start()?)
         };
-        let data_source = match &runtime {
-            Some(runtime) if !no_source => Some(
-                build_data_source(&config, runtime.handle(), &instance_id)
-                    .map_err(ClientError::DataSource)?,
-            ),
-            _ => None,
-        };
         let events = match &runtime {
             Some(runtime) if config.sends_events() => {
                 crate::event_delivery::event_processor(&config, runtime.handle(), &instance_id)
             }
             _ => EventProcessor::disabled(),
+        };
+        let data_source = match &runtime {
+            Some(runtime) if !no_source => {
+                let diagnostics = events.diagnostics_recorder();
+                match build_data_source(&config, runtime.handle(), &instance_id, diagnostics) {
+                    Ok(source) => Some(source),
+                    Err(e) => {
+                        events.close();
+                        return Err(ClientError::DataSource(e));
+                    }
+                }
+            }
+            _ => None,
         };
         let big_segment_store = match &config.big_segments {
             Some(big) if !offline => Some(Arc::new(BigSegmentStoreWrapper::new(
@@ -752,6 +758,7 @@ fn build_data_source(
     config: &Config,
     runtime: &tokio::runtime::Handle,
     instance_id: &str,
+    diagnostics: Arc<DiagnosticsRecorder>,
 ) -> Result<Arc<dyn DataSource>, DataSourceBuildError> {
     let wrapper = config.wrapper_header();
     let context = DataSourceContext {
@@ -762,6 +769,7 @@ fn build_data_source(
         wrapper_header: wrapper.as_deref(),
         instance_id,
         runtime,
+        diagnostics: &diagnostics,
     };
     match &config.data_source {
         DataSourceConfig::TestData(td) => Ok(Arc::new(TestDataSource::new(td.clone()))),

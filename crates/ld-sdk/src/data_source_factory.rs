@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ld_events::DiagnosticsRecorder;
 use ld_store::DataSource;
 use tokio::runtime::Handle;
 
@@ -28,6 +29,9 @@ pub struct DataSourceContext<'a> {
     pub instance_id: &'a str,
     /// The client's runtime, to spawn async tasks on (the source need not use it).
     pub runtime: &'a Handle,
+    /// Where a streaming source reports its connection attempts, for the `streamInits` of
+    /// diagnostic events (see [`DiagnosticsRecorder::record_stream_init`]).
+    pub diagnostics: &'a Arc<DiagnosticsRecorder>,
 }
 
 /// Builds a custom [`DataSource`] for a client.

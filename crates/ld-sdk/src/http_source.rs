@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use ld_datasource_http::{PollingDataSource, SdkHeaders, StreamingDataSource};
+use ld_datasource_http::{
+    ConnectionAttempt, ConnectionAttemptRecorder, PollingDataSource, SdkHeaders,
+    StreamingDataSource,
+};
+use ld_events::DiagnosticsRecorder;
 use ld_store::DataSource;
 
 use crate::data_source_config::DataSourceConfig;
@@ -35,7 +39,8 @@ pub(crate) fn build(
                 .http_client(http)
                 .initial_reconnect_delay(options.initial_reconnect_delay)
                 .read_timeout(context.http.read_timeout_value())
-                .runtime(context.runtime.clone());
+                .runtime(context.runtime.clone())
+                .on_connection_attempt(stream_init_recorder(context.diagnostics.clone()));
             if let Some(filter) = &options.payload_filter {
                 builder = builder.filter(filter);
             }
@@ -58,5 +63,53 @@ pub(crate) fn build(
             Ok(Arc::new(builder.build()?))
         }
         _ => Err("not an HTTP data source".into()),
+    }
+}
+
+/// Forwards the streaming source's connection attempts to the diagnostic events' `streamInits`.
+fn stream_init_recorder(diagnostics: Arc<DiagnosticsRecorder>) -> ConnectionAttemptRecorder {
+    ConnectionAttemptRecorder::new(move |attempt: ConnectionAttempt| {
+        let millis = u64::try_from(attempt.duration.as_millis()).unwrap_or(u64::MAX);
+        diagnostics.record_stream_init(attempt.started_at_millis, millis, attempt.failed);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ld_events::StreamInit;
+
+    use super::*;
+
+    #[test]
+    fn connection_attempts_become_stream_inits_of_the_diagnostic_events() {
+        let diagnostics = Arc::new(DiagnosticsRecorder::default());
+        let recorder = stream_init_recorder(diagnostics.clone());
+        recorder.record(ConnectionAttempt {
+            started_at_millis: 1_700_000_000_000,
+            duration: Duration::from_millis(250),
+            failed: true,
+        });
+        recorder.record(ConnectionAttempt {
+            started_at_millis: 1_700_000_001_000,
+            duration: Duration::from_micros(40_900),
+            failed: false,
+        });
+        assert_eq!(
+            diagnostics.pending_stream_inits(),
+            [
+                StreamInit {
+                    timestamp: 1_700_000_000_000,
+                    duration_millis: 250,
+                    failed: true
+                },
+                StreamInit {
+                    timestamp: 1_700_000_001_000,
+                    duration_millis: 40,
+                    failed: false
+                },
+            ]
+        );
     }
 }
