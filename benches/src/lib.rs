@@ -5,3 +5,4 @@
 
 pub mod client_fixture;
 pub mod eval_scenarios;
+pub mod put_fixture;
