@@ -155,6 +155,8 @@ pub struct Context {
     pub(crate) contexts: Box<[SingleContext]>,
     pub(crate) multi: bool,
     pub(crate) fully_qualified_key: String,
+    /// [`Context::hash_key`] of `fully_qualified_key`, computed once.
+    pub(crate) key_hash: u64,
 }
 
 impl Context {
@@ -169,6 +171,7 @@ impl Context {
         Context {
             contexts: Box::new([single]),
             multi: false,
+            key_hash: Context::hash_key(&fully_qualified_key),
             fully_qualified_key,
         }
     }
@@ -196,6 +199,7 @@ impl Context {
         Ok(Context {
             contexts: members.into_boxed_slice(),
             multi: true,
+            key_hash: Context::hash_key(&fully_qualified_key),
             fully_qualified_key,
         })
     }
@@ -265,6 +269,28 @@ impl Context {
     /// The canonical key, which LaunchDarkly defines identically to the fully-qualified key.
     pub fn canonical_key(&self) -> &str {
         &self.fully_qualified_key
+    }
+
+    /// A fast, non-cryptographic hash of the fully-qualified key, computed once when the context
+    /// was built: equal to `Context::hash_key(context.fully_qualified_key())`, so that caches
+    /// keyed by context identity (such as the event processor's seen-contexts table) need not
+    /// read the key itself.
+    ///
+    /// ```
+    /// use ld_eval::{Context, ContextBuilder};
+    /// let c = ContextBuilder::new("user-1").build().unwrap();
+    /// assert_eq!(c.fully_qualified_key_hash(), Context::hash_key("user-1"));
+    /// ```
+    #[inline]
+    pub fn fully_qualified_key_hash(&self) -> u64 {
+        self.key_hash
+    }
+
+    /// The hash [`Context::fully_qualified_key_hash`] uses, for keys held elsewhere. Stable within
+    /// a process, not across versions: never persist it.
+    pub fn hash_key(fully_qualified_key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        crate::FastBuildHasher::default().hash_one(fully_qualified_key)
     }
 }
 

@@ -369,7 +369,7 @@ mod tests {
     fn large_caches_hold_their_capacity() {
         let c = ContextKeyCache::new(1000);
         let keys: Vec<u64> = (0..900u64)
-            .map(|k| crate::fast_hash::hash_str(&k.to_string()))
+            .map(|k| ld_eval::Context::hash_key(&k.to_string()))
             .collect();
         for &k in &keys {
             assert!(c.notice(k));
@@ -396,7 +396,7 @@ mod tests {
     fn recent_contexts_hold_a_whole_cache_worth_of_contexts() {
         let mut r = RecentContexts::for_capacity(1000);
         let keys: Vec<u64> = (0..1000u64)
-            .map(|k| crate::fast_hash::hash_str(&format!("user-{k}")))
+            .map(|k| ld_eval::Context::hash_key(&format!("user-{k}")))
             .collect();
         for &k in &keys {
             r.remember(k, 7, true);

@@ -29,6 +29,13 @@ pub trait EventContextSource {
     /// The fully-qualified key (the key of a `user` context, otherwise `kind:key` with `%` and
     /// `:` escaped, members joined by `:` in kind order). Borrowed when the context keeps it.
     fn fully_qualified_key(&self) -> Cow<'_, str>;
+
+    /// `ld_eval::Context::hash_key` of the fully-qualified key: the identity the processor
+    /// deduplicates contexts by. Implementations that keep it precomputed (as
+    /// `ld_eval::Context` does) save reading and hashing the key on every evaluation.
+    fn fully_qualified_key_hash(&self) -> u64 {
+        ld_eval::Context::hash_key(&self.fully_qualified_key())
+    }
 }
 
 impl EventContextSource for EventContext {

@@ -18,6 +18,11 @@ impl EventContextSource for Context {
         std::borrow::Cow::Borrowed(Context::fully_qualified_key(self))
     }
 
+    #[inline]
+    fn fully_qualified_key_hash(&self) -> u64 {
+        Context::fully_qualified_key_hash(self)
+    }
+
     fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> + Clone {
         self.contexts().iter().map(|c| ContextPart {
             kind: c.kind().as_str(),

@@ -21,7 +21,6 @@ use crate::diagnostics::{Diagnostics, DiagnosticsRecorder};
 use crate::event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 use crate::event_context::identity_hash;
 use crate::event_output::write_payload;
-use crate::fast_hash::hash_str;
 use crate::outbox::Outbox;
 use crate::sender::EventSender;
 use crate::summary::{Summarizer, SummaryInput};
@@ -314,7 +313,7 @@ impl EventProcessor {
             flag.version,
             default,
             context.contexts().iter().map(|c| c.kind().as_str()),
-            context.fully_qualified_key(),
+            context.fully_qualified_key_hash(),
             shared.key_cache.generation(),
         )
     }
@@ -442,7 +441,7 @@ impl Shared {
     {
         let omit = self.omit_anonymous_contexts;
         if !omit {
-            return Some(hash_str(&context.fully_qualified_key()));
+            return Some(context.fully_qualified_key_hash());
         }
         let keep = move |p: &ContextPart<'_>| !(omit && p.anonymous);
         if omit && !context.parts().any(|p| keep(&p)) {

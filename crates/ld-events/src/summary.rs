@@ -252,7 +252,7 @@ impl Summarizer {
     /// The common case of an evaluation, all on this thread and without side effects unless it
     /// succeeds: the window is open, this thread already has the evaluation's cell in its
     /// direct-mapped table, and its recent-contexts table vouches for the context (identity
-    /// hash of `context_key`, which must be how the processor identifies contexts, in
+    /// `context_hash`, which must be how the processor identifies contexts, in
     /// `generation`). Then counts and returns true; otherwise returns false and the caller takes
     /// the general path ([`Summarizer::record`] and the context-key cache).
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
@@ -264,7 +264,7 @@ impl Summarizer {
         version: u64,
         default: impl Fn() -> V,
         kinds: impl Iterator<Item = &'k str>,
-        context_key: &str,
+        context_hash: u64,
         generation: u64,
     ) -> bool {
         if !self.registry.window_open.load(Ordering::Relaxed) {
@@ -302,10 +302,9 @@ impl Summarizer {
                 if !same_default {
                     return false;
                 }
-                let hash = crate::fast_hash::hash_str(context_key);
                 // The recent-contexts entry also says whether the context is a plain user, whose
                 // kinds then need no reading.
-                let same_kinds = match local.recent.seen(hash, generation) {
+                let same_kinds = match local.recent.seen(context_hash, generation) {
                     None => return false,
                     Some(true) => cell.plain_user,
                     Some(false) => same_kinds(&cell.kinds, kinds),
