@@ -22,6 +22,19 @@ use crate::{Client, ExecutionOrder, MigrationOpTracker, Operation, Origin, Stage
 type OriginFn<P, T, E> = Box<dyn Fn(&P) -> Result<T, E> + Send + Sync>;
 type CompareFn<T> = Box<dyn Fn(&T, &T) -> bool + Send + Sync>;
 
+/// The read side: one function per origin and the optional comparison.
+struct ReadFns<P, T, E> {
+    old: OriginFn<P, T, E>,
+    new: OriginFn<P, T, E>,
+    compare: Option<CompareFn<T>>,
+}
+
+/// The write side: one function per origin.
+struct WriteFns<P, T, E> {
+    old: OriginFn<P, T, E>,
+    new: OriginFn<P, T, E>,
+}
+
 /// The result of calling one origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationOriginResult<T, E> {
@@ -60,8 +73,8 @@ pub struct MigratorBuilder<P, T, E> {
     order: ExecutionOrder,
     track_latency: bool,
     track_errors: bool,
-    read: Option<(OriginFn<P, T, E>, OriginFn<P, T, E>, Option<CompareFn<T>>)>,
-    write: Option<(OriginFn<P, T, E>, OriginFn<P, T, E>)>,
+    read: Option<ReadFns<P, T, E>>,
+    write: Option<WriteFns<P, T, E>>,
 }
 
 impl<P, T, E> MigratorBuilder<P, T, E> {
@@ -89,7 +102,11 @@ impl<P, T, E> MigratorBuilder<P, T, E> {
         old: impl Fn(&P) -> Result<T, E> + Send + Sync + 'static,
         new: impl Fn(&P) -> Result<T, E> + Send + Sync + 'static,
     ) -> Self {
-        self.read = Some((Box::new(old), Box::new(new), None));
+        self.read = Some(ReadFns {
+            old: Box::new(old),
+            new: Box::new(new),
+            compare: None,
+        });
         self
     }
 
@@ -102,7 +119,11 @@ impl<P, T, E> MigratorBuilder<P, T, E> {
         new: impl Fn(&P) -> Result<T, E> + Send + Sync + 'static,
         compare: impl Fn(&T, &T) -> bool + Send + Sync + 'static,
     ) -> Self {
-        self.read = Some((Box::new(old), Box::new(new), Some(Box::new(compare))));
+        self.read = Some(ReadFns {
+            old: Box::new(old),
+            new: Box::new(new),
+            compare: Some(Box::new(compare)),
+        });
         self
     }
 
@@ -112,24 +133,22 @@ impl<P, T, E> MigratorBuilder<P, T, E> {
         old: impl Fn(&P) -> Result<T, E> + Send + Sync + 'static,
         new: impl Fn(&P) -> Result<T, E> + Send + Sync + 'static,
     ) -> Self {
-        self.write = Some((Box::new(old), Box::new(new)));
+        self.write = Some(WriteFns {
+            old: Box::new(old),
+            new: Box::new(new),
+        });
         self
     }
 
     /// The migrator; fails if the read or write functions are missing.
     pub fn build(self) -> Result<Migrator<P, T, E>, MigratorBuildError> {
-        let (read_old, read_new, compare) = self.read.ok_or(MigratorBuildError::NoRead)?;
-        let (write_old, write_new) = self.write.ok_or(MigratorBuildError::NoWrite)?;
         Ok(Migrator {
+            read: self.read.ok_or(MigratorBuildError::NoRead)?,
+            write: self.write.ok_or(MigratorBuildError::NoWrite)?,
             client: self.client,
             order: self.order,
             track_latency: self.track_latency,
             track_errors: self.track_errors,
-            read_old,
-            read_new,
-            compare,
-            write_old,
-            write_new,
         })
     }
 }
@@ -167,11 +186,8 @@ pub struct Migrator<P, T, E> {
     order: ExecutionOrder,
     track_latency: bool,
     track_errors: bool,
-    read_old: OriginFn<P, T, E>,
-    read_new: OriginFn<P, T, E>,
-    compare: Option<CompareFn<T>>,
-    write_old: OriginFn<P, T, E>,
-    write_new: OriginFn<P, T, E>,
+    read: ReadFns<P, T, E>,
+    write: WriteFns<P, T, E>,
 }
 
 impl<P, T, E> std::fmt::Debug for Migrator<P, T, E> {
@@ -180,7 +196,7 @@ impl<P, T, E> std::fmt::Debug for Migrator<P, T, E> {
             .field("order", &self.order)
             .field("track_latency", &self.track_latency)
             .field("track_errors", &self.track_errors)
-            .field("compares", &self.compare.is_some())
+            .field("compares", &self.read.compare.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -286,7 +302,8 @@ impl<P: Sync, T: Send, E: Send> Migrator<P, T, E> {
                 (auth, read(other))
             }
         };
-        if let (Some(compare), Ok(a), Ok(b)) = (&self.compare, &auth.result, &non_auth.result) {
+        if let (Some(compare), Ok(a), Ok(b)) = (&self.read.compare, &auth.result, &non_auth.result)
+        {
             let (old, new) = if authoritative == Origin::Old {
                 (a, b)
             } else {
@@ -306,10 +323,10 @@ impl<P: Sync, T: Send, E: Send> Migrator<P, T, E> {
         payload: &P,
     ) -> MigrationOriginResult<T, E> {
         let function = match (operation, origin) {
-            (Operation::Read, Origin::Old) => &self.read_old,
-            (Operation::Read, Origin::New) => &self.read_new,
-            (Operation::Write, Origin::Old) => &self.write_old,
-            (Operation::Write, Origin::New) => &self.write_new,
+            (Operation::Read, Origin::Old) => &self.read.old,
+            (Operation::Read, Origin::New) => &self.read.new,
+            (Operation::Write, Origin::Old) => &self.write.old,
+            (Operation::Write, Origin::New) => &self.write.new,
         };
         tracker.invoked(origin);
         let start = Instant::now();
