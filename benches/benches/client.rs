@@ -16,62 +16,17 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group};
-use ld_benches::eval_scenarios::{Scenario, scenarios};
-use ld_eval::{Context, DataLookup, Evaluator, Flag, MemoryData, Segment};
-use ld_sdk::{Client, Config, EventsConfig, ServiceEndpoints, TestData};
-
-/// The bare evaluator exactly as `eval.rs` times it: `ld_eval::MemoryData` (hash maps with
-/// `ld_eval::FastBuildHasher`) and `Evaluator::evaluate_ref`.
-fn bare(s: &Scenario) -> MemoryData {
-    let mut data = MemoryData::default();
-    for f in &s.flags {
-        let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
-        data.flags.insert(f.key.clone(), f);
-    }
-    for v in &s.segments {
-        let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
-        data.segments.insert(v.key.clone(), v);
-    }
-    data
-}
-
-fn client(s: &Scenario, events: bool) -> Client {
-    let td = TestData::new();
-    for flag in &s.flags {
-        td.use_preconfigured_flag(flag.clone());
-    }
-    for segment in &s.segments {
-        td.use_preconfigured_segment(segment.clone());
-    }
-    let config = Config::builder("bench-sdk-key")
-        .data_source(&td)
-        .send_events(events)
-        .service_endpoints(ServiceEndpoints::default().events("http://127.0.0.1:9"))
-        .events(
-            EventsConfig::default()
-                .flush_interval(Duration::from_secs(3600))
-                .diagnostic_opt_out(true),
-        )
-        .build()
-        .expect("valid bench configuration");
-    let client = Client::new(config).expect("client starts");
-    client
-        .wait_for_initialization(Duration::from_secs(5))
-        .expect("TestData initializes at once");
-    client
-}
+use ld_benches::client_fixture::client;
+use ld_benches::eval_scenarios::scenarios;
+use ld_eval::{DataLookup, Evaluator};
 
 fn bench(c: &mut Criterion) {
     for s in scenarios() {
-        let data = bare(&s);
-        let contexts: Vec<Context> = s
-            .contexts
-            .iter()
-            .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
-            .collect();
+        let data = s.memory_data();
+        let contexts = s.parsed_contexts();
         let quiet = client(&s, false);
         let recording = client(&s, true);
         // The facade must serve what the evaluator serves, or the comparison means nothing.
@@ -126,12 +81,8 @@ fn facade_overhead_report() {
     const BATCH: usize = 1_000;
     const ROUNDS: usize = 400;
     for s in scenarios() {
-        let data = bare(&s);
-        let contexts: Vec<Context> = s
-            .contexts
-            .iter()
-            .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
-            .collect();
+        let data = s.memory_data();
+        let contexts = s.parsed_contexts();
         let client = client(&s, false);
         let key = s.flag_key;
         let (mut best_bare, mut best_client) = (f64::MAX, f64::MAX);

@@ -24,7 +24,7 @@ use cpu_time::ThreadTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use launchdarkly_server_sdk_evaluation as official;
 use ld_benches::eval_scenarios::{Scenario, scenarios};
-use ld_eval::{Context, DataLookup, Evaluator, Flag, MemoryData, Segment};
+use ld_eval::{Context, DataLookup, Evaluator, MemoryData};
 
 /// The official crate's `Store` hands out owned flags and segments, so its prerequisite and
 /// segment lookups clone; that is part of what is being compared.
@@ -43,30 +43,7 @@ impl official::Store for Theirs {
 }
 
 fn ours(s: &Scenario) -> (MemoryData, Vec<Context>) {
-    let data = MemoryData {
-        flags: s
-            .flags
-            .iter()
-            .map(|f| {
-                let f: Flag = serde_json::from_value(f.clone()).unwrap();
-                (f.key.clone(), f)
-            })
-            .collect(),
-        segments: s
-            .segments
-            .iter()
-            .map(|v| {
-                let v: Segment = serde_json::from_value(v.clone()).unwrap();
-                (v.key.clone(), v)
-            })
-            .collect(),
-    };
-    let contexts = s
-        .contexts
-        .iter()
-        .map(|c| serde_json::from_value(c.clone()).unwrap())
-        .collect();
-    (data, contexts)
+    (s.memory_data(), s.parsed_contexts())
 }
 
 fn theirs(s: &Scenario) -> (Theirs, Vec<official::Context>) {

@@ -29,7 +29,7 @@ fn data(n: usize, version: u64) -> AllData {
     for i in 0..n {
         let key = format!("flag-{i}");
         d.flags.insert(
-            key.clone(),
+            key.as_str().into(),
             flag_from_json(&flag_json(&key, version)).unwrap(),
         );
     }

@@ -17,52 +17,13 @@
 //! Instruction counts are repeatable on a busy machine, where criterion's times are not.
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use ld_benches::eval_scenarios::{Scenario, scenarios};
-use ld_eval::{Context, Evaluator, Flag, MemoryData, Segment};
-use ld_sdk::{Client, Config, EventsConfig, ServiceEndpoints, TestData};
+use ld_benches::client_fixture::client;
+use ld_benches::eval_scenarios::scenarios;
+use ld_eval::{Context, Evaluator, MemoryData};
+use ld_sdk::Client;
 
 const ROUNDS: usize = 20;
-
-fn data(s: &Scenario) -> MemoryData {
-    let mut data = MemoryData::default();
-    for f in &s.flags {
-        let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
-        data.flags.insert(f.key.clone(), f);
-    }
-    for v in &s.segments {
-        let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
-        data.segments.insert(v.key.clone(), v);
-    }
-    data
-}
-
-fn client(s: &Scenario, events: bool) -> Client {
-    let td = TestData::new();
-    for flag in &s.flags {
-        td.use_preconfigured_flag(flag.clone());
-    }
-    for segment in &s.segments {
-        td.use_preconfigured_segment(segment.clone());
-    }
-    let config = Config::builder("bench-sdk-key")
-        .data_source(&td)
-        .send_events(events)
-        .service_endpoints(ServiceEndpoints::default().events("http://127.0.0.1:9"))
-        .events(
-            EventsConfig::default()
-                .flush_interval(Duration::from_secs(3600))
-                .diagnostic_opt_out(true),
-        )
-        .build()
-        .expect("valid configuration");
-    let client = Client::new(config).expect("client starts");
-    client
-        .wait_for_initialization(Duration::from_secs(5))
-        .expect("TestData initializes at once");
-    client
-}
 
 #[inline(never)]
 fn run_bare(data: &MemoryData, key: &str, contexts: &[Context]) -> usize {
@@ -111,12 +72,8 @@ fn main() {
         .into_iter()
         .find(|s| s.name == wanted)
         .unwrap_or_else(|| panic!("no scenario named {wanted}"));
-    let contexts: Vec<Context> = s
-        .contexts
-        .iter()
-        .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
-        .collect();
-    let data = data(&s);
+    let contexts = s.parsed_contexts();
+    let data = s.memory_data();
     let quiet = client(&s, false);
     if std::env::args().nth(2).as_deref() == Some("off") {
         // Only the events-off client: its flat profile is then the facade alone.

@@ -4,6 +4,7 @@
 //! needs, and 1,000 distinct contexts to cycle over. Every variation is a boolean so that "taking
 //! the value out" costs the same for both evaluators.
 
+use ld_eval::{Context, Flag, MemoryData, Segment};
 use serde_json::{Value, json};
 
 /// Number of distinct contexts each scenario cycles over.
@@ -24,6 +25,31 @@ pub struct Scenario {
     pub segments: Vec<Value>,
     /// The contexts, in LaunchDarkly's context JSON.
     pub contexts: Vec<Value>,
+}
+
+impl Scenario {
+    /// The scenario's flags and segments parsed into `ld_eval::MemoryData` (hash maps with
+    /// `ld_eval::FastBuildHasher`): the bare evaluator's store.
+    pub fn memory_data(&self) -> MemoryData {
+        let mut data = MemoryData::default();
+        for f in &self.flags {
+            let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
+            data.flags.insert(f.key.clone(), f);
+        }
+        for v in &self.segments {
+            let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");
+            data.segments.insert(v.key.clone(), v);
+        }
+        data
+    }
+
+    /// The scenario's contexts, parsed.
+    pub fn parsed_contexts(&self) -> Vec<Context> {
+        self.contexts
+            .iter()
+            .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
+            .collect()
+    }
 }
 
 fn flag(key: &str) -> Value {

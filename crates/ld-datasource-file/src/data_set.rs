@@ -24,11 +24,11 @@ pub fn to_all_data(raw: RawData) -> Result<AllData, FileDataError> {
     let mut data = AllData::default();
     for item in raw.flags {
         let (key, d) = typed::<Flag>("flag", item)?;
-        data.flags.insert(key, d);
+        data.flags.insert(key.into(), d);
     }
     for item in raw.segments {
         let (key, d) = typed::<Segment>("segment", item)?;
-        data.segments.insert(key, d);
+        data.segments.insert(key.into(), d);
     }
     Ok(data)
 }

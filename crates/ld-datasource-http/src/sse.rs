@@ -112,7 +112,7 @@ impl SseParser {
             }
         }
         while !chunk.is_empty() {
-            match chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
+            match memchr::memchr2(b'\n', b'\r', chunk) {
                 None => {
                     self.check_size(self.line.len() + chunk.len())?;
                     self.line.extend_from_slice(chunk);
@@ -134,15 +134,38 @@ impl SseParser {
                         self.check_size(self.line.len() + end)?;
                         let mut line = std::mem::take(&mut self.line);
                         line.extend_from_slice(&chunk[..end]);
-                        self.process_line(&line, &mut events)?;
-                        line.clear();
-                        self.line = line;
+                        self.process_long_line(line, &mut events)?;
                     }
                     chunk = &chunk[next..];
                 }
             }
         }
         Ok(events)
+    }
+
+    /// Processes a line that was gathered across several reads. The first `data` line of an
+    /// event (a large `put` is one such line) becomes the event's data in place, without
+    /// copying it again.
+    fn process_long_line(
+        &mut self,
+        mut line: Vec<u8>,
+        events: &mut Vec<SseEvent>,
+    ) -> Result<(), SseError> {
+        if !self.at_start && !self.has_data && line.starts_with(b"data:") {
+            let start = if line.get(5) == Some(&b' ') { 6 } else { 5 };
+            self.check_size(line.len() - start + 1)?;
+            line.drain(..start);
+            self.data = match String::from_utf8(line) {
+                Ok(text) => text,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            self.has_data = true;
+            return Ok(());
+        }
+        self.process_line(&line, events)?;
+        line.clear();
+        self.line = line;
+        Ok(())
     }
 
     fn check_size(&self, line_len: usize) -> Result<(), SseError> {
@@ -183,14 +206,14 @@ impl SseParser {
         match name {
             b"event" => {
                 self.event_type.clear();
-                self.event_type.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.event_type, value);
             }
             b"data" => {
                 self.check_size(value.len() + 1)?;
                 if self.has_data {
                     self.data.push('\n');
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.data, value);
                 self.has_data = true;
             }
             b"id" if !value.contains(&0) => {
@@ -225,6 +248,15 @@ impl SseParser {
             id: self.last_id.clone(),
         });
         self.has_data = false;
+    }
+}
+
+/// Appends `bytes` as text, replacing invalid UTF-8 with U+FFFD (the check for valid text is
+/// the fast one; only invalid input takes the slower replacing path).
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 
@@ -387,6 +419,20 @@ mod tests {
     fn invalid_utf8_is_replaced_not_fatal() {
         let events = parse_all(b"data: a\xffb\n\n");
         assert_eq!(events[0].data, "a\u{fffd}b");
+    }
+
+    #[test]
+    fn a_data_line_gathered_across_reads_becomes_the_data_with_invalid_utf8_replaced() {
+        let mut p = SseParser::new();
+        assert!(p.push(b"event: put\n").unwrap().is_empty());
+        assert!(p.push(b"data: {\"a\":\"x\xff").unwrap().is_empty());
+        assert!(p.push(b"y\"}").unwrap().is_empty());
+        assert!(p.push(b"\ndata:second").unwrap().is_empty());
+        let events = p.push(b"\n\n").unwrap();
+        assert_eq!(events, [ev("put", "{\"a\":\"x\u{fffd}y\"}\nsecond")]);
+        let mut p = SseParser::with_max_event_size(12);
+        assert!(p.push(b"event: put\ndata: 0123").unwrap().is_empty());
+        assert!(p.push(b"456789\n\n").is_err());
     }
 
     #[test]

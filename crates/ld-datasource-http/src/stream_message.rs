@@ -34,8 +34,17 @@ pub struct MalformedEvent {
     pub reason: String,
 }
 
+/// A `put` read in one pass: the data set is parsed straight into prepared flags and
+/// segments, without first delimiting the `data` object.
 #[derive(Deserialize)]
-struct PutBody<'a> {
+struct PutBody {
+    data: AllData,
+}
+
+/// A `put` read in two steps (delimit `data`, then parse it leniently): the fallback when the
+/// one-pass reading fails, so that accepted inputs and error messages do not depend on it.
+#[derive(Deserialize)]
+struct RawPutBody<'a> {
     #[serde(borrow)]
     data: &'a RawValue,
 }
@@ -75,7 +84,10 @@ pub(crate) fn parse_stream_event(event: &str, data: &str) -> Result<StreamMessag
     };
     match event {
         "put" => {
-            let body: PutBody<'_> =
+            if let Ok(body) = serde_json::from_str::<PutBody>(data) {
+                return Ok(StreamMessage::Put(body.data));
+            }
+            let body: RawPutBody<'_> =
                 serde_json::from_str(data).map_err(|e| malformed(e.to_string()))?;
             let all = parse_all_data(body.data.get()).map_err(malformed)?;
             Ok(StreamMessage::Put(all))

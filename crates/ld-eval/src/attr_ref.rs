@@ -28,6 +28,10 @@ pub enum AttrRefError {
 
 /// A parsed attribute reference.
 ///
+/// A reference holds its text once, in one shared allocation; the components of a plain name
+/// or of a path without `~` escapes are read from that text, so only escaped paths (rare) keep
+/// a second, unescaped copy.
+///
 /// ```
 /// use ld_eval::AttrRef;
 /// let r = AttrRef::new("/address/city");
@@ -40,10 +44,29 @@ pub enum AttrRefError {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct AttrRef {
     raw: Arc<str>,
-    components: Box<[Box<str>]>,
-    error: Option<AttrRefError>,
+    /// The unescaped components of a path with `~` escapes (`None` otherwise).
+    unescaped: Option<Box<[Box<str>]>>,
+    /// The first component's name tag, as two words (a `u128` field would align the whole
+    /// reference to 16 bytes).
+    first_tag: [u64; 2],
+    /// How many components there are (0 when invalid).
+    count: u32,
+    shape: Shape,
     first: Builtin,
-    first_tag: crate::attributes::NameTag,
+    error: Option<AttrRefError>,
+}
+
+/// Where a reference's components are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Shape {
+    /// No components (invalid reference).
+    None,
+    /// One component: the whole text (a plain or literal name).
+    Whole,
+    /// The text after the leading `/`, split at `/` (a path without escapes).
+    Split,
+    /// The `unescaped` components.
+    Unescaped,
 }
 
 /// Which built-in attribute the first component names, decided once at parse time so that
@@ -57,14 +80,8 @@ pub(crate) enum Builtin {
     Custom,
 }
 
-fn first_tag(components: &[Box<str>]) -> crate::attributes::NameTag {
-    components
-        .first()
-        .map_or(0, |c| crate::attributes::name_tag(c))
-}
-
-fn builtin_of(components: &[Box<str>]) -> Builtin {
-    match components.first().map(|c| &**c) {
+fn builtin_of(first: Option<&str>) -> Builtin {
+    match first {
         Some("kind") => Builtin::Kind,
         Some("key") => Builtin::Key,
         Some("name") => Builtin::Name,
@@ -73,17 +90,72 @@ fn builtin_of(components: &[Box<str>]) -> Builtin {
     }
 }
 
+/// The components of an [`AttrRef`], in order.
+#[derive(Debug, Clone)]
+pub struct Components<'a> {
+    inner: ComponentsInner<'a>,
+    left: usize,
+}
+
+#[derive(Debug, Clone)]
+enum ComponentsInner<'a> {
+    One(Option<&'a str>),
+    Split(std::str::Split<'a, char>),
+    Boxed(std::slice::Iter<'a, Box<str>>),
+}
+
+impl<'a> Iterator for Components<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let next = match &mut self.inner {
+            ComponentsInner::One(one) => one.take(),
+            ComponentsInner::Split(split) => split.next(),
+            ComponentsInner::Boxed(iter) => iter.next().map(|c| &**c),
+        };
+        if next.is_some() {
+            self.left -= 1;
+        }
+        next
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Components<'_> {}
+
 impl AttrRef {
+    fn build(
+        raw: Arc<str>,
+        shape: Shape,
+        unescaped: Option<Box<[Box<str>]>>,
+        error: Option<AttrRefError>,
+    ) -> Self {
+        let mut r = AttrRef {
+            raw,
+            unescaped,
+            first_tag: [0, 0],
+            count: 0,
+            shape,
+            first: Builtin::Custom,
+            error,
+        };
+        let count = r.components_iter().count();
+        let first = r.first_component();
+        let tag = first.map_or(0, crate::attributes::name_tag);
+        r.first = builtin_of(first);
+        r.first_tag = [tag as u64, (tag >> 64) as u64];
+        r.count = u32::try_from(count).unwrap_or(u32::MAX);
+        r
+    }
+
     /// Parses a reference in attribute-reference syntax (`/path/to` or a plain name).
     pub fn new(raw: &str) -> Self {
-        let (components, error) = parse(raw);
-        AttrRef {
-            raw: Arc::from(raw),
-            first: builtin_of(&components),
-            first_tag: first_tag(&components),
-            components,
-            error,
-        }
+        let (shape, unescaped, error) = parse(raw);
+        AttrRef::build(Arc::from(raw), shape, unescaped, error)
     }
 
     /// Makes a reference to the top-level attribute literally named `name` (old-style data).
@@ -96,14 +168,7 @@ impl AttrRef {
         if name.is_empty() {
             return AttrRef::new("");
         }
-        let components: Box<[Box<str>]> = Box::new([Box::from(name)]);
-        AttrRef {
-            raw: Arc::from(name),
-            first: builtin_of(&components),
-            first_tag: first_tag(&components),
-            components,
-            error: None,
-        }
+        AttrRef::build(Arc::from(name), Shape::Whole, None, None)
     }
 
     /// The string this reference was made from.
@@ -121,46 +186,78 @@ impl AttrRef {
         self.error
     }
 
-    /// The unescaped path components (empty when invalid).
-    pub fn components(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.components.iter().map(|c| &**c)
+    fn components_iter(&self) -> Components<'_> {
+        let inner = match self.shape {
+            Shape::None => ComponentsInner::One(None),
+            Shape::Whole => ComponentsInner::One(Some(&self.raw)),
+            Shape::Split => ComponentsInner::Split(self.raw[1..].split('/')),
+            Shape::Unescaped => {
+                ComponentsInner::Boxed(self.unescaped.as_deref().unwrap_or_default().iter())
+            }
+        };
+        Components {
+            inner,
+            left: usize::MAX,
+        }
     }
 
-    /// The unescaped path components as a slice.
-    pub(crate) fn component_slice(&self) -> &[Box<str>] {
-        &self.components
+    /// The unescaped path components (empty when invalid).
+    pub fn components(&self) -> Components<'_> {
+        Components {
+            left: self.count as usize,
+            ..self.components_iter()
+        }
+    }
+
+    /// The first component (`None` when invalid).
+    #[inline]
+    pub(crate) fn first_component(&self) -> Option<&str> {
+        match self.shape {
+            Shape::Whole => Some(&self.raw),
+            Shape::None => None,
+            Shape::Split => self.raw[1..].split('/').next(),
+            Shape::Unescaped => self.unescaped.as_deref()?.first().map(|c| &**c),
+        }
+    }
+
+    /// How many components there are (0 when invalid).
+    #[inline]
+    pub(crate) fn component_count(&self) -> usize {
+        self.count as usize
     }
 
     pub(crate) fn builtin(&self) -> Builtin {
         self.first
     }
 
+    #[inline]
     pub(crate) fn first_tag(&self) -> crate::attributes::NameTag {
-        self.first_tag
+        u128::from(self.first_tag[0]) | (u128::from(self.first_tag[1]) << 64)
     }
 
     /// Whether this is a single-component reference to `name`.
     pub fn is_top_level(&self, name: &str) -> bool {
-        self.components.len() == 1 && &*self.components[0] == name
+        self.count == 1 && self.first_component() == Some(name)
     }
 }
 
-fn parse(raw: &str) -> (Box<[Box<str>]>, Option<AttrRefError>) {
+type Parsed = (Shape, Option<Box<[Box<str>]>>, Option<AttrRefError>);
+
+fn parse(raw: &str) -> Parsed {
     if raw.is_empty() || raw == "/" {
-        return (Box::new([]), Some(AttrRefError::Empty));
+        return (Shape::None, None, Some(AttrRefError::Empty));
     }
     let Some(path) = raw.strip_prefix('/') else {
-        return (Box::new([Box::from(raw)]), None);
+        return (Shape::Whole, None, None);
     };
+    if path.split('/').any(str::is_empty) {
+        return (Shape::None, None, Some(AttrRefError::EmptyComponent));
+    }
+    if !path.contains('~') {
+        return (Shape::Split, None, None);
+    }
     let mut out = Vec::new();
     for part in path.split('/') {
-        if part.is_empty() {
-            return (Box::new([]), Some(AttrRefError::EmptyComponent));
-        }
-        if !part.contains('~') {
-            out.push(Box::from(part));
-            continue;
-        }
         let mut s = String::with_capacity(part.len());
         let mut chars = part.chars();
         while let Some(c) = chars.next() {
@@ -168,7 +265,7 @@ fn parse(raw: &str) -> (Box<[Box<str>]>, Option<AttrRefError>) {
                 match chars.next() {
                     Some('0') => s.push('~'),
                     Some('1') => s.push('/'),
-                    _ => return (Box::new([]), Some(AttrRefError::InvalidEscape)),
+                    _ => return (Shape::None, None, Some(AttrRefError::InvalidEscape)),
                 }
             } else {
                 s.push(c);
@@ -176,7 +273,7 @@ fn parse(raw: &str) -> (Box<[Box<str>]>, Option<AttrRefError>) {
         }
         out.push(s.into_boxed_str());
     }
-    (out.into_boxed_slice(), None)
+    (Shape::Unescaped, Some(out.into_boxed_slice()), None)
 }
 
 impl fmt::Debug for AttrRef {
@@ -205,7 +302,7 @@ impl Serialize for AttrRef {
 
 impl<'de> Deserialize<'de> for AttrRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        let s = crate::borrowed_str::BorrowedStr::deserialize(d)?;
         Ok(AttrRef::new(&s))
     }
 }
@@ -250,6 +347,27 @@ mod tests {
             AttrRef::new("/a~").error(),
             Some(AttrRefError::InvalidEscape)
         );
+    }
+
+    #[test]
+    fn components_are_read_from_the_text_unless_escaped() {
+        for (raw, want) in [
+            ("email", vec!["email"]),
+            ("/email", vec!["email"]),
+            ("/a/b/c", vec!["a", "b", "c"]),
+            ("/a~1b/c~0", vec!["a/b", "c~"]),
+        ] {
+            let r = AttrRef::new(raw);
+            assert_eq!(comps(&r), want, "{raw}");
+            assert_eq!(r.components().len(), want.len(), "{raw}");
+            assert_eq!(r.component_count(), want.len(), "{raw}");
+            assert_eq!(r.first_component(), Some(want[0]), "{raw}");
+            assert_eq!(r.first_tag(), crate::attributes::name_tag(want[0]), "{raw}");
+        }
+        assert_eq!(AttrRef::new("/key").builtin(), Builtin::Key);
+        assert_eq!(AttrRef::literal("/key").builtin(), Builtin::Custom);
+        assert!(AttrRef::new("/a").is_top_level("a") && !AttrRef::new("/a/b").is_top_level("a"));
+        assert_eq!(AttrRef::new("//").components().len(), 0);
     }
 
     #[test]

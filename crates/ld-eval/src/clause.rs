@@ -5,7 +5,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::attr_ref::AttrRef;
+use crate::borrowed_str::BorrowedStr;
 use crate::context::{Context, SingleContext};
+use crate::exact_vec::ExactVec;
 use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
 use crate::operator::{Op, json_equal};
@@ -36,7 +38,7 @@ pub struct Clause {
     context_kind: Option<Kind>,
     attribute: AttrRef,
     op: Op,
-    values: Vec<Value>,
+    values: Box<[Value]>,
     negate: bool,
     prepared: Prepared,
 }
@@ -45,10 +47,10 @@ pub struct Clause {
 enum Prepared {
     Plain,
     /// Long `in` lists: a hash index of the positions of the string values (the strings
-    /// themselves stay in `values`, not copied), and the other values.
+    /// themselves stay in `values`, not copied), and whether there are other values.
     InSet {
         strings: Box<[u32]>,
-        others: Box<[Value]>,
+        any_other: bool,
     },
     Regexes(Box<[Option<Regex>]>),
     Times(Box<[Option<Timestamp>]>),
@@ -74,7 +76,7 @@ impl Clause {
         } else {
             AttrRef::literal(attribute)
         };
-        let values = crate::exact_vec::trimmed(values);
+        let values = values.into_boxed_slice();
         let prepared = prepare(&op, &values);
         Clause {
             context_kind,
@@ -121,7 +123,7 @@ impl Clause {
             return Err(InvalidAttribute);
         }
         if self.attribute.builtin() == crate::attr_ref::Builtin::Kind
-            && self.attribute.component_slice().len() == 1
+            && self.attribute.component_count() == 1
         {
             let any = context
                 .contexts()
@@ -148,12 +150,18 @@ impl Clause {
     /// Whether any clause value matches one attribute value under the operator.
     fn any_value_matches(&self, attr: &Value) -> bool {
         match (&self.op, &self.prepared) {
-            (Op::In, Prepared::InSet { strings, others }) => match attr {
+            (Op::In, Prepared::InSet { strings, any_other }) => match attr {
                 Value::String(_) if strings.is_empty() => false,
                 Value::String(s) => {
                     index_contains(strings, s, |i| self.values[i].as_str() == Some(s.as_str()))
                 }
-                other => others.iter().any(|v| json_equal(other, v)),
+                other => {
+                    *any_other
+                        && self
+                            .values
+                            .iter()
+                            .any(|v| !v.is_string() && json_equal(other, v))
+                }
             },
             (Op::In, _) => self.values.iter().any(|v| json_equal(attr, v)),
             (Op::StartsWith, _) => self.any_str(attr, |a, v| a.starts_with(v)),
@@ -233,7 +241,7 @@ fn prepare(op: &Op, values: &[Value]) -> Prepared {
             let count = strings.clone().count();
             Prepared::InSet {
                 strings: position_index(count, strings),
-                others: values.iter().filter(|v| !v.is_string()).cloned().collect(),
+                any_other: values.iter().any(|v| !v.is_string()),
             }
         }
         Op::Matches => Prepared::Regexes(
@@ -294,12 +302,13 @@ impl Serialize for Clause {
 
 impl<'de> Deserialize<'de> for Clause {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r: ClauseRepr<Kind, String, Option<Vec<Value>>> = ClauseRepr::deserialize(d)?;
+        let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<ExactVec<Value>>> =
+            ClauseRepr::deserialize(d)?;
         Ok(Clause::new(
             r.context_kind,
             &r.attribute,
             r.op,
-            r.values.unwrap_or_default(),
+            r.values.unwrap_or_default().0,
             r.negate,
         ))
     }

@@ -108,8 +108,7 @@ impl SingleContext {
     /// assert_eq!(single.get(&AttrRef::new("key")), Some(&json!("k")));
     /// ```
     pub fn get(&self, reference: &AttrRef) -> Option<&Value> {
-        let comps = reference.component_slice();
-        let (first, rest) = comps.split_first()?;
+        let first = reference.first_component()?;
         let mut value = match reference.builtin() {
             Builtin::Kind => &self.kind_value,
             Builtin::Key => &self.key,
@@ -123,8 +122,10 @@ impl SingleContext {
             }
             Builtin::Custom => self.attributes.get_tagged(reference.first_tag(), first)?,
         };
-        for c in rest {
-            value = value.as_object()?.get(&**c)?;
+        if reference.component_count() > 1 {
+            for c in reference.components().skip(1) {
+                value = value.as_object()?.get(c)?;
+            }
         }
         Some(value)
     }

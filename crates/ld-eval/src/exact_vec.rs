@@ -1,19 +1,69 @@
-//! Lists read from JSON without spare capacity.
+//! Lists read from JSON without spare capacity, and without reallocating short ones.
 //!
 //! A `Vec` grown element by element while parsing keeps up to half its capacity unused (a one-
-//! clause rule holds room for four clauses). Flags and segments live for as long as they are in
-//! the store, so lists read into them are trimmed to their length once, at load time, which
-//! costs one in-place shrink and nothing during evaluation.
+//! clause rule holds room for four clauses), and trimming it afterwards costs a reallocation.
+//! Flags and segments live for as long as they are in the store, so lists read into them are
+//! exact: the first few elements are held on the stack until the list ends, and a list that
+//! short (most lists in flag data: clauses, clause values, rollout buckets, variations) gets
+//! one allocation of exactly its length. Longer lists grow as usual and are trimmed once.
 
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-/// Deserializes a list (for `#[serde(deserialize_with = ...)]`) and drops its spare capacity.
+/// Elements held on the stack before a list gets its allocation.
+const INLINE: usize = 4;
+
+/// A list read from JSON without spare capacity.
+pub(crate) struct ExactVec<T>(pub(crate) Vec<T>);
+
+impl<T> Default for ExactVec<T> {
+    fn default() -> Self {
+        ExactVec(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ExactVec<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ExactVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ExactVisitor<T> {
+            type Value = ExactVec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ExactVec<T>, A::Error> {
+                let mut head: [Option<T>; INLINE] = [None, None, None, None];
+                for (n, slot) in head.iter_mut().enumerate() {
+                    match seq.next_element()? {
+                        Some(item) => *slot = Some(item),
+                        None => {
+                            let mut out = Vec::with_capacity(n);
+                            out.extend(head.into_iter().flatten());
+                            return Ok(ExactVec(out));
+                        }
+                    }
+                }
+                let mut out = Vec::with_capacity(INLINE * 2);
+                out.extend(head.into_iter().flatten());
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+                Ok(ExactVec(trimmed(out)))
+            }
+        }
+        d.deserialize_seq(ExactVisitor(PhantomData))
+    }
+}
+
+/// Deserializes a list (for `#[serde(deserialize_with = ...)]`) without spare capacity.
 pub(crate) fn deserialize<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    Ok(trimmed(Vec::deserialize(d)?))
+    Ok(ExactVec::deserialize(d)?.0)
 }
 
 /// `v` without spare capacity.
@@ -26,9 +76,20 @@ pub(crate) fn trimmed<T>(mut v: Vec<T>) -> Vec<T> {
 mod tests {
     #[test]
     fn deserialized_lists_have_no_spare_capacity() {
-        let mut de = serde_json::Deserializer::from_str("[1,2,3,4,5]");
-        let v: Vec<u8> = super::deserialize(&mut de).unwrap();
-        assert_eq!(v, [1, 2, 3, 4, 5]);
-        assert_eq!(v.capacity(), 5);
+        for n in 0..12u8 {
+            let json = serde_json::to_string(&(0..n).collect::<Vec<u8>>()).unwrap();
+            let mut de = serde_json::Deserializer::from_str(&json);
+            let v: Vec<u8> = super::deserialize(&mut de).unwrap();
+            assert_eq!(v, (0..n).collect::<Vec<u8>>());
+            assert_eq!(v.capacity(), usize::from(n));
+        }
+    }
+
+    #[test]
+    fn null_and_non_lists_are_errors() {
+        for json in ["null", "{}", "3"] {
+            let mut de = serde_json::Deserializer::from_str(json);
+            assert!(super::deserialize::<_, u8>(&mut de).is_err(), "{json}");
+        }
     }
 }

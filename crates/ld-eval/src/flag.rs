@@ -5,10 +5,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::borrowed_str::BorrowedStr;
 use crate::clause::Clause;
 use crate::key_set::KeySet;
 use crate::kind::Kind;
-use crate::rollout::{VariationOrRollout, VariationOrRolloutRepr};
+use crate::rollout::{Rollout, VariationOrRollout, VariationOrRolloutRepr};
 
 /// A prerequisite: another flag that must be on and serve `variation` for this flag to go on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,13 +72,35 @@ impl Serialize for FlagRule {
     }
 }
 
+/// What a rule is read from: the same fields as [`FlagRuleRepr`], without `#[serde(flatten)]`
+/// (which would buffer every rule in an intermediate tree before reading it), and with the id
+/// borrowed from the input until it is shared.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FlagRuleIn<'a> {
+    #[serde(default, borrow)]
+    id: Option<BorrowedStr<'a>>,
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
+    clauses: Vec<Clause>,
+    #[serde(default)]
+    variation: Option<i64>,
+    #[serde(default)]
+    rollout: Option<Rollout>,
+    #[serde(default)]
+    track_events: bool,
+}
+
 impl<'de> Deserialize<'de> for FlagRule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r = FlagRuleRepr::deserialize(d)?;
+        let r = FlagRuleIn::deserialize(d)?;
         Ok(FlagRule {
-            id: r.id.unwrap_or_else(|| Arc::from("")),
-            clauses: crate::exact_vec::trimmed(r.clauses),
-            variation_or_rollout: r.vor.into(),
+            id: r.id.map_or_else(|| Arc::from(""), |id| Arc::from(&*id)),
+            clauses: r.clauses,
+            variation_or_rollout: VariationOrRolloutRepr {
+                variation: r.variation,
+                rollout: r.rollout,
+            }
+            .into(),
             track_events: r.track_events,
         })
     }

@@ -1,8 +1,13 @@
 //! Lists of keys (targets, segment includes and excludes) prepared for fast membership tests.
 
+use std::cell::RefCell;
+use std::fmt;
 use std::hash::Hasher;
 
+use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::borrowed_str::BorrowedStr;
 
 use crate::fast_hash::FastHasher;
 
@@ -15,9 +20,10 @@ const EMPTY: u32 = u32::MAX;
 /// An ordered list of string keys that answers "is this key in it?" in constant time.
 ///
 /// Serializes as the JSON array it was read from. The keys are stored concatenated in one
-/// string with their end offsets (no allocation per key), and long lists get a hash index of
-/// key positions (open addressing, at most half full), so beyond the key bytes themselves a
-/// key costs 12–16 bytes.
+/// string, and their end offsets in one table of `u32`s that long lists extend with a hash
+/// index of key positions (open addressing, at most half full): two allocations whatever the
+/// number of keys, and beyond the key bytes themselves 4–12 bytes a key. Reading a JSON list
+/// fills these directly, with no allocation per key.
 ///
 /// ```
 /// use ld_eval::KeySet;
@@ -30,10 +36,11 @@ const EMPTY: u32 = u32::MAX;
 pub struct KeySet {
     /// All keys, concatenated (one allocation instead of one per key).
     text: Box<str>,
-    /// Where each key ends in `text`.
-    ends: Box<[usize]>,
-    /// Empty for short lists; otherwise a power-of-two table of key positions.
-    index: Box<[u32]>,
+    /// Where each key ends in `text` (the first `len` entries); for long lists, followed by a
+    /// power-of-two hash index of key positions.
+    table: Box<[u32]>,
+    /// The number of keys.
+    len: u32,
 }
 
 fn hash(key: &str) -> u64 {
@@ -78,41 +85,83 @@ pub(crate) fn index_contains(index: &[u32], key: &str, is_at: impl Fn(usize) -> 
     }
 }
 
+/// Builds the table of a [`KeySet`] from the keys' end offsets (`ends`, whose capacity should
+/// already allow for the index).
+fn with_index(text: &str, mut ends: Vec<u32>) -> Box<[u32]> {
+    let count = ends.len();
+    if count > LINEAR_SCAN_MAX && count < (EMPTY / 2) as usize {
+        let slots = (count * 2).next_power_of_two();
+        ends.reserve_exact(slots);
+        ends.resize(count + slots, EMPTY);
+        let (ends, index) = ends.split_at_mut(count);
+        let mask = slots - 1;
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let mut pos = hash(&text[start..end as usize]) as usize & mask;
+            while index[pos] != EMPTY {
+                pos = (pos + 1) & mask;
+            }
+            index[pos] = i as u32;
+            start = end as usize;
+        }
+    }
+    ends.into_boxed_slice()
+}
+
+/// How many index slots a list of `count` keys gets.
+fn index_slots(count: usize) -> usize {
+    if count > LINEAR_SCAN_MAX && count < (EMPTY / 2) as usize {
+        (count * 2).next_power_of_two()
+    } else {
+        0
+    }
+}
+
 impl KeySet {
     /// Makes a set from a list of keys (order is kept for serialization).
+    ///
+    /// # Panics
+    ///
+    /// If the keys add up to 4 GiB or more.
     pub fn new(keys: Vec<String>) -> Self {
-        let mut ends = Vec::with_capacity(keys.len());
-        let mut end = 0;
+        let text: Box<str> = keys.concat().into_boxed_str();
+        let mut ends = Vec::with_capacity(keys.len() + index_slots(keys.len()));
+        let mut end = 0u32;
         for k in &keys {
-            end += k.len();
+            end = u32::try_from(k.len())
+                .ok()
+                .and_then(|n| end.checked_add(n))
+                .expect("a KeySet holds less than 4 GiB of keys");
             ends.push(end);
         }
-        let text: Box<str> = keys.concat().into_boxed_str();
-        let index = if keys.len() > LINEAR_SCAN_MAX {
-            position_index(keys.len(), keys.iter().map(String::as_str).enumerate())
-        } else {
-            Box::default()
-        };
         KeySet {
+            table: with_index(&text, ends),
+            len: keys.len() as u32,
             text,
-            ends: ends.into_boxed_slice(),
-            index,
         }
+    }
+
+    #[inline]
+    fn ends(&self) -> &[u32] {
+        &self.table[..self.len as usize]
     }
 
     /// The key at position `i` (which must be below `len()`).
     #[inline]
     fn key(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        let ends = self.ends();
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        &self.text[start..ends[i] as usize]
     }
 
     /// Whether `key` is in the set.
     #[inline]
     pub fn contains(&self, key: &str) -> bool {
-        if self.index.is_empty() {
+        let (ends, index) = self.table.split_at(self.len as usize);
+        if index.is_empty() {
             let mut start = 0;
-            for &end in self.ends.iter() {
+            for &end in ends {
+                let end = end as usize;
                 if end - start == key.len() && &self.text[start..end] == key {
                     return true;
                 }
@@ -120,28 +169,28 @@ impl KeySet {
             }
             return false;
         }
-        index_contains(&self.index, key, |i| self.key(i) == key)
+        index_contains(index, key, |i| self.key(i) == key)
     }
 
     /// The keys, in their original order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        (0..self.ends.len()).map(|i| self.key(i))
+        (0..self.len as usize).map(|i| self.key(i))
     }
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len as usize
     }
 
     /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len == 0
     }
 }
 
 impl PartialEq for KeySet {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text && self.ends == other.ends
+        self.text == other.text && self.ends() == other.ends()
     }
 }
 
@@ -157,11 +206,74 @@ impl Serialize for KeySet {
     }
 }
 
+/// Reusable buffers for reading key lists.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    ends: Vec<u32>,
+}
+
+/// Scratch buffers larger than this are not kept after a list is read.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+fn read_keys<'de, A: SeqAccess<'de>>(
+    mut seq: A,
+    scratch: &mut Scratch,
+) -> Result<KeySet, A::Error> {
+    scratch.text.clear();
+    scratch.ends.clear();
+    while let Some(key) = seq.next_element::<BorrowedStr<'_>>()? {
+        scratch.text.push_str(&key);
+        let end = u32::try_from(scratch.text.len())
+            .map_err(|_| de::Error::custom("key list of 4 GiB or more"))?;
+        scratch.ends.push(end);
+    }
+    let count = scratch.ends.len();
+    let mut table = Vec::with_capacity(count + index_slots(count));
+    table.extend_from_slice(&scratch.ends);
+    let text: Box<str> = Box::from(scratch.text.as_str());
+    if scratch.text.capacity() > SCRATCH_KEEP || scratch.ends.capacity() > SCRATCH_KEEP {
+        *scratch = Scratch::default();
+    }
+    Ok(KeySet {
+        table: with_index(&text, table),
+        len: count as u32,
+        text,
+    })
+}
+
 impl<'de> Deserialize<'de> for KeySet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // `null` is treated as an empty list, as other SDKs do.
-        let keys = Option::<Vec<String>>::deserialize(d)?.unwrap_or_default();
-        Ok(KeySet::new(keys))
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = KeySet;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of string keys, or null")
+            }
+            // `null` is treated as an empty list, as other SDKs do.
+            fn visit_none<E: de::Error>(self) -> Result<KeySet, E> {
+                Ok(KeySet::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeySet, E> {
+                Ok(KeySet::default())
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<KeySet, D::Error> {
+                d.deserialize_seq(self)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<KeySet, A::Error> {
+                // Keys are gathered in this thread's scratch buffers (kept between lists), so
+                // the set gets its two allocations at their final sizes.
+                SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+                    Ok(mut scratch) => read_keys(seq, &mut scratch),
+                    Err(_) => read_keys(seq, &mut Scratch::default()),
+                })
+            }
+        }
+        d.deserialize_option(KeysVisitor)
     }
 }
 

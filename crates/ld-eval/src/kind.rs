@@ -1,7 +1,7 @@
 //! Context kinds (`user`, `org`, `device`, …).
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -39,9 +39,11 @@ pub enum KindError {
 }
 
 impl Kind {
-    /// The default kind, `user`.
+    /// The default kind, `user`. Every `user` kind shares one allocation (kinds read from flag
+    /// data included), so the most common kind costs no memory per clause or context.
     pub fn user() -> Kind {
-        Kind(Arc::from("user"))
+        static USER: OnceLock<Arc<str>> = OnceLock::new();
+        Kind(USER.get_or_init(|| Arc::from("user")).clone())
     }
 
     /// The kind as a string.
@@ -83,13 +85,17 @@ impl Default for Kind {
 
 impl From<&str> for Kind {
     fn from(s: &str) -> Self {
-        Kind(Arc::from(s))
+        if s == "user" {
+            Kind::user()
+        } else {
+            Kind(Arc::from(s))
+        }
     }
 }
 
 impl From<String> for Kind {
     fn from(s: String) -> Self {
-        Kind(Arc::from(s))
+        Kind::from(s.as_str())
     }
 }
 
@@ -119,6 +125,8 @@ impl Serialize for Kind {
 
 impl<'de> Deserialize<'de> for Kind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Kind::from(String::deserialize(d)?))
+        Ok(Kind::from(&*crate::borrowed_str::BorrowedStr::deserialize(
+            d,
+        )?))
     }
 }

@@ -41,6 +41,7 @@
 mod attr_ref;
 mod attributes;
 mod big_segments;
+mod borrowed_str;
 mod bucketing;
 mod clause;
 mod context;
@@ -63,7 +64,7 @@ mod segment;
 mod semver;
 mod timestamp;
 
-pub use attr_ref::{AttrRef, AttrRefError};
+pub use attr_ref::{AttrRef, AttrRefError, Components};
 pub use attributes::Attributes;
 pub use big_segments::{BigSegmentAnswer, BigSegmentProvider, big_segment_ref};
 pub use clause::Clause;

@@ -104,7 +104,10 @@ impl Serialize for Op {
 
 impl<'de> Deserialize<'de> for Op {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Op::from_name(&String::deserialize(d)?))
+        // Borrowed from the input: reading an operator allocates nothing.
+        Ok(Op::from_name(
+            &crate::borrowed_str::BorrowedStr::deserialize(d)?,
+        ))
     }
 }
 

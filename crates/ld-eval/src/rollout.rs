@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::attr_ref::AttrRef;
+use crate::borrowed_str::BorrowedStr;
 use crate::kind::Kind;
 
 /// Whether a rollout is a plain percentage rollout or an experiment.
@@ -50,8 +51,9 @@ pub struct Rollout {
 pub enum VariationOrRollout {
     /// Serve this variation index.
     Variation(i64),
-    /// Bucket the context.
-    Rollout(Rollout),
+    /// Bucket the context (boxed: most rules serve a fixed variation, and a rule should not
+    /// carry a rollout's size inline).
+    Rollout(Box<Rollout>),
     /// Neither was given.
     #[default]
     Malformed,
@@ -109,7 +111,7 @@ struct RolloutRepr<K, B> {
     context_kind: Option<K>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bucket_by: Option<B>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     variations: Vec<WeightedVariation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     seed: Option<i64>,
@@ -130,7 +132,7 @@ impl Serialize for Rollout {
 
 impl<'de> Deserialize<'de> for Rollout {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r: RolloutRepr<Kind, String> = RolloutRepr::deserialize(d)?;
+        let r: RolloutRepr<Kind, BorrowedStr<'de>> = RolloutRepr::deserialize(d)?;
         let literal = r.context_kind.is_none();
         Ok(Rollout {
             kind: r.kind.unwrap_or_default(),
@@ -142,7 +144,7 @@ impl<'de> Deserialize<'de> for Rollout {
                 }
             }),
             context_kind: r.context_kind,
-            variations: crate::exact_vec::trimmed(r.variations),
+            variations: r.variations,
             seed: r.seed,
         })
     }
@@ -161,7 +163,7 @@ impl From<VariationOrRolloutRepr> for VariationOrRollout {
     fn from(r: VariationOrRolloutRepr) -> Self {
         match (r.variation, r.rollout) {
             (Some(v), _) => VariationOrRollout::Variation(v),
-            (None, Some(r)) => VariationOrRollout::Rollout(r),
+            (None, Some(r)) => VariationOrRollout::Rollout(Box::new(r)),
             (None, None) => VariationOrRollout::Malformed,
         }
     }
@@ -176,7 +178,7 @@ impl VariationOrRollout {
             },
             VariationOrRollout::Rollout(r) => VariationOrRolloutRepr {
                 variation: None,
-                rollout: Some(r.clone()),
+                rollout: Some((**r).clone()),
             },
             VariationOrRollout::Malformed => VariationOrRolloutRepr::default(),
         }

@@ -42,7 +42,7 @@ pub struct SegmentRule {
 struct SegmentRuleRepr<B> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<Arc<str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     clauses: Vec<Clause>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     weight: Option<serde_json::Number>,
@@ -77,7 +77,7 @@ impl<'de> Deserialize<'de> for SegmentRule {
         let literal = r.rollout_context_kind.is_none();
         Ok(SegmentRule {
             id: r.id.unwrap_or_else(|| Arc::from("")),
-            clauses: crate::exact_vec::trimmed(r.clauses),
+            clauses: r.clauses,
             weight: r.weight.and_then(|w| w.as_f64()),
             bucket_by: r.bucket_by.map(|b| {
                 if literal {

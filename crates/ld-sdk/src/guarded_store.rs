@@ -10,7 +10,9 @@
 //! generation is unchanged. A read is then one atomic load (a plain load on x86) and two
 //! compares, instead of an `ArcSwap` guard (about a hundred instructions with its release). The
 //! price: a thread that stops evaluating keeps the snapshot it last read alive until it
-//! evaluates again or exits (as `arc_swap::Cache` does).
+//! evaluates again or exits (as `arc_swap::Cache` does). When a thread swaps its cached snapshot
+//! for a newer one, the old one goes to `ld_store::retire_snapshot`, so that an evaluation never
+//! pays for freeing a replaced data set.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -81,11 +83,17 @@ impl GuardedMemoryStore {
             let fresh =
                 matches!(&*last, Some(c) if c.store_id == self.id && c.generation == generation);
             if !fresh {
-                *last = Some(CachedSnapshot {
+                let replaced = last.replace(CachedSnapshot {
                     store_id: self.id,
                     generation,
                     snapshot: self.mirror.load_full(),
                 });
+                // This thread may hold the last reference to a replaced data set: freeing
+                // thousands of flags here would stall this evaluation, so a background thread
+                // does it.
+                if let Some(replaced) = replaced {
+                    ld_store::retire_snapshot(replaced.snapshot);
+                }
             }
             match &*last {
                 Some(c) => read(&c.snapshot),

@@ -45,12 +45,12 @@ impl TestDataSink for Sink {
         let mut data = AllData::default();
         for (key, json) in flags {
             if let Some(d) = descriptor(json) {
-                data.flags.insert(key, d);
+                data.flags.insert(key.into(), d);
             }
         }
         for (key, json) in segments {
             if let Some(d) = descriptor(json) {
-                data.segments.insert(key, d);
+                data.segments.insert(key.into(), d);
             }
         }
         self.updates.init(data);

@@ -10,20 +10,29 @@
 
 use crate::item_descriptor::ItemDescriptor;
 use crate::model::{Flag, Segment};
+use ld_eval::FastBuildHasher;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Items of one kind by key. Keys are shared strings so that the map can become a
+/// [`Snapshot`](crate::Snapshot)'s map as it is, and later snapshots copy only pointers.
+pub type ItemMap<T> = HashMap<Arc<str>, ItemDescriptor<T>, FastBuildHasher>;
 
 /// Every flag and segment, replacing whatever the store held.
+///
+/// Its maps are the ones the in-memory store keeps: an `init` moves them into the new
+/// snapshot without copying or rehashing a key.
 #[derive(Debug, Clone, Default)]
 pub struct AllData {
     /// Flags by key (tombstones allowed).
-    pub flags: HashMap<String, ItemDescriptor<Flag>>,
+    pub flags: ItemMap<Flag>,
     /// Segments by key (tombstones allowed).
-    pub segments: HashMap<String, ItemDescriptor<Segment>>,
+    pub segments: ItemMap<Segment>,
 }
 
 impl AllData {
@@ -66,12 +75,32 @@ impl AllData {
         let raw: Raw<'_> = serde_json::from_str(json)?;
         let mut out = AllData::default();
         for (k, v) in raw.flags.unwrap_or_default() {
-            out.flags.insert(k, flag_from_json(v.get())?);
+            out.flags.insert(k.into(), flag_from_json(v.get())?);
         }
         for (k, v) in raw.segments.unwrap_or_default() {
-            out.segments.insert(k, segment_from_json(v.get())?);
+            out.segments.insert(k.into(), segment_from_json(v.get())?);
         }
         Ok(out)
+    }
+}
+
+/// Reads `{"flags": .., "segments": ..}` in one streaming pass, for data embedded in a larger
+/// document (such as the `data` of a streaming `put`), so that the document is read only once.
+///
+/// Stricter than [`AllData::from_json`] in one respect: an item marked `"deleted": true` must
+/// still parse as a flag or segment (tombstones LaunchDarkly sends do). On an error, read the
+/// embedded object again with [`AllData::from_json`], which accepts such tombstones.
+///
+/// ```
+/// use ld_store::AllData;
+/// #[derive(serde::Deserialize)]
+/// struct Put { data: AllData }
+/// let put: Put = serde_json::from_str(r#"{"path":"/","data":{"flags":{"a":{"key":"a","version":2}}}}"#).unwrap();
+/// assert_eq!(put.data.flags["a"].version, 2);
+/// ```
+impl<'de> Deserialize<'de> for AllData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        AllDataVisitor.deserialize_with(d)
     }
 }
 
@@ -182,7 +211,7 @@ fn descriptor<T: Versioned>(item: T) -> ItemDescriptor<T> {
 struct ItemsSeed<T>(PhantomData<T>);
 
 impl<'de, T: Deserialize<'de> + Versioned> DeserializeSeed<'de> for ItemsSeed<T> {
-    type Value = HashMap<String, ItemDescriptor<T>>;
+    type Value = ItemMap<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_option(self)
@@ -190,18 +219,18 @@ impl<'de, T: Deserialize<'de> + Versioned> DeserializeSeed<'de> for ItemsSeed<T>
 }
 
 impl<'de, T: Deserialize<'de> + Versioned> Visitor<'de> for ItemsSeed<T> {
-    type Value = HashMap<String, ItemDescriptor<T>>;
+    type Value = ItemMap<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object of items by key, or null")
     }
 
     fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(HashMap::new())
+        Ok(ItemMap::default())
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(HashMap::new())
+        Ok(ItemMap::default())
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -209,12 +238,35 @@ impl<'de, T: Deserialize<'de> + Versioned> Visitor<'de> for ItemsSeed<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(key) = map.next_key::<String>()? {
+        let mut out = ItemMap::with_capacity_and_hasher(
+            map.size_hint().unwrap_or(0),
+            FastBuildHasher::default(),
+        );
+        while let Some(key) = map.next_key::<SharedKey>()? {
             let item: T = map.next_value()?;
-            out.insert(key, descriptor(item));
+            out.insert(key.0, descriptor(item));
         }
         Ok(out)
+    }
+}
+
+/// An item key read straight into a shared string (one allocation, none for an intermediate
+/// `String`).
+struct SharedKey(Arc<str>);
+
+impl<'de> Deserialize<'de> for SharedKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = SharedKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an item key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SharedKey, E> {
+                Ok(SharedKey(Arc::from(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -301,6 +353,35 @@ mod tests {
         );
         assert_eq!(fast.flags["a"], slow.flags["a"]);
         assert_eq!(fast.segments["s"], slow.segments["s"]);
+    }
+
+    #[test]
+    fn flags_read_in_one_pass_serialize_back_to_their_json_even_with_escapes() {
+        // Escaped strings cannot be borrowed from the input: they take the owned path.
+        let flag = r#"{"key": "f\"1", "version": 3, "on": true,
+            "prerequisites": [{"key": "p\u00e9", "variation": 0}],
+            "targets": [{"values": ["a\\b", "plain", "\u2603"], "variation": 0}],
+            "contextTargets": [{"contextKind": "o\u0072g", "values": [], "variation": 1}],
+            "rules": [{"id": "r\n1", "clauses": [{"contextKind": "us\u0065r",
+                "attribute": "/a~1b/c\u0064", "op": "i\u006e", "values": ["x\ty", 3, null],
+                "negate": true}], "rollout": {"kind": "rollout", "variations": [{"variation": 0,
+                "weight": 100000}], "bucketBy": "k\u0065y", "contextKind": "user"},
+                "trackEvents": false}],
+            "fallthrough": {"variation": 0}, "offVariation": 1, "variations": [true, false],
+            "salt": "s", "clientSide": false, "trackEvents": false,
+            "trackEventsFallthrough": false, "deleted": false}"#;
+        let json = format!(r#"{{"flags":{{"f\"1":{flag}}}}}"#);
+        let data = AllData::from_json_one_pass(&json).unwrap();
+        let parsed = data.flags["f\"1"].item().unwrap();
+        let expected: serde_json::Value = serde_json::from_str(flag).unwrap();
+        assert_eq!(serde_json::to_value(parsed).unwrap(), expected);
+        assert_eq!(
+            parsed.rules[0].clauses[0]
+                .attribute()
+                .components()
+                .collect::<Vec<_>>(),
+            ["a/b", "cd"]
+        );
     }
 
     #[test]

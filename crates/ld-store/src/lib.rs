@@ -54,12 +54,13 @@ mod membership_cache;
 mod memory_store;
 mod model;
 mod persistent;
+mod reclaimer;
 mod snapshot;
 mod status;
 mod status_provider;
 mod update_sink;
 
-pub use all_data::{AllData, flag_from_json, segment_from_json};
+pub use all_data::{AllData, ItemMap, flag_from_json, segment_from_json};
 pub use big_segment_store::{
     BigSegmentMembership, BigSegmentStore, BigSegmentStoreError, BigSegmentStoreStatus,
 };
@@ -80,6 +81,7 @@ pub use persistent::{
     PersistentDataStore, PersistentDataStoreWrapper, SerializedAllData, SerializedItem,
     serialize_flag, serialize_segment,
 };
+pub use reclaimer::retire_snapshot;
 pub use snapshot::Snapshot;
 pub use status::{DataSourceErrorInfo, DataSourceState, DataSourceStatus, ErrorKind};
 pub use status_provider::{DataSourceStatusProvider, InitError};

@@ -14,7 +14,8 @@ use std::sync::Arc;
 ///
 /// Readers load the current snapshot without locking. Writers serialize among themselves on a
 /// mutex, build the next snapshot off to the side and swap it in, so even a 10,000-flag `init`
-/// never makes a reader wait. An `upsert` copies only the map of its own kind, and only
+/// never makes a reader wait; the snapshot an `init` replaces is freed on a background thread,
+/// so neither the writer nor a reader pays for freeing it. An `upsert` copies only the map of its own kind, and only
 /// `Arc` pointers, never flag data.
 ///
 /// ```
@@ -58,23 +59,18 @@ impl InMemoryDataStore {
 
 impl DataStore for InMemoryDataStore {
     fn init(&self, data: AllData) -> Result<(), StoreError> {
+        // The parsed maps become the snapshot's as they are: no key is copied or rehashed.
         let next = Snapshot {
-            flags: Arc::new(
-                data.flags
-                    .into_iter()
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect(),
-            ),
-            segments: Arc::new(
-                data.segments
-                    .into_iter()
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect(),
-            ),
+            flags: Arc::new(data.flags),
+            segments: Arc::new(data.segments),
             initialized: true,
         };
+        crate::reclaimer::start();
         let _guard = self.writer.lock();
-        self.current.store(Arc::new(next));
+        let old = self.current.swap(Arc::new(next));
+        // Freeing the previous data set costs about as much as parsing the new one: leave it
+        // to the reclaimer thread rather than this writer or a reader.
+        crate::reclaimer::retire_snapshot(old);
         Ok(())
     }
 

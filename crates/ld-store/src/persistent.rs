@@ -174,7 +174,7 @@ impl<P: PersistentDataStore> PersistentDataStoreWrapper<P> {
         for (key, item) in self.db.get_all(DataKind::Flag)? {
             match flag_from_json(&item.json) {
                 Ok(d) => {
-                    data.flags.insert(key, d);
+                    data.flags.insert(key.into(), d);
                 }
                 Err(e) => tracing::warn!("skipping unparseable stored flag \"{key}\": {e}"),
             }
@@ -182,7 +182,7 @@ impl<P: PersistentDataStore> PersistentDataStoreWrapper<P> {
         for (key, item) in self.db.get_all(DataKind::Segment)? {
             match segment_from_json(&item.json) {
                 Ok(d) => {
-                    data.segments.insert(key, d);
+                    data.segments.insert(key.into(), d);
                 }
                 Err(e) => tracing::warn!("skipping unparseable stored segment \"{key}\": {e}"),
             }
@@ -195,10 +195,10 @@ impl<P: PersistentDataStore> DataStore for PersistentDataStoreWrapper<P> {
     fn init(&self, data: AllData) -> Result<(), StoreError> {
         let mut ser = SerializedAllData::default();
         for (k, d) in &data.flags {
-            ser.flags.push((k.clone(), serialize_flag(k, d)?));
+            ser.flags.push((k.to_string(), serialize_flag(k, d)?));
         }
         for (k, d) in &data.segments {
-            ser.segments.push((k.clone(), serialize_segment(k, d)?));
+            ser.segments.push((k.to_string(), serialize_segment(k, d)?));
         }
         let result = self.db.init(ser);
         self.cache.init(data)?;

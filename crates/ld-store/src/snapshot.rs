@@ -1,14 +1,9 @@
 //! The immutable, shared view of all flags and segments that evaluation reads.
 
+pub(crate) use crate::all_data::ItemMap;
 use crate::item_descriptor::ItemDescriptor;
 use crate::model::{DataLookup, Flag, Segment};
-use ld_eval::FastBuildHasher;
-use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Items of one kind, keyed by shared keys so copying a map to build the next snapshot never
-/// copies key strings or item data.
-pub(crate) type ItemMap<T> = HashMap<Arc<str>, ItemDescriptor<T>, FastBuildHasher>;
 
 /// An immutable snapshot of the store: every flag and segment (prepared, `Arc`-shared), plus
 /// tombstones, which reads never return.

@@ -1,6 +1,6 @@
 //! The standard [`DataSourceUpdates`] implementation: store writes, status and change events.
 
-use crate::all_data::AllData;
+use crate::all_data::{AllData, ItemMap};
 use crate::data_kind::DataKind;
 use crate::data_source::DataSourceUpdates;
 use crate::data_store::{DataStore, StoreError};
@@ -12,7 +12,7 @@ use crate::snapshot::Snapshot;
 use crate::status::{DataSourceErrorInfo, DataSourceState, ErrorKind};
 use crate::status_provider::DataSourceStatusProvider;
 use parking_lot::Mutex;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 /// Connects a data source to a [`DataStore`]: applies writes, keeps the dependency graph,
@@ -116,18 +116,13 @@ fn flag_keys(items: HashSet<ItemRef>) -> BTreeSet<String> {
 }
 
 /// Keys whose descriptor differs (version or presence) between the old and new maps.
-fn changed_keys<T>(
-    kind: DataKind,
-    old: &crate::snapshot::ItemMap<T>,
-    new: &HashMap<String, ItemDescriptor<T>>,
-    out: &mut Vec<ItemRef>,
-) {
+fn changed_keys<T>(kind: DataKind, old: &ItemMap<T>, new: &ItemMap<T>, out: &mut Vec<ItemRef>) {
     for (k, d) in new {
         let same = old
-            .get(k.as_str())
+            .get(k)
             .is_some_and(|o| o.version == d.version && o.is_deleted() == d.is_deleted());
         if !same {
-            out.push((kind, k.clone()));
+            out.push((kind, k.to_string()));
         }
     }
     for k in old.keys() {
@@ -154,15 +149,16 @@ impl DataSourceUpdates for DataSourceUpdateSink {
             } else {
                 Vec::new()
             };
+            // Only items that use others have edges: the rest cost nothing here.
             let mut next = DependencyGraph::default();
             for (k, d) in &data.flags {
-                if let Some(f) = d.item() {
-                    next.set((DataKind::Flag, k.clone()), flag_dependencies(f));
+                if let Some(deps) = d.item().map(flag_dependencies).filter(|s| !s.is_empty()) {
+                    next.set((DataKind::Flag, k.to_string()), deps);
                 }
             }
             for (k, d) in &data.segments {
-                if let Some(s) = d.item() {
-                    next.set((DataKind::Segment, k.clone()), segment_dependencies(s));
+                if let Some(deps) = d.item().map(segment_dependencies).filter(|s| !s.is_empty()) {
+                    next.set((DataKind::Segment, k.to_string()), deps);
                 }
             }
             if let Err(e) = self.store.init(data) {

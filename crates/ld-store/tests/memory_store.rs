@@ -91,7 +91,7 @@ fn readers_see_whole_data_sets_while_a_ten_thousand_flag_init_runs() {
         let mut data = AllData::default();
         for i in 0..10_000 {
             let key = format!("flag-{i}");
-            data.flags.insert(key.clone(), flag(&key, version));
+            data.flags.insert(key.as_str().into(), flag(&key, version));
         }
         data
     };

@@ -331,18 +331,8 @@ impl DataStore for RedisDataStore {
         let set = serialize_all(&data).map_err(|e| StoreError::new(e.to_string()))?;
         let count = set.flags.len() + set.segments.len();
         let snapshot = Snapshot {
-            flags: Arc::new(
-                data.flags
-                    .into_iter()
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect(),
-            ),
-            segments: Arc::new(
-                data.segments
-                    .into_iter()
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect(),
-            ),
+            flags: Arc::new(data.flags),
+            segments: Arc::new(data.segments),
             initialized: true,
         };
         let redis = self.shared.redis.clone();

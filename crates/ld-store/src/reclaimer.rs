@@ -1,0 +1,111 @@
+//! Freeing replaced data sets away from writers and readers.
+//!
+//! A streaming `put` replaces every flag at once, and freeing the previous 10,000 prepared flags
+//! (hundreds of thousands of small allocations, long out of cache) costs about as much as
+//! parsing the new ones. Whoever drops the last reference pays that: the writer, delaying the
+//! next update, or, worse, a reader that happened to hold the old snapshot for one last
+//! evaluation. So the in-memory store hands each replaced snapshot to one background thread,
+//! which waits briefly for readers to let go and then frees it.
+
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::snapshot::Snapshot;
+
+/// How long the reclaimer waits for readers still holding a replaced snapshot before dropping
+/// its own reference anyway (the last reader then frees it).
+const READER_GRACE: Duration = Duration::from_millis(20);
+
+/// Hands a snapshot that is no longer current to the background reclaimer thread, which frees
+/// it once readers have let go (or frees it here, if that thread cannot be started).
+///
+/// The in-memory store does this for every snapshot an `init` replaces. A component that keeps
+/// snapshots of its own (such as a per-thread cache of the current one) can do the same when it
+/// lets one go, so that the thread that happens to hold the last reference never pays for
+/// freeing thousands of flags.
+///
+/// ```
+/// use ld_store::{DataStore, InMemoryDataStore, retire_snapshot};
+/// let store = InMemoryDataStore::new();
+/// let cached = store.snapshot();
+/// retire_snapshot(cached);
+/// ```
+pub fn retire_snapshot(old: Arc<Snapshot>) {
+    if let Some(tx) = reclaimer() {
+        // A send fails only if the thread is gone; the snapshot is then dropped here.
+        let _ = tx.send(old);
+    }
+}
+
+/// Starts the reclaimer thread if it is not running yet, so that a writer can do it before
+/// publishing new data rather than between publishing it and reporting it.
+pub(crate) fn start() {
+    reclaimer();
+}
+
+/// The channel to the reclaimer thread (started on first use), or `None` if it cannot start.
+fn reclaimer() -> Option<&'static Sender<Arc<Snapshot>>> {
+    static RECLAIMER: OnceLock<Option<Sender<Arc<Snapshot>>>> = OnceLock::new();
+    RECLAIMER
+        .get_or_init(|| {
+            let (tx, rx) = channel::<Arc<Snapshot>>();
+            std::thread::Builder::new()
+                .name("ld-store-reclaim".into())
+                .spawn(move || {
+                    for old in rx {
+                        wait_for_readers(&old);
+                        drop(old);
+                    }
+                })
+                .map_err(|e| tracing::warn!("cannot start the snapshot reclaimer thread: {e}"))
+                .ok()
+                .map(|_| tx)
+        })
+        .as_ref()
+}
+
+/// Waits up to [`READER_GRACE`] for this to be the last reference to `old`.
+fn wait_for_readers(old: &Arc<Snapshot>) {
+    let step = Duration::from_micros(200);
+    let mut waited = Duration::ZERO;
+    while Arc::strong_count(old) > 1 && waited < READER_GRACE {
+        std::thread::sleep(step);
+        waited += step;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Weak;
+    use std::time::Instant;
+
+    fn freed_within(weak: &Weak<Snapshot>, limit: Duration) -> bool {
+        let start = Instant::now();
+        while weak.strong_count() > 0 {
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    }
+
+    #[test]
+    fn retired_snapshots_are_freed_in_the_background_after_readers_let_go() {
+        let old = Arc::new(Snapshot::default());
+        let weak = Arc::downgrade(&old);
+        retire_snapshot(old);
+        assert!(freed_within(&weak, Duration::from_secs(5)));
+
+        // A reader still holding it: whoever lets go last frees it, and it is freed.
+        let held = Arc::new(Snapshot::default());
+        let reader = held.clone();
+        let weak = Arc::downgrade(&held);
+        retire_snapshot(held);
+        let reader = std::thread::spawn(move || drop(reader));
+        reader.join().unwrap();
+        assert!(freed_within(&weak, Duration::from_secs(5)));
+    }
+}
