@@ -98,3 +98,51 @@ fn stage(name: &str) -> Result<Stage, CommandError> {
     name.parse::<Stage>()
         .map_err(|e| CommandError::BadParams(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ld_sdk::{Config, ContextBuilder};
+
+    fn offline_client() -> Client {
+        Client::new(Config::builder("k").offline(true).build().unwrap()).unwrap()
+    }
+
+    fn params(operation: &str, order: &str) -> MigrationOperationParams {
+        MigrationOperationParams {
+            key: "m".into(),
+            default_stage: "off".into(),
+            read_execution_order: order.into(),
+            operation: operation.into(),
+            // Nothing listens on port 9: a call would fail, not hang.
+            old_endpoint: "http://127.0.0.1:9/old".into(),
+            new_endpoint: "http://127.0.0.1:9/new".into(),
+            ..MigrationOperationParams::default()
+        }
+    }
+
+    #[test]
+    fn unknown_operation_execution_order_or_stage_is_a_bad_request() {
+        let client = offline_client();
+        let context = ContextBuilder::new("u").build().unwrap();
+        for p in [params("delete", "serial"), params("read", "parallel")] {
+            let err = operation(&client, &context, p).unwrap_err();
+            assert!(matches!(err, CommandError::BadParams(_)), "{err}");
+        }
+        let mut p = params("read", "serial");
+        p.default_stage = "halfway".into();
+        assert!(matches!(
+            operation(&client, &context, p),
+            Err(CommandError::BadParams(_))
+        ));
+    }
+
+    #[test]
+    fn an_unreachable_origin_answers_its_error_as_the_result() {
+        let client = offline_client();
+        let context = ContextBuilder::new("u").build().unwrap();
+        // Offline, the default stage (off) is served: the old origin is the only one called.
+        let answer = operation(&client, &context, params("write", "")).unwrap();
+        assert!(answer.result.contains("I/O error"), "{}", answer.result);
+    }
+}

@@ -57,3 +57,38 @@ pub struct MigrationOperationParams {
     #[serde(default)]
     pub track_consistency: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command_params::CommandParams;
+    use serde_json::json;
+
+    #[test]
+    fn harness_migration_operation_json_parses_with_optional_fields_defaulted() {
+        let params: CommandParams = serde_json::from_value(json!({
+            "command": "migrationOperation",
+            "migrationOperation": {
+                "key": "migration-key", "context": {"kind": "user", "key": "k"},
+                "defaultStage": "off", "readExecutionOrder": "serial", "operation": "read",
+                "oldEndpoint": "http://127.0.0.1:1/old", "newEndpoint": "http://127.0.0.1:1/new",
+                "trackLatency": true
+            }
+        }))
+        .unwrap();
+        let op = params.migration_operation.unwrap();
+        assert_eq!(op.operation, "read");
+        assert_eq!(op.payload, None);
+        assert!(op.track_latency && !op.track_errors && !op.track_consistency);
+    }
+
+    #[test]
+    fn harness_migration_variation_json_parses() {
+        let params: CommandParams = serde_json::from_value(json!({
+            "command": "migrationVariation",
+            "migrationVariation": {"key": "m", "context": {"key": "k"}, "defaultStage": "live"}
+        }))
+        .unwrap();
+        assert_eq!(params.migration_variation.unwrap().default_stage, "live");
+    }
+}

@@ -111,6 +111,49 @@ fn migration_variation_serves_every_stage_from_the_flag() {
 }
 
 #[test]
+fn hooks_see_migration_variation_with_the_default_stage_and_the_served_stage() {
+    use ld_sdk::SeriesData;
+    use ld_sdk::{EvaluationDetail, EvaluationSeriesContext, Hook, HookError, HookMetadata};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+    impl Hook for Recorder {
+        fn metadata(&self) -> HookMetadata {
+            HookMetadata::new("recorder")
+        }
+        fn after_evaluation(
+            &self,
+            series: &EvaluationSeriesContext<'_>,
+            data: SeriesData,
+            detail: &EvaluationDetail<Value>,
+        ) -> Result<SeriesData, HookError> {
+            self.0.lock().unwrap().push(format!(
+                "{} {} default={} value={}",
+                series.method, series.flag_key, series.default_value, detail.value
+            ));
+            Ok(data)
+        }
+    }
+
+    let td = TestData::new();
+    td.use_preconfigured_flag(migration_flag("m", stage_index(Stage::RampDown), None));
+    let recorder = Arc::new(Recorder::default());
+    let config = Config::builder("sdk-key")
+        .data_source(&td)
+        .send_events(false)
+        .shared_hook(recorder.clone())
+        .build()
+        .unwrap();
+    let client = Client::new(config).unwrap();
+    let (stage, _) = client.migration_variation("m", &user(), Stage::Off);
+    assert_eq!(stage, Stage::RampDown);
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        ["Client::migration_variation m default=\"off\" value=\"rampdown\""]
+    );
+}
+
+#[test]
 fn a_value_that_is_not_a_stage_serves_the_default_with_wrong_type() {
     let client = client_serving(&[
         json!({"key": "bad-string", "version": 1, "on": true, "variations": ["halfway"],
@@ -378,6 +421,12 @@ mod events {
             kinds.contains(&"index") && kinds.contains(&"summary"),
             "{kinds:?}"
         );
+        // The stage evaluation is summarized like any variation call.
+        let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+        let counters = &summary["features"]["m"];
+        assert_eq!(counters["default"], "dualwrite");
+        assert_eq!(counters["counters"][0]["value"], "live");
+        assert_eq!(counters["counters"][0]["variation"], 3);
         let mut op = migration_op(&events);
         assert!(op["creationDate"].as_u64().is_some());
         op.as_object_mut().unwrap().remove("creationDate");
