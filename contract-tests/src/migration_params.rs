@@ -60,7 +60,6 @@ pub struct MigrationOperationParams {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::command_params::CommandParams;
     use serde_json::json;
 
