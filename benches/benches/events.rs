@@ -2,7 +2,16 @@
 //! the same evaluation recorded by an enabled processor (summary only: no `trackEvents`, a context
 //! already seen), the recording call alone, and the recording call from two threads at once.
 //!
+//! The `events_client/*` groups time `ld_sdk::Client::bool_variation` with events off and on
+//! (summary only) on the `flag_off` and `fallthrough` scenarios of `eval_scenarios`, cycling over
+//! their 1,000 contexts — the "events on costs at most 1.3× events off".
+//!
 //! Run: `cargo bench -p ld-benches --bench events -- --warm-up-time 1 --measurement-time 3`
+//!
+//! **Instruction counts.** With `LD_EVENTS_DRIVER=SCENARIO:on|off:N` set, the binary instead runs
+//! `N` client evaluations of that scenario (after one warm-up pass over the contexts) and exits,
+//! for `valgrind --tool=callgrind`: the difference between two runs with different `N`, divided
+//! by the difference in `N`, is the per-evaluation instruction count, free of setup costs.
 
 // criterion_group! generates undocumented items.
 #![allow(missing_docs)]
@@ -11,11 +20,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use ld_eval::{ContextBuilder, Flag, MemoryData};
+use criterion::{Criterion, criterion_group};
+use ld_benches::eval_scenarios::{Scenario, scenarios};
+use ld_eval::{Context, ContextBuilder, Flag, MemoryData};
 use ld_events::{
     EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture,
 };
+use ld_sdk::{Client, Config, ServiceEndpoints, TestData};
 use serde_json::json;
 
 /// Accepts payloads without sending them anywhere (flushes are an hour apart anyway).
@@ -124,5 +135,102 @@ fn events(c: &mut Criterion) {
     on.close();
 }
 
-criterion_group!(benches, events);
-criterion_main!(benches);
+/// A client serving the scenario's flags from `TestData`, events on or off. Nothing is delivered
+/// while measuring: the flush interval is an hour (and the events URI has no listener).
+fn client(s: &Scenario, events: bool) -> Client {
+    let td = TestData::new();
+    for flag in &s.flags {
+        td.use_preconfigured_flag(flag.clone());
+    }
+    for segment in &s.segments {
+        td.use_preconfigured_segment(segment.clone());
+    }
+    let config = Config::builder("bench-sdk-key")
+        .data_source(&td)
+        .send_events(events)
+        .service_endpoints(ServiceEndpoints::default().events("http://127.0.0.1:9"))
+        .events(
+            ld_sdk::EventsConfig::default()
+                .flush_interval(Duration::from_secs(3600))
+                .diagnostic_opt_out(true),
+        )
+        .build()
+        .expect("valid bench configuration");
+    let client = Client::new(config).expect("client starts");
+    client
+        .wait_for_initialization(Duration::from_secs(5))
+        .expect("TestData initializes at once");
+    client
+}
+
+fn contexts(s: &Scenario) -> Vec<Context> {
+    s.contexts
+        .iter()
+        .map(|c| serde_json::from_value(c.clone()).expect("valid context"))
+        .collect()
+}
+
+/// The scenarios the 1.3× target is stated on.
+fn client_scenarios() -> Vec<Scenario> {
+    scenarios()
+        .into_iter()
+        .filter(|s| s.name == "flag_off" || s.name == "fallthrough")
+        .collect()
+}
+
+fn events_client(c: &mut Criterion) {
+    for s in client_scenarios() {
+        let contexts = contexts(&s);
+        let key = s.flag_key;
+        let mut group = c.benchmark_group(format!("events_client/{}", s.name));
+        for (name, events) in [("events_off", false), ("events_on", true)] {
+            let client = client(&s, events);
+            group.bench_function(name, |b| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % contexts.len();
+                    black_box(client.bool_variation(black_box(key), &contexts[i], false))
+                })
+            });
+            client.close();
+        }
+        group.finish();
+    }
+}
+
+/// `LD_EVENTS_DRIVER=SCENARIO:on|off:N`: see the module documentation.
+fn driver(spec: &str) {
+    let mut parts = spec.split(':');
+    let (Some(name), Some(side), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        panic!("LD_EVENTS_DRIVER is SCENARIO:on|off:N, not {spec:?}");
+    };
+    let n: usize = n.parse().expect("N is a number");
+    let s = scenarios()
+        .into_iter()
+        .find(|s| s.name == name)
+        .expect("a scenario of eval_scenarios");
+    let contexts = contexts(&s);
+    let client = client(&s, side == "on");
+    for context in &contexts {
+        black_box(client.bool_variation(s.flag_key, context, false));
+    }
+    for i in 0..n {
+        black_box(client.bool_variation(
+            black_box(s.flag_key),
+            &contexts[i % contexts.len()],
+            false,
+        ));
+    }
+    client.close();
+}
+
+criterion_group!(benches, events, events_client);
+
+fn main() {
+    if let Ok(spec) = std::env::var("LD_EVENTS_DRIVER") {
+        driver(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -10,12 +10,16 @@
 //! than its share.
 //!
 //! In front of it, each thread keeps a [`RecentContexts`] (in the summarizer's thread-local
-//! state): a tiny direct-mapped set of the context hashes it saw lately. A hit skips the shared LRU
-//! entirely, so the common evaluation takes no lock at all. Clearing the LRU, or evicting from it,
-//! bumps a generation that invalidates every thread's set, so a context the LRU forgot is indexed
-//! again. The one difference from a strict LRU: a fast-path hit does not refresh the context's
-//! recency, so with more distinct contexts than the capacity a context in steady use can be
-//! evicted (and re-indexed) a little earlier than a strict LRU would.
+//! state): an open-addressing table of the context hashes the LRU confirmed to it, sized for the
+//! whole cache (twice the capacity, 64 to 8,192 entries of 8 bytes) and allocated once. A hit
+//! skips the shared LRU entirely, so the common evaluation takes no lock at all, and a context
+//! the LRU knows but this thread has not met costs one shard lock and no allocation. Clearing the
+//! LRU, or evicting from it, bumps a generation; entries are stored mixed with the generation they
+//! were confirmed in, so a new generation invalidates every thread's entries without touching
+//! them, and a context the LRU forgot is indexed again. The one difference from a strict LRU: a
+//! fast-path hit does not refresh the context's recency, so with more distinct contexts than the
+//! capacity a context in steady use can be evicted (and re-indexed) a little earlier than a
+//! strict LRU would.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -134,37 +138,103 @@ pub(crate) struct ContextKeyCache {
     shards: Box<[Mutex<Shard>]>,
     mask: u64,
     generation: AtomicU64,
+    remembers: bool,
 }
 
-const RECENT_SLOTS: usize = 16;
+/// Entries a thread's [`RecentContexts`] probes for one context.
+const RECENT_WAYS: usize = 8;
+/// Bounds of a [`RecentContexts`] table (entries; 8 bytes each).
+const RECENT_MIN_SLOTS: usize = 64;
+const RECENT_MAX_SLOTS: usize = 8192;
 
-/// A thread's recently seen context hashes (see the module documentation). Thread-local: no
-/// synchronisation.
-#[derive(Debug, Default)]
+/// A thread's recently seen contexts (see the module documentation): an open-addressing table of
+/// context identity hashes, each stored mixed with the cache generation it was confirmed in, so
+/// that a new generation invalidates every entry without touching the table. Thread-local: no
+/// synchronisation; allocated once, never grows.
+///
+/// The lowest bit of an entry is not part of the identity: it records whether the context is a
+/// *plain user* — a single `user` context whose fully-qualified key has no `:` — which is
+/// exactly what such a key implies (every other context's key names its kinds, followed by `:`).
+/// The summary's fast path uses it to know the context's kinds without reading them.
+#[derive(Debug)]
 pub(crate) struct RecentContexts {
-    slots: [u64; RECENT_SLOTS],
-    generation: u64,
+    /// `hash ^ mix(generation)` with the plain-user bit in bit 0; 0 is empty.
+    slots: Box<[u64]>,
+    mask: usize,
+    /// Rotates the entry replaced when all the probed ones are taken.
+    victim: usize,
     deduplicated: u64,
 }
 
+/// Spreads a generation over all 64 bits, so that an entry of another generation does not match.
+#[inline(always)]
+fn mix(generation: u64) -> u64 {
+    generation.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The identity bits of an entry.
+const IDENTITY: u64 = !1;
+
 impl RecentContexts {
-    /// True when `hash` was seen lately in `generation` (and counts it as deduplicated);
-    /// otherwise remembers it and returns false, and the caller asks the shared LRU.
-    #[inline]
-    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
-        if self.generation != generation {
-            self.slots = [0; RECENT_SLOTS];
-            self.generation = generation;
+    /// A table for a context-key cache of `capacity` keys: twice that (so that the whole cache
+    /// fits), within fixed bounds.
+    pub(crate) fn for_capacity(capacity: usize) -> Self {
+        let slots = capacity
+            .saturating_mul(2)
+            .clamp(RECENT_MIN_SLOTS, RECENT_MAX_SLOTS)
+            .next_power_of_two();
+        Self {
+            slots: vec![0; slots].into_boxed_slice(),
+            mask: slots - 1,
+            victim: 0,
+            deduplicated: 0,
         }
-        // Hash 0 is the empty-slot marker: such a context always goes to the shared LRU.
-        let slot = &mut self.slots[(hash as usize) % RECENT_SLOTS];
-        if *slot == hash && hash != 0 {
-            self.deduplicated += 1;
-            true
-        } else {
-            *slot = hash;
-            false
+    }
+
+    /// `Some(plain_user)` when `hash` was confirmed by the shared LRU in `generation` (and counts
+    /// it as deduplicated); otherwise `None`, and the caller asks the shared LRU and then calls
+    /// [`RecentContexts::remember`].
+    #[inline(always)]
+    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> Option<bool> {
+        let tagged = (hash ^ mix(generation)) & IDENTITY;
+        if tagged == 0 {
+            return None; // would match an empty entry
         }
+        let start = hash as usize;
+        for i in 0..RECENT_WAYS {
+            let entry = self.slots[(start + i) & self.mask];
+            if entry & IDENTITY == tagged {
+                self.deduplicated += 1;
+                return Some(entry & 1 == 1);
+            }
+        }
+        None
+    }
+
+    /// Remembers that the shared LRU holds `hash` in `generation`; `plain_user` as described in
+    /// the type's documentation.
+    pub(crate) fn remember(&mut self, hash: u64, generation: u64, plain_user: bool) {
+        let tagged = (hash ^ mix(generation)) & IDENTITY;
+        if tagged == 0 {
+            return;
+        }
+        let start = hash as usize;
+        let mask = self.mask;
+        let tag = mix(generation);
+        // Reuse this context's entry, or take an empty one, or one of an older generation:
+        // unmixed with the current generation, its value is noise whose home bucket is (almost
+        // surely) not near `at`.
+        let free = (0..RECENT_WAYS).map(|i| (start + i) & mask).find(|&at| {
+            let entry = self.slots[at];
+            entry & IDENTITY == tagged
+                || entry == 0
+                || at.wrapping_sub((entry ^ tag) as usize) & mask >= RECENT_WAYS
+        });
+        let at = free.unwrap_or_else(|| {
+            self.victim = self.victim.wrapping_add(1);
+            (start + self.victim % RECENT_WAYS) & mask
+        });
+        self.slots[at] = tagged | u64::from(plain_user);
     }
 
     /// Deduplicated sightings not yet taken.
@@ -199,6 +269,7 @@ impl ContextKeyCache {
                 .collect(),
             mask: (shards - 1) as u64,
             generation: AtomicU64::new(1),
+            remembers: capacity > 0,
         }
     }
 
@@ -231,6 +302,11 @@ impl ContextKeyCache {
             shard.lock().clear();
         }
         self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether the cache remembers contexts at all (a capacity of 0 makes every sighting new).
+    pub(crate) fn remembers(&self) -> bool {
+        self.remembers
     }
 
     /// The current generation, for [`RecentContexts::seen`].
@@ -304,16 +380,50 @@ mod tests {
 
     #[test]
     fn recent_contexts_remember_until_the_generation_changes() {
-        let mut r = RecentContexts::default();
-        assert!(!r.seen(42, 1));
-        assert!(r.seen(42, 1));
-        assert!(!r.seen(42 + RECENT_SLOTS as u64, 1)); // same slot: replaces 42
-        assert!(!r.seen(42, 1));
-        assert!(!r.seen(42, 2));
-        assert!(r.seen(42, 2));
-        assert!(!r.seen(0, 2) && !r.seen(0, 2));
+        let mut r = RecentContexts::for_capacity(10);
+        assert_eq!(r.seen(42, 1), None);
+        r.remember(42, 1, true);
+        assert_eq!(r.seen(42, 1), Some(true));
+        assert_eq!(r.seen(44, 1), None);
+        assert_eq!(r.seen(42, 2), None, "a new generation forgets");
+        r.remember(42, 2, false);
+        assert_eq!(r.seen(42, 2), Some(false));
         assert_eq!(r.take_deduplicated(), 2);
         assert_eq!(r.take_deduplicated(), 0);
+    }
+
+    #[test]
+    fn recent_contexts_hold_a_whole_cache_worth_of_contexts() {
+        let mut r = RecentContexts::for_capacity(1000);
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|k| crate::fast_hash::hash_str(&format!("user-{k}")))
+            .collect();
+        for &k in &keys {
+            r.remember(k, 7, true);
+        }
+        let held = keys.iter().filter(|&&k| r.seen(k, 7).is_some()).count();
+        assert!(held >= 990, "only {held} of 1000 held");
+        // Entries of the old generation are reused first.
+        for &k in &keys {
+            r.remember(k, 8, false);
+        }
+        assert!(
+            keys.iter()
+                .filter(|&&k| r.seen(k, 8) == Some(false))
+                .count()
+                >= 990
+        );
+    }
+
+    #[test]
+    fn recent_contexts_never_vouch_for_an_unseen_context() {
+        let mut r = RecentContexts::for_capacity(0);
+        for k in 1..=10_000u64 {
+            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1, true);
+        }
+        // The table is small and overflowed: old entries were replaced, new ones never invented.
+        assert_eq!(r.seen(12_344, 1), None);
+        assert_eq!(r.seen(0, 1), None);
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! experiment rule, and the prerequisite recorder that turns prerequisite evaluations into events
 //! with `prereqOf`.
 
-use ld_eval::{Context, Detail, Flag, PrerequisiteEvaluation, PrerequisiteRecorder, ReasonKind};
+use ld_eval::{
+    Context, Detail, DetailRef, Flag, PrerequisiteEvaluation, PrerequisiteRecorder, ReasonKind,
+    ReasonKindRef, ReasonRef,
+};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::context_source::{ContextPart, EventContextSource};
@@ -92,6 +96,65 @@ pub fn is_experiment(flag: &Flag, detail: &Detail<'_>) -> bool {
     }
 }
 
+/// An `ld-eval` result the event processor can record: [`Detail`] (owned reason) or
+/// [`DetailRef`] (reason borrowed from the flag, which spares the facade cloning it).
+pub trait EvaluationResult {
+    /// The reason, serialized into full events that carry it.
+    type Reason: Serialize + ?Sized;
+    /// The variation served, if any.
+    fn variation_index(&self) -> Option<usize>;
+    /// The flag's value served, or `None` when the default was.
+    fn value(&self) -> Option<&Value>;
+    /// The reason.
+    fn reason(&self) -> &Self::Reason;
+    /// Whether this result of `flag` is part of an experiment (see [`is_experiment`]).
+    fn is_experiment(&self, flag: &Flag) -> bool;
+}
+
+impl EvaluationResult for Detail<'_> {
+    type Reason = ld_eval::Reason;
+    fn variation_index(&self) -> Option<usize> {
+        self.variation_index
+    }
+    fn value(&self) -> Option<&Value> {
+        self.value
+    }
+    fn reason(&self) -> &ld_eval::Reason {
+        &self.reason
+    }
+    #[inline]
+    fn is_experiment(&self, flag: &Flag) -> bool {
+        is_experiment(flag, self)
+    }
+}
+
+impl<'a> EvaluationResult for DetailRef<'a> {
+    type Reason = ReasonRef<'a>;
+    fn variation_index(&self) -> Option<usize> {
+        self.variation_index
+    }
+    fn value(&self) -> Option<&Value> {
+        self.value
+    }
+    fn reason(&self) -> &ReasonRef<'a> {
+        &self.reason
+    }
+    #[inline]
+    fn is_experiment(&self, flag: &Flag) -> bool {
+        match self.reason.kind {
+            ReasonKindRef::Fallthrough { in_experiment } => {
+                in_experiment || flag.track_events_fallthrough
+            }
+            ReasonKindRef::RuleMatch {
+                rule_index,
+                in_experiment,
+                ..
+            } => in_experiment || flag.rules.get(rule_index).is_some_and(|r| r.track_events),
+            _ => false,
+        }
+    }
+}
+
 impl EventProcessor {
     /// Records one evaluation of `flag_key` done by `ld-eval`: `flag` is `None` when the flag
     /// does not exist; `default` is the application's default (served when `detail` has no
@@ -121,18 +184,82 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        if !self.is_enabled() {
+        self.record_evaluation_with(
+            flag_key,
+            flag,
+            context,
+            detail,
+            || default,
+            with_reasons,
+            prereq_of,
+        );
+    }
+
+    /// [`EventProcessor::record_evaluation`] for any [`EvaluationResult`] (such as the borrowed
+    /// [`DetailRef`]), with the application's default made on demand by `default`: the SDK
+    /// facade passes `|| default.to_json()`, so that a scalar default built only to be compared
+    /// costs nothing to build or drop.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Detail, ErrorKind};
+    /// use ld_events::EventProcessor;
+    /// let events = EventProcessor::disabled();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let detail = Detail::error(ErrorKind::FlagNotFound);
+    /// let default = false;
+    /// events.record_evaluation_with("missing-flag", None, &context, &detail,
+    ///     || serde_json::Value::Bool(default), false, None);
+    /// ```
+    #[allow(clippy::too_many_arguments)] // mirrors the facade's call site one to one
+    #[inline(always)]
+    pub fn record_evaluation_with<D: EvaluationResult, V: std::borrow::Borrow<Value>>(
+        &self,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &D,
+        default: impl Fn() -> V,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
+        if let Some(f) = flag
+            && self.count_if_known(flag_key, f, context, detail, &default)
+        {
             return;
         }
+        self.record_general(
+            flag_key,
+            flag,
+            context,
+            detail,
+            default().borrow(),
+            with_reasons,
+            prereq_of,
+        );
+    }
+
+    /// Everything [`EventProcessor::record_evaluation`]'s fast path does not cover.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn record_general<D: EvaluationResult>(
+        &self,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &D,
+        default: &Value,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
         self.record(&Evaluation {
             flag_key,
             flag: flag.map(FlagEventSettings::of),
             context,
-            variation: detail.variation_index,
-            value: detail.value.unwrap_or(default),
+            variation: detail.variation_index(),
+            value: detail.value().unwrap_or(default),
             default,
-            reason: &detail.reason,
-            in_experiment: flag.is_some_and(|f| is_experiment(f, detail)),
+            reason: detail.reason(),
+            in_experiment: flag.is_some_and(|f| detail.is_experiment(f)),
             with_reasons,
             prereq_of,
         });
@@ -221,6 +348,50 @@ mod tests {
         assert!(!is_experiment(&f, &detail(Reason::fallthrough(false))));
         assert!(is_experiment(&f, &detail(Reason::fallthrough(true))));
         assert!(!is_experiment(&f, &detail(Reason::off())));
+    }
+
+    #[test]
+    fn borrowed_results_are_experiments_exactly_when_owned_ones_are() {
+        let f = flag(json!({
+            "key": "f", "version": 1, "on": true, "variations": [true, false], "salt": "s",
+            "fallthrough": {"variation": 0}, "trackEventsFallthrough": true,
+            "rules": [
+                {"id": "r0", "clauses": [], "variation": 0, "trackEvents": true},
+                {"id": "r1", "clauses": [], "variation": 1}
+            ]
+        }));
+        let ids: Vec<std::sync::Arc<str>> = vec!["r0".into(), "r1".into(), "r9".into()];
+        let mut cases = vec![
+            ReasonKindRef::Off,
+            ReasonKindRef::TargetMatch,
+            ReasonKindRef::Fallthrough {
+                in_experiment: false,
+            },
+            ReasonKindRef::Fallthrough {
+                in_experiment: true,
+            },
+        ];
+        for (rule_index, rule_id) in ids.iter().enumerate() {
+            for in_experiment in [false, true] {
+                cases.push(ReasonKindRef::RuleMatch {
+                    rule_index,
+                    rule_id,
+                    in_experiment,
+                });
+            }
+        }
+        for kind in cases {
+            let borrowed = DetailRef {
+                value: None,
+                variation_index: Some(0),
+                reason: ReasonRef::new(kind),
+            };
+            assert_eq!(
+                EvaluationResult::is_experiment(&borrowed, &f),
+                is_experiment(&f, &borrowed.to_detail()),
+                "{kind:?}"
+            );
+        }
     }
 
     #[test]

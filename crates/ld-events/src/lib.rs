@@ -13,11 +13,12 @@
 //! `track` and `identify`.
 //!
 //! **The decision that shaped it:** the calling thread only records. A summary-only evaluation
-//! bumps a counter that only its own thread writes (found through a thread-local map) and checks
-//! a thread-local set of recently seen contexts in front of a sharded LRU of context hashes — no
-//! allocation, no lock, no atomic read-modify-write, no I/O; a context is copied only when an
-//! event must carry it. Serialization, gzip, retries and HTTP all happen in a background tokio
-//! task.
+//! of a known context (the common case) touches nothing but its own thread's state: it finds its
+//! counter in a direct-mapped table indexed by the flag key's address (and verified field by
+//! field), checks a thread-local table of recently confirmed context hashes in front of a
+//! sharded LRU, and bumps the counter with a plain store — no allocation, no lock, no atomic
+//! read-modify-write, no clock read, no I/O. A context is copied only when an event must carry
+//! it. Serialization, gzip, retries and HTTP all happen in a background tokio task.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -72,7 +73,7 @@ mod summary;
 pub use config::{DEFAULT_EVENTS_BASE_URI, DiagnosticsConfig, EventsConfig};
 pub use context_source::{ContextPart, EventContextSource};
 pub use diagnostics::{DiagnosticsRecorder, StreamInit};
-pub use evaluation::{PrerequisiteEvents, is_experiment};
+pub use evaluation::{EvaluationResult, PrerequisiteEvents, is_experiment};
 pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
 #[cfg(feature = "http")]

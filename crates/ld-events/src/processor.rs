@@ -107,8 +107,10 @@ struct Shared {
 /// Records analytics events and delivers them in the background.
 ///
 /// The recording methods are called on application threads and never block or do I/O; a
-/// summary-only evaluation (no `trackEvents`, no experiment, no debugging, context already seen)
-/// touches one uncontended lock-striped counter and one LRU shard and allocates nothing.
+/// summary-only evaluation (no `trackEvents`, no experiment, no debugging, context already seen
+/// on this thread) touches only thread-local state and allocates nothing; a context this thread
+/// has not met costs one shard lock of the context-key cache (and, if the processor has never
+/// seen it, the copy its index event carries).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -157,7 +159,7 @@ impl EventProcessor {
         let max_in_flight = config.max_in_flight.clamp(1, 64) as u32;
         let now = now_millis();
         let shared = Arc::new(Shared {
-            summarizer: Summarizer::new(),
+            summarizer: Summarizer::new(config.context_keys_capacity),
             key_cache: ContextKeyCache::new(config.context_keys_capacity),
             outbox: Outbox::new(config.capacity),
             formatter: ContextFormatter::new(config.all_attributes_private, private_attributes),
@@ -246,8 +248,9 @@ impl EventProcessor {
         let Some(shared) = self.active() else {
             return;
         };
-        // One lock in the common case: the summary stripe, which also answers "was this context
-        // seen lately on this thread"; only a miss consults the shared context-key LRU.
+        // The common case takes no lock: the summary counts in this thread's own cell, and this
+        // thread's recent-contexts table says the context is known; only a miss consults the
+        // shared context-key LRU.
         let context_id = shared
             .context_hash(e.context)
             .map(|hash| (hash, shared.key_cache.generation()));
@@ -267,66 +270,53 @@ impl EventProcessor {
                 now_millis,
             )
         };
-        let mut shared_context = match context_id {
-            Some((hash, _)) if !seen_recently => shared.notice_context(e.context, hash, true),
+        let shared_context = match context_id {
+            Some((hash, generation)) if !seen_recently => {
+                shared.notice_context_on_this_thread(e.context, hash, generation)
+            }
             _ => None,
         };
-
         let Some(flag) = e.flag else {
             return;
         };
-        if !flag.track_events && !e.in_experiment && flag.debug_events_until_date.is_none() {
-            return;
+        if flag.track_events || e.in_experiment || flag.debug_events_until_date.is_some() {
+            shared.record_full(e, flag, shared_context);
         }
-        let full = flag.track_events || e.in_experiment;
-        let debug = flag.debug_events_until_date.is_some_and(|until| {
-            until > shared.server_time.load(Ordering::Relaxed) && until > now_millis()
-        });
-        let keep_full = full && sample(flag.sampling_ratio);
-        let keep_debug = debug && sample(flag.sampling_ratio);
-        if !keep_full && !keep_debug {
-            return;
-        }
-        let context = shared_context
-            .take()
-            .unwrap_or_else(|| Arc::new(e.context.to_event_context()));
-        let reason = if e.with_reasons || e.in_experiment {
-            RawJson::to_raw(e.reason).ok()
-        } else {
-            None
+    }
+
+    /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
+    /// in this thread's cell, of a context this thread's recent-contexts table vouches for.
+    /// True when it was counted (or there is nothing to record); false, having changed nothing,
+    /// otherwise.
+    #[inline(always)]
+    pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
+        &self,
+        flag_key: &str,
+        flag: &ld_eval::Flag,
+        context: &ld_eval::Context,
+        detail: &D,
+        default: impl Fn() -> V,
+    ) -> bool {
+        let Some(shared) = self.active() else {
+            return true; // nothing to record
         };
-        let event = FeatureEvent {
-            creation_date: now_millis(),
-            key: e.flag_key.to_owned(),
-            version: Some(flag.version),
-            context,
-            variation: e.variation,
-            value: e.value.clone(),
-            default: e.default.clone(),
-            prereq_of: e.prereq_of.map(str::to_owned),
-            reason,
-            sampling_ratio: flag.sampling_ratio,
-            debug: false,
-        };
-        match (keep_full, keep_debug) {
-            (true, true) => {
-                let debug_event = FeatureEvent {
-                    debug: true,
-                    ..event.clone()
-                };
-                shared.outbox.push(OutputEvent::Feature(Box::new(event)));
-                shared
-                    .outbox
-                    .push(OutputEvent::Feature(Box::new(debug_event)));
-            }
-            (true, false) => shared.outbox.push(OutputEvent::Feature(Box::new(event))),
-            _ => shared
-                .outbox
-                .push(OutputEvent::Feature(Box::new(FeatureEvent {
-                    debug: true,
-                    ..event
-                }))),
+        if flag.track_events
+            || flag.debug_events_until_date.is_some()
+            || flag.exclude_from_summaries
+            || shared.omit_anonymous_contexts
+            || detail.is_experiment(flag)
+        {
+            return false;
         }
+        shared.summarizer.count_if_known(
+            flag_key,
+            detail.variation_index(),
+            flag.version,
+            default,
+            context.contexts().iter().map(|c| c.kind().as_str()),
+            context.fully_qualified_key(),
+            shared.key_cache.generation(),
+        )
     }
 
     /// Records a `custom` event (the SDK's `track`).
@@ -468,6 +458,95 @@ impl Shared {
         Some(identity_hash(
             context.parts().filter(keep).map(|p| (p.kind, p.key)),
         ))
+    }
+
+    /// [`Shared::notice_context`] for an evaluation this thread's recent-contexts table did not
+    /// vouch for; afterwards the table vouches for it (in `generation`, read before asking).
+    #[cold]
+    #[inline(never)]
+    fn notice_context_on_this_thread<C>(
+        &self,
+        context: &C,
+        hash: u64,
+        generation: u64,
+    ) -> Option<Arc<crate::EventContext>>
+    where
+        C: EventContextSource + ?Sized,
+    {
+        let indexed = self.notice_context(context, hash, true);
+        if self.key_cache.remembers() {
+            // A plain user: one `user` part and no `:` in the key (see `RecentContexts`).
+            let mut parts = context.parts();
+            let plain_user = parts.next().is_some_and(|p| p.kind == "user")
+                && parts.next().is_none()
+                && !context.fully_qualified_key().contains(':');
+            self.summarizer
+                .remember_context(hash, generation, plain_user);
+        }
+        indexed
+    }
+
+    /// The `feature` and `debug` events of an evaluation of a flag that asks for them
+    /// (`trackEvents`, an experiment, or debugging); `context` is the copy an index event just
+    /// made, if any.
+    #[inline(never)]
+    fn record_full<C, R>(
+        &self,
+        e: &Evaluation<'_, C, R>,
+        flag: FlagEventSettings,
+        mut context: Option<Arc<crate::EventContext>>,
+    ) where
+        C: EventContextSource + ?Sized,
+        R: Serialize + ?Sized,
+    {
+        let full = flag.track_events || e.in_experiment;
+        let debug = flag.debug_events_until_date.is_some_and(|until| {
+            until > self.server_time.load(Ordering::Relaxed) && until > now_millis()
+        });
+        let keep_full = full && sample(flag.sampling_ratio);
+        let keep_debug = debug && sample(flag.sampling_ratio);
+        if !keep_full && !keep_debug {
+            return;
+        }
+        let context = context
+            .take()
+            .unwrap_or_else(|| Arc::new(e.context.to_event_context()));
+        let reason = if e.with_reasons || e.in_experiment {
+            RawJson::to_raw(e.reason).ok()
+        } else {
+            None
+        };
+        let event = FeatureEvent {
+            creation_date: now_millis(),
+            key: e.flag_key.to_owned(),
+            version: Some(flag.version),
+            context,
+            variation: e.variation,
+            value: e.value.clone(),
+            default: e.default.clone(),
+            prereq_of: e.prereq_of.map(str::to_owned),
+            reason,
+            sampling_ratio: flag.sampling_ratio,
+            debug: false,
+        };
+        match (keep_full, keep_debug) {
+            (true, true) => {
+                let debug_event = FeatureEvent {
+                    debug: true,
+                    ..event.clone()
+                };
+                self.outbox.push(OutputEvent::Feature(Box::new(event)));
+                self.outbox
+                    .push(OutputEvent::Feature(Box::new(debug_event)));
+            }
+            (true, false) => self.outbox.push(OutputEvent::Feature(Box::new(event))),
+            _ => self
+                .outbox
+                .push(OutputEvent::Feature(Box::new(FeatureEvent {
+                    debug: true,
+                    ..event
+                }))),
+        }
     }
 
     /// Notes in the shared LRU that the context with identity `hash` was seen. When it is new and

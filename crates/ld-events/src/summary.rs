@@ -4,8 +4,12 @@
 //! This is the one piece of event work done on the calling thread for every evaluation, so the
 //! common path takes **no lock and no atomic read-modify-write**:
 //!
-//! - each thread counts in its own cells, found through a thread-local map (a `RefCell`, so no
-//!   synchronisation) keyed by flag key and looked up with the caller's `&str`;
+//! - each thread counts in its own cells. A cell is found first through a small direct-mapped
+//!   table indexed by the *address* of the caller's flag key and the variation (string literals
+//!   and the store's flag keys do not move, so this costs no hashing), then verified field by
+//!   field — key bytes, variation, version, default, context kinds — so a reused address can never
+//!   count into the wrong cell. A miss falls back to a thread-local map keyed by flag key (looked
+//!   up with the caller's `&str`) and refills the table entry;
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
 //!   count, with a plain load and store, and the flusher reports the difference from what it last
 //!   reported, so nothing is ever reset under the owner's feet and no count is lost;
@@ -20,6 +24,7 @@
 //! The thread-local state also holds each thread's recently seen contexts
 //! (`context_key_cache::RecentContexts`), so that deduplicating index events costs no lock either.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -40,15 +45,138 @@ const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
 #[derive(Debug)]
 struct Cell {
     flag_key: Box<str>,
+    /// The context's kinds in order, joined with `,` (which a kind cannot contain).
+    kinds: Box<str>,
+    /// `kinds` is just `user`.
+    plain_user: bool,
     variation: Option<usize>,
     version: Option<u64>,
-    value: Value,
     default: Value,
-    kinds: Box<[Box<str>]>,
     /// Written only by the owning thread (load + store); read by the flusher.
     count: AtomicU64,
     /// Set by the flusher when it drops the cell from the registry.
     retired: AtomicBool,
+    value: Value,
+}
+
+impl Cell {
+    fn new<'k>(input: &SummaryInput<'_>, kinds: impl Iterator<Item = &'k str>) -> Self {
+        let mut joined = String::new();
+        for kind in kinds {
+            if !joined.is_empty() {
+                joined.push(',');
+            }
+            joined.push_str(kind);
+        }
+        Self {
+            flag_key: input.flag_key.into(),
+            plain_user: joined == "user",
+            kinds: joined.into_boxed_str(),
+            variation: input.variation,
+            version: input.version,
+            default: input.default.clone(),
+            count: AtomicU64::new(1),
+            retired: AtomicBool::new(false),
+            value: input.value.clone(),
+        }
+    }
+
+    /// Whether an evaluation described by `input` and `kinds` counts in this cell.
+    #[inline]
+    fn matches<'k>(&self, input: &SummaryInput<'_>, kinds: impl Iterator<Item = &'k str>) -> bool {
+        self.variation == input.variation
+            && self.version == input.version
+            && same_str(&self.flag_key, input.flag_key)
+            && same_value(&self.default, input.default)
+            && same_kinds(&self.kinds, kinds)
+    }
+
+    /// One more evaluation; only the owning thread calls this.
+    #[inline]
+    fn bump(&self) {
+        self.count
+            .store(self.count.load(Ordering::Relaxed) + 1, Ordering::Release);
+    }
+
+    /// The kinds one by one.
+    fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.kinds.split(',').filter(|k| !k.is_empty())
+    }
+}
+
+/// Entries of a thread's direct-mapped cell table.
+const FAST_SLOTS: usize = 256;
+
+/// The direct-mapped table entry for an evaluation of the flag key at `key` (its address) with
+/// `variation`; see the module documentation.
+#[inline(always)]
+fn fast_slot(key: &str, variation: Option<usize>) -> usize {
+    // Literals are packed a few bytes apart, heap keys 16 bytes apart: fold some higher bits in.
+    // The variation moves the entry by an odd stride so that a flag's variations do not share
+    // one.
+    let address = key.as_ptr() as usize;
+    let variation = variation.map_or(0, |v| v.wrapping_add(1));
+    (address ^ (address >> 5) ^ variation.wrapping_mul(37)) & (FAST_SLOTS - 1)
+}
+
+/// `a == b` for strings, with short ones compared in registers rather than by a `memcmp` call.
+#[inline(always)]
+fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        0 => true,
+        1..=8 => crate::fast_hash::tail_word(a) == crate::fast_hash::tail_word(b),
+        9..=16 => {
+            let word = |s: &[u8], at: usize| {
+                s.get(at..at + 8)
+                    .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                    .map_or(0, u64::from_le_bytes)
+            };
+            let last = a.len() - 8;
+            word(a, 0) == word(b, 0) && word(a, last) == word(b, last)
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether `kinds`, in order, are the `,`-joined `joined`.
+#[inline(always)]
+fn same_kinds<'k>(joined: &str, mut kinds: impl Iterator<Item = &'k str>) -> bool {
+    let Some(first) = kinds.next() else {
+        return joined.is_empty();
+    };
+    if first.len() == joined.len() {
+        // The common case: a single-kind context (a multi-kind one joins at least two).
+        return same_str(first, joined) && kinds.next().is_none();
+    }
+    same_kinds_in_list(joined, first, kinds)
+}
+
+/// [`same_kinds`] for a multi-kind context (or a mismatch).
+#[inline(never)]
+fn same_kinds_in_list<'k>(
+    joined: &str,
+    first: &'k str,
+    kinds: impl Iterator<Item = &'k str>,
+) -> bool {
+    let mut rest = Some(joined);
+    for kind in std::iter::once(first).chain(kinds) {
+        let Some(r) = rest else {
+            return false;
+        };
+        let (head, tail) = match r.split_once(',') {
+            Some((head, tail)) => (head, Some(tail)),
+            None => (r, None),
+        };
+        if !same_str(head, kind) {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_none()
 }
 
 /// Flusher-side bookkeeping for a registered cell.
@@ -77,6 +205,9 @@ struct Registry {
 struct Local {
     summarizer_id: u64,
     registry: Weak<Registry>,
+    /// The direct-mapped cell table (see [`fast_slot`]).
+    fast: Box<[Option<Arc<Cell>>]>,
+    /// Every live cell of this thread, by flag key.
     flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
     recent: RecentContexts,
 }
@@ -103,14 +234,90 @@ pub(crate) struct SummaryInput<'a> {
 pub(crate) struct Summarizer {
     id: u64,
     registry: Arc<Registry>,
+    /// Capacity of the context-key cache, which sizes the threads' [`RecentContexts`].
+    context_keys: usize,
 }
 
 impl Summarizer {
-    pub(crate) fn new() -> Self {
+    /// A summarizer whose threads remember recently seen contexts of a context-key cache of
+    /// `context_keys` keys.
+    pub(crate) fn new(context_keys: usize) -> Self {
         Self {
             id: NEXT_SUMMARIZER_ID.fetch_add(1, Ordering::Relaxed),
             registry: Arc::default(),
+            context_keys,
         }
+    }
+
+    /// The common case of an evaluation, all on this thread and without side effects unless it
+    /// succeeds: the window is open, this thread already has the evaluation's cell in its
+    /// direct-mapped table, and its recent-contexts table vouches for the context (identity
+    /// hash of `context_key`, which must be how the processor identifies contexts, in
+    /// `generation`). Then counts and returns true; otherwise returns false and the caller takes
+    /// the general path ([`Summarizer::record`] and the context-key cache).
+    #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
+    #[inline(always)]
+    pub(crate) fn count_if_known<'k, V: Borrow<Value>>(
+        &self,
+        flag_key: &str,
+        variation: Option<usize>,
+        version: u64,
+        default: impl Fn() -> V,
+        kinds: impl Iterator<Item = &'k str>,
+        context_key: &str,
+        generation: u64,
+    ) -> bool {
+        if !self.registry.window_open.load(Ordering::Relaxed) {
+            return false;
+        }
+        LOCAL
+            .try_with(|locals| {
+                let Ok(mut locals) = locals.try_borrow_mut() else {
+                    return false;
+                };
+                let local = match locals.first_mut() {
+                    Some(first) if first.summarizer_id == self.id => first,
+                    _ => match locals.iter_mut().find(|l| l.summarizer_id == self.id) {
+                        Some(local) => local,
+                        None => return false,
+                    },
+                };
+                let Some(cell) = &local.fast[fast_slot(flag_key, variation)] else {
+                    return false;
+                };
+                if cell.variation != variation
+                    || cell.version != Some(version)
+                    || cell.retired.load(Ordering::Relaxed)
+                    || !same_str(&cell.flag_key, flag_key)
+                {
+                    return false;
+                }
+                let default = default();
+                let same_default = same_value(&cell.default, default.borrow());
+                if matches!(default.borrow(), Value::Null | Value::Bool(_)) {
+                    // Owns nothing: skipping its destructor leaks nothing, and lets the
+                    // compiler see that a scalar default built just for this is never dropped.
+                    std::mem::forget(default);
+                }
+                if !same_default {
+                    return false;
+                }
+                let hash = crate::fast_hash::hash_str(context_key);
+                // The recent-contexts entry also says whether the context is a plain user, whose
+                // kinds then need no reading.
+                let same_kinds = match local.recent.seen(hash, generation) {
+                    None => return false,
+                    Some(true) => cell.plain_user,
+                    Some(false) => same_kinds(&cell.kinds, kinds),
+                };
+                if !same_kinds {
+                    return false;
+                }
+                cell.bump();
+                self.publish_deduplicated(local);
+                true
+            })
+            .unwrap_or(false)
     }
 
     /// Runs `f` on this thread's state for this summarizer, creating it on first use.
@@ -127,8 +334,9 @@ impl Summarizer {
                         locals.push(Local {
                             summarizer_id: self.id,
                             registry: Arc::downgrade(&self.registry),
+                            fast: vec![None; FAST_SLOTS].into_boxed_slice(),
                             flags: HashMap::default(),
-                            recent: RecentContexts::default(),
+                            recent: RecentContexts::for_capacity(self.context_keys),
                         });
                         locals.len() - 1
                     }
@@ -147,16 +355,22 @@ impl Summarizer {
 
     #[inline]
     fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
-        let seen = local.recent.seen(hash, generation);
+        let seen = local.recent.seen(hash, generation).is_some();
         if seen {
-            // Diagnostics only: published in batches of 64 so the shared counter is not touched
-            // on every evaluation (a thread's last partial batch is reported late or not at all).
-            if local.recent.pending_deduplicated() >= 64 {
-                let n = local.recent.take_deduplicated();
-                self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
-            }
+            self.publish_deduplicated(local);
         }
         seen
+    }
+
+    /// Diagnostics only: deduplicated context sightings are published in batches of 64 so the
+    /// shared counter is not touched on every evaluation (a thread's last partial batch is
+    /// reported late or not at all).
+    #[inline]
+    fn publish_deduplicated(&self, local: &mut Local) {
+        if local.recent.pending_deduplicated() >= 64 {
+            let n = local.recent.take_deduplicated();
+            self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// Deduplicated context sightings published since the last call.
@@ -186,43 +400,15 @@ impl Summarizer {
         }
         let counted = self.with_local(|local| {
             let seen = context.is_some_and(|id| self.check_recent(local, id));
-            let cells = match local.flags.get_mut(input.flag_key) {
-                Some(cells) => cells,
-                None => local.flags.entry(input.flag_key.into()).or_default(),
-            };
-            let found = cells.iter().position(|c| {
-                c.variation == input.variation
-                    && c.version == input.version
-                    && same_value(&c.default, input.default)
-                    && kinds.clone().eq(c.kinds.iter().map(|k| &**k))
-            });
-            match found {
-                Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
-                    let count = &cells[i].count;
-                    count.store(count.load(Ordering::Relaxed) + 1, Ordering::Release);
+            let slot = fast_slot(input.flag_key, input.variation);
+            match &local.fast[slot] {
+                Some(cell)
+                    if cell.matches(&input, kinds.clone())
+                        && !cell.retired.load(Ordering::Relaxed) =>
+                {
+                    cell.bump();
                 }
-                found => {
-                    if let Some(i) = found {
-                        cells.swap_remove(i);
-                    }
-                    let cell = Arc::new(Cell {
-                        flag_key: input.flag_key.into(),
-                        variation: input.variation,
-                        version: input.version,
-                        value: input.value.clone(),
-                        default: input.default.clone(),
-                        kinds: kinds.clone().map(Box::from).collect(),
-                        count: AtomicU64::new(1),
-                        retired: AtomicBool::new(false),
-                    });
-                    registry.cells.lock().push(Registered {
-                        cell: Arc::clone(&cell),
-                        reported: 0,
-                        idle_windows: 0,
-                        retiring: false,
-                    });
-                    cells.push(cell);
-                }
+                _ => self.record_in_map(local, slot, &input, kinds.clone()),
             }
             seen
         });
@@ -232,16 +418,7 @@ impl Summarizer {
                 // This thread's locals are being torn down (a count from a thread-local
                 // destructor): count it in a cell of its own.
                 registry.cells.lock().push(Registered {
-                    cell: Arc::new(Cell {
-                        flag_key: input.flag_key.into(),
-                        variation: input.variation,
-                        version: input.version,
-                        value: input.value.clone(),
-                        default: input.default.clone(),
-                        kinds: kinds.map(Box::from).collect(),
-                        count: AtomicU64::new(1),
-                        retired: AtomicBool::new(false),
-                    }),
+                    cell: Arc::new(Cell::new(&input, kinds)),
                     reported: 0,
                     idle_windows: 0,
                     retiring: false,
@@ -249,6 +426,54 @@ impl Summarizer {
                 false
             }
         }
+    }
+
+    /// The slow path of [`Summarizer::record`]: the cell is not in the direct-mapped table, so
+    /// find it in the map (registering a new one if needed), count, and cache it in `slot`.
+    #[cold]
+    #[inline(never)]
+    fn record_in_map<'k>(
+        &self,
+        local: &mut Local,
+        slot: usize,
+        input: &SummaryInput<'_>,
+        kinds: impl Iterator<Item = &'k str> + Clone,
+    ) {
+        let cells = match local.flags.get_mut(input.flag_key) {
+            Some(cells) => cells,
+            None => local.flags.entry(input.flag_key.into()).or_default(),
+        };
+        let found = cells.iter().position(|c| c.matches(input, kinds.clone()));
+        let cell = match found {
+            Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
+                cells[i].bump();
+                Arc::clone(&cells[i])
+            }
+            found => {
+                if let Some(i) = found {
+                    cells.swap_remove(i);
+                }
+                let cell = Arc::new(Cell::new(input, kinds));
+                self.registry.cells.lock().push(Registered {
+                    cell: Arc::clone(&cell),
+                    reported: 0,
+                    idle_windows: 0,
+                    retiring: false,
+                });
+                cells.push(Arc::clone(&cell));
+                cell
+            }
+        };
+        // A retired cell left in the table is replaced here; one of a flag no longer evaluated
+        // stays until its entry is reused (the flusher has let go of it; so will this thread).
+        local.fast[slot] = Some(cell);
+    }
+
+    /// Remembers on this thread that the shared context-key cache holds the context `hash` in
+    /// `generation`, so the next evaluation with it skips the shared cache; `plain_user` as for
+    /// [`RecentContexts`].
+    pub(crate) fn remember_context(&self, hash: u64, generation: u64, plain_user: bool) {
+        self.with_local(|local| local.recent.remember(hash, generation, plain_user));
     }
 
     /// Reports what was counted since the last call and starts a new window. Returns `None` when
@@ -306,14 +531,20 @@ impl Summarizer {
 }
 
 /// `a == b`, with the usual scalar defaults compared inline (this runs on every evaluation).
-#[inline]
+#[inline(always)]
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Null, Value::Null) => true,
-        (Value::String(x), Value::String(y)) => x == y,
-        _ => a == b,
+        (Value::String(x), Value::String(y)) => same_str(x, y),
+        _ => same_json(a, b),
     }
+}
+
+/// `a == b` for the rest (numbers, arrays, objects): out of line.
+#[inline(never)]
+fn same_json(a: &Value, b: &Value) -> bool {
+    a == b
 }
 
 fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u64) {
@@ -337,9 +568,9 @@ fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u6
             count: delta,
         }),
     }
-    for kind in c.kinds.iter() {
-        if !summary.context_kinds.iter().any(|k| **k == **kind) {
-            summary.context_kinds.push(kind.to_string());
+    for kind in c.kinds() {
+        if !summary.context_kinds.iter().any(|k| k == kind) {
+            summary.context_kinds.push(kind.to_owned());
         }
     }
 }
@@ -448,7 +679,7 @@ mod tests {
 
     #[test]
     fn counts_group_by_variation_and_collect_kinds() {
-        let s = Summarizer::new();
+        let s = Summarizer::new(100);
         let (t, f, d) = (json!(true), json!(false), json!(null));
         s.record(
             input("a", Some(0), &t, &d),
@@ -480,7 +711,7 @@ mod tests {
 
     #[test]
     fn a_reset_window_reports_nothing_and_idle_flags_are_forgotten() {
-        let s = Summarizer::new();
+        let s = Summarizer::new(100);
         let v = json!(1);
         s.record(
             input("a", Some(0), &v, &v),
@@ -511,7 +742,7 @@ mod tests {
 
     #[test]
     fn counts_of_exited_threads_are_reported_then_their_cells_released() {
-        let s = Arc::new(Summarizer::new());
+        let s = Arc::new(Summarizer::new(100));
         // Plain spawned threads, joined: `join` returns only after a thread has fully exited,
         // thread-local destructors included, whereas `thread::scope` may return before them.
         let threads: Vec<_> = (0..3)
@@ -541,7 +772,7 @@ mod tests {
 
     #[test]
     fn unknown_flags_are_marked_unknown_without_variation() {
-        let s = Summarizer::new();
+        let s = Summarizer::new(100);
         let d = json!("dflt");
         s.record(
             SummaryInput {

@@ -413,12 +413,12 @@ impl Client {
                 _ => result,
             };
             if events {
-                inner.events.record_evaluation(
+                inner.events.record_evaluation_with(
                     flag_key,
                     Some(flag),
                     context,
-                    &served.to_detail(),
-                    &default.to_json(),
+                    &served,
+                    || default.to_json(),
                     O::WITH_REASONS,
                     None,
                 );
