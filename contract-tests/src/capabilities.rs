@@ -68,5 +68,7 @@ pub const FLAG_VALUE_CHANGE_LISTENERS: &str = "flag-value-change-listeners";
 pub const PERSISTENT_DATA_STORE_REDIS: &str = "persistent-data-store-redis";
 /// Leave anonymous contexts out of index and identify events.
 pub const OMIT_ANONYMOUS_CONTEXTS: &str = "omit-anonymous-contexts";
+/// Technology migrations (`migrationVariation`, `migrationOperation`, `migration_op` events).
+pub const MIGRATIONS: &str = "migrations";
 /// An HTTP proxy for all requests.
 pub const HTTP_PROXY: &str = "http-proxy";

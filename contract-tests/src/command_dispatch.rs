@@ -23,6 +23,8 @@ pub fn dispatch(
         register_flag_change_listener,
         register_flag_value_change_listener,
         unregister_listener,
+        migration_variation,
+        migration_operation,
     } = params;
     match command.as_str() {
         "evaluate" => body(client.evaluate(required(evaluate, &command)?)),
@@ -46,6 +48,12 @@ pub fn dispatch(
         )),
         "unregisterListener" => {
             empty(client.unregister_listener(required(unregister_listener, &command)?))
+        }
+        "migrationVariation" => {
+            body(client.migration_variation(required(migration_variation, &command)?))
+        }
+        "migrationOperation" => {
+            body(client.migration_operation(required(migration_operation, &command)?))
         }
         _ => Err(CommandError::Unsupported(command)),
     }

@@ -34,6 +34,10 @@ pub struct CommandParams {
     pub register_flag_value_change_listener: Option<RegisterFlagValueChangeListenerParams>,
     /// Parameters of `unregisterListener`.
     pub unregister_listener: Option<UnregisterListenerParams>,
+    /// Parameters of `migrationVariation`.
+    pub migration_variation: Option<crate::migration_params::MigrationVariationParams>,
+    /// Parameters of `migrationOperation`.
+    pub migration_operation: Option<crate::migration_params::MigrationOperationParams>,
 }
 
 /// `evaluate`: one flag evaluation.

@@ -86,6 +86,7 @@ impl SdkClientFactory for LdClientFactory {
             capabilities::BIG_SEGMENTS,
             capabilities::FILTERING,
             capabilities::FILTERING_STRICT,
+            capabilities::MIGRATIONS,
         ]
         .into_iter()
         .map(str::to_owned)
@@ -484,6 +485,22 @@ impl SdkClient for LdClient {
         Ok(ContextComparisonResponse {
             equals: context_commands::compare(p.context1, p.context2)?,
         })
+    }
+
+    fn migration_variation(
+        &self,
+        p: crate::migration_params::MigrationVariationParams,
+    ) -> Result<crate::migration_params::MigrationResultResponse, CommandError> {
+        let context = context_of(&p.context, &None)?;
+        crate::migration_commands::variation(&self.client, &context, &p)
+    }
+
+    fn migration_operation(
+        &self,
+        p: crate::migration_params::MigrationOperationParams,
+    ) -> Result<crate::migration_params::MigrationResultResponse, CommandError> {
+        let context = context_of(&p.context, &None)?;
+        crate::migration_commands::operation(&self.client, &context, p)
     }
 
     fn register_flag_change_listener(

@@ -26,6 +26,8 @@ pub mod context_commands;
 pub mod harness_hook;
 pub mod ld_client;
 pub mod listener_registry;
+pub mod migration_commands;
+pub mod migration_params;
 pub mod sdk_client;
 pub mod server;
 pub mod service_params;

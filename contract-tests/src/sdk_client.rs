@@ -12,6 +12,9 @@ use crate::command_params::{
     EvaluateFlagResponse, RegisterFlagChangeListenerParams, RegisterFlagValueChangeListenerParams,
     SecureModeHashResponse, UnregisterListenerParams,
 };
+use crate::migration_params::{
+    MigrationOperationParams, MigrationResultResponse, MigrationVariationParams,
+};
 use crate::service_params::CreateInstanceParams;
 
 /// Why a client could not be created; answered with a 500 (or 400 for [`Self::InvalidConfig`]).
@@ -185,6 +188,24 @@ pub trait SdkClient: Send + Sync + 'static {
     fn unregister_listener(&self, params: UnregisterListenerParams) -> Result<(), CommandError> {
         let _ = params;
         Err(CommandError::Unsupported("unregisterListener".into()))
+    }
+
+    /// `migrationVariation` (capability `migrations`).
+    fn migration_variation(
+        &self,
+        params: MigrationVariationParams,
+    ) -> Result<MigrationResultResponse, CommandError> {
+        let _ = params;
+        Err(CommandError::Unsupported("migrationVariation".into()))
+    }
+
+    /// `migrationOperation` (capability `migrations`).
+    fn migration_operation(
+        &self,
+        params: MigrationOperationParams,
+    ) -> Result<MigrationResultResponse, CommandError> {
+        let _ = params;
+        Err(CommandError::Unsupported("migrationOperation".into()))
     }
 
     /// Shuts the client down (flushes events, stops data sources). Called once.

@@ -6,6 +6,7 @@
 
 pub mod mock_big_segments;
 pub mod mock_events;
+pub mod mock_origin;
 pub mod mock_stream;
 pub mod mock_tls_stream;
 pub mod redis_server;

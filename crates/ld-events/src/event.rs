@@ -106,6 +106,8 @@ pub enum OutputEvent {
     Feature(Box<FeatureEvent>),
     /// `custom`.
     Custom(Box<CustomEvent>),
+    /// `migration_op`: one migration-assisted read or write.
+    MigrationOp(Box<crate::migration_op_event::MigrationOpEvent>),
 }
 
 impl OutputEvent {
@@ -125,6 +127,7 @@ impl OutputEvent {
             OutputEvent::Feature(f) if f.debug => "debug",
             OutputEvent::Feature(_) => "feature",
             OutputEvent::Custom(_) => "custom",
+            OutputEvent::MigrationOp(_) => "migration_op",
         }
     }
 }

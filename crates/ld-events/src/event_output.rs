@@ -112,6 +112,9 @@ impl Serialize for Formatted<'_> {
                     map.serialize_entry("metricValue", metric)?;
                 }
             }
+            OutputEvent::MigrationOp(e) => {
+                crate::migration_op_event::write_fields(&mut map, f, e)?;
+            }
         }
         map.end()
     }

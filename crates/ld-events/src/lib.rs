@@ -1,7 +1,8 @@
 //! # ld-events
 //!
 //! Analytics events exactly as LaunchDarkly expects them: per-flag summaries, `feature`, `debug`,
-//! `custom`, `identify` and `index` events in event schema 4, private-attribute redaction, and
+//! `custom`, `identify`, `index` and `migration_op` events in event schema 4, private-attribute
+//! redaction, and
 //! background delivery to `POST {events}/bulk` (plus diagnostic events).
 //!
 //! **What it is not for:** evaluating flags (that is `ld-eval`) or HTTP plumbing (that is
@@ -63,6 +64,7 @@ mod fast_hash;
 mod http_date;
 #[cfg(feature = "http")]
 mod http_sender;
+mod migration_op_event;
 mod outbox;
 mod processor;
 mod sender;
@@ -76,6 +78,7 @@ pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
 #[cfg(feature = "http")]
 pub use http_sender::HttpEventSender;
+pub use migration_op_event::{ConsistencyCheck, MigrationOpEvent, PerOrigin};
 pub use processor::{Evaluation, EventProcessor, FlagEventSettings};
 pub use sender::{EventRequest, EventResponse, EventSender, SendError, SendFuture};
 pub use summary::SummarySnapshot;

@@ -368,6 +368,13 @@ impl EventProcessor {
         });
     }
 
+    /// Buffers an event built elsewhere in the crate (the `migration_op` event).
+    pub(crate) fn push_output(&self, event: OutputEvent) {
+        if let Some(shared) = self.active() {
+            shared.outbox.push(event);
+        }
+    }
+
     /// Asks the background task to deliver what is buffered now; returns at once.
     pub fn flush(&self) {
         if let Some(shared) = self.active() {

@@ -670,6 +670,81 @@ impl Client {
         let client = self.clone();
         let _ = off_thread(move || client.close()).await;
     }
+
+    // ----- technology migrations -----
+
+    /// The stage a migration flag serves for `context`, with a tracker for the operation the
+    /// application is about to run (see [`Migrator`](crate::Migrator), which does all of this
+    /// for you).
+    ///
+    /// Evaluates like [`Client::string_variation_detail`] (events, summary, hooks), then parses
+    /// the value: a value that is not a stage name gives `default_stage` with an
+    /// `ERROR`/`WRONG_TYPE` reason, as does a flag whose value is not a string.
+    ///
+    /// ```
+    /// use ld_sdk::{Client, Config, ContextBuilder, Stage, TestData};
+    ///
+    /// let td = TestData::new();
+    /// let stages = ["off", "dualwrite", "shadow", "live", "rampdown", "complete"];
+    /// td.update(td.flag("db-migration").variations(stages).variation_for_all(1usize));
+    /// let client = Client::new(Config::builder("k").data_source(&td).send_events(false).build()?)?;
+    /// let context = ContextBuilder::new("user-1").build()?;
+    /// let (stage, _tracker) = client.migration_variation("db-migration", &context, Stage::Off);
+    /// assert_eq!(stage, Stage::DualWrite);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn migration_variation(
+        &self,
+        flag_key: &str,
+        context: &Context,
+        default_stage: crate::Stage,
+    ) -> (crate::Stage, crate::MigrationOpTracker) {
+        let flag = if self.inner.offline {
+            None
+        } else {
+            self.inner.store.with_snapshot(|snapshot| {
+                snapshot
+                    .flag(flag_key)
+                    .map(|f| crate::migration_tracker::MigrationFlagInfo {
+                        version: f.version,
+                        sampling_ratio: f.sampling_ratio,
+                        check_ratio: f.migration.as_ref().and_then(|m| m.check_ratio),
+                    })
+            })
+        };
+        let default_value = default_stage.as_str().to_owned();
+        let detail = self.evaluate::<_, WithDetail>(
+            "Client::migration_variation",
+            flag_key,
+            context,
+            default_value.clone(),
+        );
+        let (stage, detail) = match detail.value.parse::<crate::Stage>() {
+            Ok(stage) => (stage, detail.map(Value::String)),
+            Err(e) => {
+                tracing::warn!("migration flag {flag_key:?}: {e}; serving the default stage");
+                let wrong_type =
+                    EvaluationDetail::error(Value::String(default_value), ErrorKind::WrongType);
+                (default_stage, wrong_type)
+            }
+        };
+        let tracker =
+            crate::MigrationOpTracker::new(flag_key, flag, context, detail, default_stage);
+        (stage, tracker)
+    }
+
+    /// Sends the `migration_op` event for what `tracker` recorded (nothing when events are
+    /// disabled), or says why the measurements do not make an event.
+    pub fn track_migration_op(
+        &self,
+        tracker: &crate::MigrationOpTracker,
+    ) -> Result<(), crate::MigrationOpTrackerError> {
+        if !self.inner.events.is_enabled() {
+            return Ok(());
+        }
+        self.inner.events.record_migration_op(tracker.build()?);
+        Ok(())
+    }
 }
 
 impl Inner {

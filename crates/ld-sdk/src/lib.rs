@@ -78,6 +78,9 @@ mod http_source;
 #[cfg(feature = "http")]
 mod http_transport;
 mod initialization_error;
+mod migration;
+mod migration_tracker;
+mod migrator;
 mod secure_mode;
 mod test_data;
 mod test_data_source;
@@ -103,6 +106,13 @@ pub use ld_store::{
 pub use ld_store::{
     BigSegmentMembership, BigSegmentStore, BigSegmentStoreError, BigSegmentStoreStatus,
     BigSegmentStoreWrapper, BigSegmentsOptions, context_hash as big_segment_context_hash,
+};
+pub use migration::{
+    ExecutionOrder, InvalidExecutionOrder, InvalidStage, Operation, Origin, Stage,
+};
+pub use migration_tracker::{MigrationOpTracker, MigrationOpTrackerError};
+pub use migrator::{
+    MigrationOriginResult, MigrationWriteResult, Migrator, MigratorBuildError, MigratorBuilder,
 };
 
 pub use evaluation_detail::EvaluationDetail;
