@@ -72,3 +72,9 @@ pub const OMIT_ANONYMOUS_CONTEXTS: &str = "omit-anonymous-contexts";
 pub const MIGRATIONS: &str = "migrations";
 /// An HTTP proxy for all requests.
 pub const HTTP_PROXY: &str = "http-proxy";
+/// The streaming source follows LaunchDarkly's RETRY rules: 401/403/other 4xx move to an
+/// extended schedule (`streaming.extendedInitialDelayMs`) instead of stopping for good.
+pub const RETRY_CONFORMANCE_FDV1_STREAMING: &str = "retry-conformance-fdv1-streaming";
+/// The same for the polling source (`polling.extendedInitialDelayMs`; never below the poll
+/// interval).
+pub const RETRY_CONFORMANCE_FDV1_POLLING: &str = "retry-conformance-fdv1-polling";

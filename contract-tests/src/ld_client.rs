@@ -87,6 +87,8 @@ impl SdkClientFactory for LdClientFactory {
             capabilities::FILTERING,
             capabilities::FILTERING_STRICT,
             capabilities::MIGRATIONS,
+            capabilities::RETRY_CONFORMANCE_FDV1_STREAMING,
+            capabilities::RETRY_CONFORMANCE_FDV1_POLLING,
         ]
         .into_iter()
         .map(str::to_owned)
@@ -162,6 +164,9 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
             if let Some(ms) = polling.poll_interval_ms.filter(|ms| *ms > 0) {
                 options.interval = Duration::from_millis(ms);
             }
+            if let Some(ms) = polling.extended_initial_delay_ms.filter(|ms| *ms > 0) {
+                options.extended_retry_initial_delay = Duration::from_millis(ms);
+            }
             options.payload_filter = polling.filter.clone();
             DataSourceConfig::Polling(options)
         }
@@ -173,6 +178,13 @@ pub fn sdk_config(c: &SdkConfigParams) -> Result<Config, CreateError> {
                 .filter(|ms| *ms > 0)
             {
                 options.initial_reconnect_delay = Duration::from_millis(ms);
+            }
+            if let Some(ms) = streaming
+                .as_ref()
+                .and_then(|s| s.extended_initial_delay_ms)
+                .filter(|ms| *ms > 0)
+            {
+                options.extended_retry_initial_delay = Duration::from_millis(ms);
             }
             options.payload_filter = streaming.as_ref().and_then(|s| s.filter.clone());
             DataSourceConfig::Streaming(options)

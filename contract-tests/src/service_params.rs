@@ -99,6 +99,8 @@ pub struct StreamingParams {
     pub base_uri: Option<String>,
     /// Initial reconnect delay.
     pub initial_retry_delay_ms: Option<u64>,
+    /// First delay of the extended retry schedule (after 401, 403 and other 4xx).
+    pub extended_initial_delay_ms: Option<u64>,
     /// Payload filter key.
     pub filter: Option<String>,
 }
@@ -111,6 +113,8 @@ pub struct PollingParams {
     pub base_uri: Option<String>,
     /// Poll interval.
     pub poll_interval_ms: Option<u64>,
+    /// First delay of the extended retry schedule (after 401, 403 and other 4xx).
+    pub extended_initial_delay_ms: Option<u64>,
     /// Payload filter key.
     pub filter: Option<String>,
 }

@@ -14,6 +14,8 @@ use crate::{DataSourceFactory, ServiceEndpoints, TestData};
 pub const DEFAULT_INITIAL_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// The default (and, against LaunchDarkly's own service, minimum) polling interval.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(30);
+/// The first delay after a response not worth retrying soon (such as 401), by default.
+pub const DEFAULT_EXTENDED_RETRY_INITIAL_DELAY: Duration = Duration::from_secs(5 * 60);
 
 /// An invalid data source setting.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -43,6 +45,10 @@ pub enum DataSourceConfigError {
 pub struct StreamingOptions {
     /// The first reconnection delay; later ones back off exponentially with jitter.
     pub initial_reconnect_delay: Duration,
+    /// The first delay after a response that is not worth retrying soon (401, 403 and other
+    /// 4xx except 400/408/429): default 5 minutes, doubling up to an hour. The stream never
+    /// gives up for good.
+    pub extended_retry_initial_delay: Duration,
     /// A payload filter key: only the flags of that filter are received. An invalid key
     /// (anything but letters, digits, `.`, `_`, `-`, or not starting with a letter or digit) is
     /// ignored with a warning.
@@ -54,6 +60,7 @@ impl Default for StreamingOptions {
     fn default() -> Self {
         Self {
             initial_reconnect_delay: DEFAULT_INITIAL_RECONNECT_DELAY,
+            extended_retry_initial_delay: DEFAULT_EXTENDED_RETRY_INITIAL_DELAY,
             payload_filter: None,
         }
     }
@@ -65,6 +72,10 @@ impl Default for StreamingOptions {
 pub struct PollingOptions {
     /// Time between polls (at least 30 s against LaunchDarkly's own service).
     pub interval: Duration,
+    /// The first delay after a response that is not worth retrying soon (401, 403 and other
+    /// 4xx except 400/408/429): default 5 minutes, doubling up to an hour, and never shorter
+    /// than the poll interval. Polling never gives up for good.
+    pub extended_retry_initial_delay: Duration,
     /// A payload filter key: only the flags of that filter are received. An invalid key
     /// (anything but letters, digits, `.`, `_`, `-`, or not starting with a letter or digit) is
     /// ignored with a warning.
@@ -76,6 +87,7 @@ impl Default for PollingOptions {
     fn default() -> Self {
         Self {
             interval: DEFAULT_POLL_INTERVAL,
+            extended_retry_initial_delay: DEFAULT_EXTENDED_RETRY_INITIAL_DELAY,
             payload_filter: None,
         }
     }
@@ -135,7 +147,7 @@ impl DataSourceConfig {
     pub fn polling(interval: Duration) -> Self {
         Self::Polling(PollingOptions {
             interval,
-            payload_filter: None,
+            ..PollingOptions::default()
         })
     }
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use ld_datasource_http::{
-    ConnectionAttempt, ConnectionAttemptRecorder, PollingDataSource, SdkHeaders,
-    StreamingDataSource,
+    ConnectionAttempt, ConnectionAttemptRecorder, EXTENDED_MAX_DELAY, PollingDataSource,
+    SdkHeaders, StreamingDataSource,
 };
 use ld_events::DiagnosticsRecorder;
 use ld_store::DataSource;
@@ -38,6 +38,10 @@ pub(crate) fn build(
                 .base_url(context.endpoints.streaming_uri())
                 .http_client(http)
                 .initial_reconnect_delay(options.initial_reconnect_delay)
+                .extended_retry(
+                    options.extended_retry_initial_delay,
+                    EXTENDED_MAX_DELAY.max(options.extended_retry_initial_delay),
+                )
                 .read_timeout(context.http.read_timeout_value())
                 .runtime(context.runtime.clone())
                 .on_connection_attempt(stream_init_recorder(context.diagnostics.clone()));
@@ -51,6 +55,10 @@ pub(crate) fn build(
                 .base_url(context.endpoints.polling_uri())
                 .http_client(http)
                 .poll_interval(options.interval)
+                .extended_retry(
+                    options.extended_retry_initial_delay.max(options.interval),
+                    EXTENDED_MAX_DELAY.max(options.extended_retry_initial_delay),
+                )
                 .runtime(context.runtime.clone());
             if let Some(filter) = &options.payload_filter {
                 builder = builder.filter(filter);

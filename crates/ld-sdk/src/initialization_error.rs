@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use std::time::Instant;
-
 use ld_store::{DataSourceErrorInfo, DataSourceStatusProvider, ErrorKind, InitError};
 use thiserror::Error;
 
@@ -46,37 +44,16 @@ fn last(error: &Option<DataSourceErrorInfo>) -> String {
         .unwrap_or_default()
 }
 
-/// How often a wait for flags checks whether LaunchDarkly has already rejected the SDK key.
-const REJECTION_CHECK: Duration = Duration::from_millis(50);
-
-/// Waits up to `timeout` for the first flag data. Returns at once with
-/// [`InitializationError::InvalidSdkKey`] when LaunchDarkly has answered 401 or 403: the data
-/// source keeps retrying on its extended schedule, but no wait will change the answer.
+/// Waits up to `timeout` for the first flag data. A 401 or 403 does not end the wait: as
+/// LaunchDarkly's retry rules require, the data source keeps retrying (on its extended schedule),
+/// and a key that becomes valid, or a transient rejection, can still initialize the client in
+/// time. When the time is up after such a rejection, the error is
+/// [`InitializationError::InvalidSdkKey`].
 pub(crate) fn wait_for_flags(
     provider: &DataSourceStatusProvider,
     timeout: Duration,
 ) -> Result<(), InitializationError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match provider.wait_initialized(left.min(REJECTION_CHECK)) {
-            Ok(()) => return Ok(()),
-            Err(InitError::Timeout { last_error, .. }) => {
-                if let Some(ErrorKind::ErrorResponse(status @ (401 | 403))) =
-                    last_error.as_ref().map(|e| e.kind)
-                {
-                    return Err(InitializationError::InvalidSdkKey { status });
-                }
-                if Instant::now() >= deadline {
-                    return Err(InitializationError::Timeout {
-                        timeout,
-                        last_error,
-                    });
-                }
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
+    provider.wait_initialized(timeout).map_err(Into::into)
 }
 
 impl From<InitError> for InitializationError {

@@ -91,7 +91,8 @@ pub use config::{Config, ConfigBuilder, ConfigError, DEFAULT_START_WAIT};
 #[cfg(feature = "file")]
 pub use data_source_config::FileOptions;
 pub use data_source_config::{
-    DEFAULT_INITIAL_RECONNECT_DELAY, DEFAULT_POLL_INTERVAL, DataSourceConfig, DataSourceConfigError,
+    DEFAULT_EXTENDED_RETRY_INITIAL_DELAY, DEFAULT_INITIAL_RECONNECT_DELAY, DEFAULT_POLL_INTERVAL,
+    DataSourceConfig, DataSourceConfigError,
 };
 #[cfg(feature = "http")]
 pub use data_source_config::{PollingOptions, StreamingOptions};
