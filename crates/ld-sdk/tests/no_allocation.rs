@@ -171,9 +171,12 @@ fn warmed_up_bool_variations_do_not_allocate() {
 
     // A context never seen before allocates exactly for its index event (a copy of it), so this
     // is the one case left out of the guarantee; check that it is indeed the only one.
+    // (Without the `http` feature there is no event delivery, so events stay off.)
     let fresh = contexts("fresh", 1);
     let (allocations, _) = evaluate_all(&client, &fresh, 1);
-    assert!(allocations > 0, "a new context's index event copies it");
+    if cfg!(feature = "http") {
+        assert!(allocations > 0, "a new context's index event copies it");
+    }
     one_clean_pass(&client, &fresh, "the same context again");
     client.close();
 }
