@@ -93,7 +93,10 @@ fn a_stream_rejected_with_401_is_retried_and_can_still_initialize_the_client() {
     client.wait_for_initialization(WAIT).unwrap();
     let user = ContextBuilder::new("u").build().unwrap();
     assert_eq!(client.int_variation("f", &user, 0), 7);
-    assert!(*calls.lock().unwrap() >= 2, "the stream was retried after the 401");
+    assert!(
+        *calls.lock().unwrap() >= 2,
+        "the stream was retried after the 401"
+    );
     client.close();
 }
 
