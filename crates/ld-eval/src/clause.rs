@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::attr_ref::AttrRef;
 use crate::borrowed_str::BorrowedStr;
-use crate::context::{Context, SingleContext};
+use crate::context::{Context, SingleContext, kind_tag};
 use crate::exact_vec::ExactVec;
 use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
@@ -41,6 +41,8 @@ pub struct Clause {
     values: Box<[Value]>,
     negate: bool,
     prepared: Prepared,
+    /// The tested kind's lookup tag (see `Context::as_kind_tagged`), computed once.
+    kind_tag: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +80,9 @@ impl Clause {
         };
         let values = values.into_boxed_slice();
         let prepared = prepare(&op, &values);
+        let kind_tag = kind_tag(context_kind.as_ref().map_or("user", Kind::as_str));
         Clause {
+            kind_tag,
             context_kind,
             attribute,
             op,
@@ -131,7 +135,7 @@ impl Clause {
                 .any(|c| self.any_value_matches(&c.kind_value));
             return Ok(any != self.negate);
         }
-        let Some(single) = context.as_kind(self.kind_str()) else {
+        let Some(single) = context.as_kind_tagged(self.kind_str(), self.kind_tag) else {
             return Ok(false);
         };
         Ok(self.matches_single(single))

@@ -239,7 +239,13 @@ impl Context {
     /// The member of the given kind (for a single context: itself, if the kind matches).
     #[inline]
     pub fn as_kind(&self, kind: &str) -> Option<&SingleContext> {
-        let tag = kind_tag(kind);
+        self.as_kind_tagged(kind, kind_tag(kind))
+    }
+
+    /// [`Context::as_kind`] with the kind's tag (`kind_tag(kind)`) computed beforehand, as a
+    /// prepared clause keeps it.
+    #[inline]
+    pub(crate) fn as_kind_tagged(&self, kind: &str, tag: u64) -> Option<&SingleContext> {
         if kind.len() < 8 {
             // The tag holds the whole kind: equal tags mean equal kinds.
             self.contexts.iter().find(|c| c.kind_tag == tag)
