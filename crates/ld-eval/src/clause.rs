@@ -167,7 +167,11 @@ impl Clause {
                             .any(|v| !v.is_string() && json_equal(other, v))
                 }
             },
-            (Op::In, _) => self.values.iter().any(|v| json_equal(attr, v)),
+            // Short lists: strings (the common case) compare directly, anything else as JSON.
+            (Op::In, _) => match attr {
+                Value::String(a) => self.values.iter().any(|v| v.as_str() == Some(a.as_str())),
+                _ => self.values.iter().any(|v| json_equal(attr, v)),
+            },
             (Op::StartsWith, _) => self.any_str(attr, |a, v| a.starts_with(v)),
             (Op::EndsWith, _) => self.any_str(attr, |a, v| a.ends_with(v)),
             (Op::Contains, _) => self.any_str(attr, |a, v| a.contains(v)),
