@@ -21,12 +21,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
+use ld_benches::client_fixture::client;
 use ld_benches::eval_scenarios::{Scenario, scenarios};
 use ld_eval::{Context, ContextBuilder, Flag, MemoryData};
 use ld_events::{
     EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture,
 };
-use ld_sdk::{Client, Config, ServiceEndpoints, TestData};
 use serde_json::json;
 
 /// Accepts payloads without sending them anywhere (flushes are an hour apart anyway).
@@ -133,34 +133,6 @@ fn events(c: &mut Criterion) {
     });
     group.finish();
     on.close();
-}
-
-/// A client serving the scenario's flags from `TestData`, events on or off. Nothing is delivered
-/// while measuring: the flush interval is an hour (and the events URI has no listener).
-fn client(s: &Scenario, events: bool) -> Client {
-    let td = TestData::new();
-    for flag in &s.flags {
-        td.use_preconfigured_flag(flag.clone());
-    }
-    for segment in &s.segments {
-        td.use_preconfigured_segment(segment.clone());
-    }
-    let config = Config::builder("bench-sdk-key")
-        .data_source(&td)
-        .send_events(events)
-        .service_endpoints(ServiceEndpoints::default().events("http://127.0.0.1:9"))
-        .events(
-            ld_sdk::EventsConfig::default()
-                .flush_interval(Duration::from_secs(3600))
-                .diagnostic_opt_out(true),
-        )
-        .build()
-        .expect("valid bench configuration");
-    let client = Client::new(config).expect("client starts");
-    client
-        .wait_for_initialization(Duration::from_secs(5))
-        .expect("TestData initializes at once");
-    client
 }
 
 fn contexts(s: &Scenario) -> Vec<Context> {
