@@ -256,9 +256,7 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        let (home, instance) = flag.map_or((flag_key.as_ptr() as usize, 0), |f| {
-            (f as *const Flag as usize, f.instance.get())
-        });
+        let instance = flag.map_or(0, |f| f.instance.get());
         self.record_at(
             &Evaluation {
                 flag_key,
@@ -272,7 +270,6 @@ impl EventProcessor {
                 with_reasons,
                 prereq_of,
             },
-            home,
             instance,
         );
     }

@@ -244,13 +244,12 @@ impl EventProcessor {
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
-        self.record_at(e, e.flag_key.as_ptr() as usize, 0);
+        self.record_at(e, 0);
     }
 
-    /// [`EventProcessor::record`], with the summary cell's `home` and `instance` as for
-    /// [`EventProcessor::count_if_known`] (the flag's address and `InstanceId` when there is a
-    /// flag; otherwise the key's address and 0).
-    pub(crate) fn record_at<C, R>(&self, e: &Evaluation<'_, C, R>, home: usize, instance: u64)
+    /// [`EventProcessor::record`], with the flag's `ld_eval::InstanceId` (0 when there is no
+    /// flag at hand), by which [`EventProcessor::count_if_known`] finds the summary cell.
+    pub(crate) fn record_at<C, R>(&self, e: &Evaluation<'_, C, R>, instance: u64)
     where
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
@@ -269,7 +268,6 @@ impl EventProcessor {
         } else {
             shared.summarizer.record(
                 SummaryInput {
-                    home,
                     instance,
                     flag_key: e.flag_key,
                     variation: e.variation,
@@ -298,7 +296,7 @@ impl EventProcessor {
 
     /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
     /// in this thread's cell, of a context this thread's recent-contexts table vouches for. The
-    /// cell is looked for at the flag's address (`home`), which the general path must pass to
+    /// cell is found by the flag's instance id, which the general path must pass to
     /// [`EventProcessor::record_at`] for the same evaluation.
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
@@ -322,7 +320,6 @@ impl EventProcessor {
             return false;
         }
         shared.summarizer.count_if_known(
-            flag as *const ld_eval::Flag as usize,
             flag.instance.get(),
             detail.variation_index(),
             flag.version,

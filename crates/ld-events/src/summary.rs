@@ -124,15 +124,24 @@ fn variation_key(variation: Option<usize>) -> usize {
 /// Entries of a thread's direct-mapped cell table.
 const FAST_SLOTS: usize = 256;
 
-/// The direct-mapped table entry for an evaluation of the flag at `home` (the address of the
-/// flag, or of its key when there is no flag) with `variation`, for contexts whose kinds hash to
-/// `kinds` (see [`KindsTag::cells`]): a multiplicative hash of the three, whose top bits depend on
-/// every bit of the address.
+/// The direct-mapped table entry for an evaluation of the flag value `seed` (its
+/// `ld_eval::InstanceId`, or the key's address when there is no flag at hand) with the
+/// [`variation_key`] `variation`, for contexts whose kinds hash to `kinds` (see
+/// [`KindsTag::cells`]): a multiplicative hash of the three, whose top bits depend on every bit.
 #[inline(always)]
-fn fast_slot(home: usize, variation: Option<usize>, kinds: u8) -> usize {
-    let variation = variation.map_or(0, |v| v.wrapping_add(1)) as u64;
-    let mixed = (home as u64) ^ (variation << 44) ^ (u64::from(kinds) << 56);
+fn fast_slot(seed: u64, variation: usize, kinds: u8) -> usize {
+    let mixed = seed ^ (variation as u64).rotate_left(40) ^ (u64::from(kinds) << 56);
     (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FAST_SLOTS.trailing_zeros())) as usize
+}
+
+/// The [`fast_slot`] seed of an evaluation: the flag's instance id, or the key's address.
+#[inline(always)]
+fn slot_seed(input: &SummaryInput<'_>) -> u64 {
+    if input.instance != 0 {
+        input.instance
+    } else {
+        input.flag_key.as_ptr() as u64
+    }
 }
 
 /// `a == b` for strings, with short ones compared in registers rather than by a `memcmp` call.
@@ -240,9 +249,6 @@ static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
 /// What one evaluation contributes to the summary.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SummaryInput<'a> {
-    /// The address that picks the cell's entry in the direct-mapped table: the flag's (see
-    /// [`Summarizer::count_if_known`]), or the key's when there is no flag.
-    pub(crate) home: usize,
     /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
     pub(crate) instance: u64,
     pub(crate) flag_key: &'a str,
@@ -280,16 +286,14 @@ impl Summarizer {
     /// counts and returns true; otherwise returns false and the caller takes the general path
     /// ([`Summarizer::record`] and the context-key cache).
     ///
-    /// `home` picks the table entry and must be what the general path passes as
-    /// [`SummaryInput::home`] for the same evaluation (the flag's address); the cell is then
-    /// verified field by field — the flag value by its `instance` id (`ld_eval::InstanceId`,
-    /// unique in the process, so neither a reused address nor another flag can match), variation,
+    /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
+    /// process), the variation and the context's kinds, then verified field by field: instance
+    /// id (so another flag, or a flag that took a freed flag's address, never matches), variation,
     /// version, default and kinds.
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
     #[inline(always)]
     pub(crate) fn count_if_known<'k, V: Borrow<Value>>(
         &self,
-        home: usize,
         instance: u64,
         variation: Option<usize>,
         version: u64,
@@ -320,12 +324,13 @@ impl Summarizer {
                 let Some(context_kinds) = local.recent.lookup(context_hash, generation) else {
                     return false;
                 };
-                let slot = fast_slot(home, variation, context_kinds.cells());
+                let variation = variation_key(variation);
+                let slot = fast_slot(instance, variation, context_kinds.cells());
                 let Some(cell) = &local.fast[slot] else {
                     return false;
                 };
                 if cell.instance != instance
-                    || cell.variation_key != variation_key(variation)
+                    || cell.variation_key != variation
                     || cell.version_key != version
                     || cell.retired.load(Ordering::Relaxed)
                 {
@@ -442,7 +447,11 @@ impl Summarizer {
         }
         let counted = self.with_local(|local| {
             let seen = context.is_some_and(|id| self.check_recent(local, id));
-            let slot = fast_slot(input.home, input.variation, kinds_hash(kinds.clone()));
+            let slot = fast_slot(
+                slot_seed(&input),
+                variation_key(input.variation),
+                kinds_hash(kinds.clone()),
+            );
             match &local.fast[slot] {
                 Some(cell)
                     if cell.matches(&input, kinds.clone())
@@ -711,7 +720,6 @@ mod tests {
         default: &'a Value,
     ) -> SummaryInput<'a> {
         SummaryInput {
-            home: key.as_ptr() as usize,
             instance: 0,
             flag_key: key,
             variation,
@@ -820,7 +828,6 @@ mod tests {
         let d = json!("dflt");
         s.record(
             SummaryInput {
-                home: 0,
                 instance: 0,
                 flag_key: "missing",
                 variation: None,
