@@ -398,7 +398,9 @@ impl Client {
                 return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
             };
             let evaluator = inner.evaluator(&view);
-            let result = if events {
+            // Prerequisite events need the recorder; a flag without prerequisites is evaluated
+            // the plain way.
+            let result = if events && !flag.prerequisites.is_empty() {
                 let recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
                 evaluator
                     .with_prerequisite_recorder(&recorder)
