@@ -102,7 +102,23 @@ impl Clause {
         } else {
             AttrRef::literal(attribute)
         };
-        let values = values.into_boxed_slice();
+        Clause::with_attribute(
+            context_kind,
+            attribute,
+            op,
+            values.into_boxed_slice(),
+            negate,
+        )
+    }
+
+    /// [`Clause::new`] with the attribute reference already made.
+    fn with_attribute(
+        context_kind: Option<Kind>,
+        attribute: AttrRef,
+        op: Op,
+        values: Box<[Value]>,
+        negate: bool,
+    ) -> Clause {
         let prepared = prepare(&op, &values);
         let kind_tag = kind_tag(context_kind.as_ref().map_or("user", Kind::as_str));
         let access = access_of(&attribute, &op);
@@ -440,11 +456,13 @@ impl<'de> Deserialize<'de> for Clause {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<ExactVec<Value>>> =
             ClauseRepr::deserialize(d)?;
-        Ok(Clause::new(
+        // Old-style data (no kind) names attributes literally.
+        let attribute = AttrRef::shared(&r.attribute, r.context_kind.is_none());
+        Ok(Clause::with_attribute(
             r.context_kind,
-            &r.attribute,
+            attribute,
             r.op,
-            r.values.unwrap_or_default().0,
+            r.values.unwrap_or_default().0.into_boxed_slice(),
             r.negate,
         ))
     }
