@@ -141,7 +141,13 @@ impl<'a> Evaluator<'a> {
             context,
             big_segments_status: None,
         };
-        let mut detail = match self.eval_flag(flag, &mut scope, None) {
+        let outcome = if flag.prerequisites.is_empty() {
+            // The common case, evaluated here rather than in a nested call.
+            self.eval_targeting(flag, &mut scope)
+        } else {
+            self.eval_flag(flag, &mut scope, None)
+        };
+        let mut detail = match outcome {
             Ok(o) => o.into_detail_ref(),
             Err(Malformed) => DetailRef::error(ErrorKind::MalformedFlag),
         };
@@ -171,7 +177,7 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates the flag's prerequisites in order: the outcome to serve if one fails (the off
     /// variation, `PREREQUISITE_FAILED`), `None` if all pass.
-    #[inline(never)]
+    #[inline(always)]
     fn eval_prerequisites<'f>(
         &self,
         flag: &'f Flag,
@@ -215,7 +221,9 @@ impl<'a> Evaluator<'a> {
         flag: &'f Flag,
         scope: &mut Scope<'_>,
     ) -> Result<Outcome<'f>, Malformed> {
-        if let Some(index) = target_match(flag, scope.context) {
+        if (!flag.targets.is_empty() || !flag.context_targets.is_empty())
+            && let Some(index) = target_match(flag, scope.context)
+        {
             return variation(flag, index, Why::TargetMatch);
         }
 

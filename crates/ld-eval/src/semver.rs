@@ -102,9 +102,8 @@ fn parse_number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-/// Reads one version number starting at `*i`: 1 to 19 ASCII digits, without a leading zero
-/// (longer numbers, which may not fit in a `u64`, are left to the general parser). Leaves `*i`
-/// after the last digit.
+/// Reads one version number starting at `*i`: ASCII digits without a leading zero. Leaves `*i`
+/// after the last digit. The caller guarantees at most 19 digits (which always fit in a `u64`).
 #[inline(always)]
 fn plain_number(s: &[u8], i: &mut usize) -> Option<u64> {
     let start = *i;
@@ -114,23 +113,29 @@ fn plain_number(s: &[u8], i: &mut usize) -> Option<u64> {
         if d > 9 {
             break;
         }
-        // At most 19 digits are kept below; 19 digits always fit in a u64, and the wrapping
-        // arithmetic only keeps longer (rejected) inputs from panicking in debug builds.
+        // Wrapping only so that a broken caller guarantee can never panic.
         n = n.wrapping_mul(10).wrapping_add(u64::from(d));
         *i += 1;
     }
     let len = *i - start;
-    if len == 0 || len > 19 || (len > 1 && s[start] == b'0') {
+    if len == 0 || (len > 1 && s[start] == b'0') {
         return None;
     }
     Some(n)
 }
 
-/// The common shape, `MAJOR[.MINOR[.PATCH]]` with no pre-release or build part, in one pass
-/// over the bytes. `None` means "not this shape" (the general parser then decides), never
-/// "invalid".
+/// The longest text [`parse_plain`] reads; longer versions go to the general parser. No number
+/// in it can have more than 19 digits, so none overflows a `u64`.
+const PLAIN_MAX_LEN: usize = 19;
+
+/// The common shape, `MAJOR[.MINOR[.PATCH]]` with no pre-release or build part and at most
+/// [`PLAIN_MAX_LEN`] bytes, in one pass over the bytes. `None` means "not this shape" (the
+/// general parser then decides), never "invalid".
 #[inline(always)]
 fn parse_plain(s: &[u8]) -> Option<[u64; 3]> {
+    if s.len() > PLAIN_MAX_LEN {
+        return None;
+    }
     let mut i = 0;
     let major = plain_number(s, &mut i)?;
     if i == s.len() {
