@@ -43,7 +43,13 @@ fn main() {
         .unwrap_or(15);
     // An optional stage number (1-5) runs only that stage, for profiling.
     let only: Option<usize> = std::env::args().nth(2).and_then(|n| n.parse().ok());
-    let runs_of = |stage: usize| if only.is_none_or(|o| o == stage) { runs } else { 0 };
+    let runs_of = |stage: usize| {
+        if only.is_none_or(|o| o == stage) {
+            runs
+        } else {
+            0
+        }
+    };
     let data = put_data(ld_benches::put_fixture::FLAGS);
     let event = format!("event: put\ndata: {data}\n\n");
     let inner = &data[data.find("\"data\":").expect("data") + 7..data.len() - 1];
@@ -51,7 +57,9 @@ fn main() {
     let times = (0..runs_of(1))
         .map(|_| {
             let t = ThreadTime::now();
-            drop(std::hint::black_box(AllData::from_json(inner).expect("valid")));
+            drop(std::hint::black_box(
+                AllData::from_json(inner).expect("valid"),
+            ));
             t.elapsed()
         })
         .collect();
