@@ -152,13 +152,12 @@ const RECENT_MAX_SLOTS: usize = 8192;
 /// that a new generation invalidates every entry without touching the table. Thread-local: no
 /// synchronisation; allocated once, never grows.
 ///
-/// The lowest bit of an entry is not part of the identity: it records whether the context is a
-/// *plain user* — a single `user` context whose fully-qualified key has no `:` — which is
-/// exactly what such a key implies (every other context's key names its kinds, followed by `:`).
-/// The summary's fast path uses it to know the context's kinds without reading them.
+/// The top byte of an entry is not part of the identity: it is the context's [`KindsTag`], which
+/// the summary's fast path uses to pick its cell and, for a plain user, to know the context's
+/// kinds without reading them.
 #[derive(Debug)]
 pub(crate) struct RecentContexts {
-    /// `hash ^ mix(generation)` with the plain-user bit in bit 0; 0 is empty.
+    /// `hash ^ mix(generation)` in the low 56 bits, the [`KindsTag`] in the top 8; 0 is empty.
     slots: Box<[u64]>,
     mask: usize,
     /// Rotates the entry replaced when all the probed ones are taken.
@@ -173,7 +172,61 @@ fn mix(generation: u64) -> u64 {
 }
 
 /// The identity bits of an entry.
-const IDENTITY: u64 = !1;
+const IDENTITY: u64 = (1 << 56) - 1;
+
+/// What an entry of [`RecentContexts`] says about its context's kinds, in one byte: which cells
+/// the context's evaluations count in (the low 7 bits, a hash of the kinds that picks the entry of
+/// the summary's direct-mapped cell table) and whether it is a *plain user* (the whole byte is 0).
+///
+/// A plain user is a single `user` context whose fully-qualified key has no `:`; that is exactly
+/// what such a key implies (every other context's key names its kinds, followed by `:`), so an
+/// entry found by the key's hash can vouch for it. Any other context's kinds are read and compared
+/// when it is counted: a `user` whose key contains `:` has the same fully-qualified key as some
+/// context of another kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KindsTag(pub(crate) u8);
+
+impl KindsTag {
+    /// A plain user's tag.
+    pub(crate) const PLAIN_USER: KindsTag = KindsTag(0);
+
+    /// The tag of a context with these kinds (in order); `plain_user` as described above.
+    pub(crate) fn of<'k>(kinds: impl Iterator<Item = &'k str>, plain_user: bool) -> KindsTag {
+        if plain_user {
+            return KindsTag::PLAIN_USER;
+        }
+        KindsTag(0x80 | kinds_hash(kinds))
+    }
+
+    /// The 7 bits that pick cells (the same for every context with the same kinds).
+    #[inline(always)]
+    pub(crate) fn cells(self) -> u8 {
+        self.0 & 0x7f
+    }
+
+    /// Whether the context is a plain user.
+    #[inline(always)]
+    pub(crate) fn is_plain_user(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// A 7-bit hash of a list of kinds, 0 for just `user`.
+pub(crate) fn kinds_hash<'k>(mut kinds: impl Iterator<Item = &'k str>) -> u8 {
+    let first = kinds.next();
+    let mut rest = kinds.peekable();
+    if first == Some("user") && rest.peek().is_none() {
+        return 0;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for kind in first.into_iter().chain(rest) {
+        for b in kind.bytes().chain(std::iter::once(b',')) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    // Never 0 (which is `user`'s): a clash only shares table entries, it never mixes counts.
+    ((h >> 57) as u8).max(1)
+}
 
 impl RecentContexts {
     /// A table for a context-key cache of `capacity` keys: twice that (so that the whole cache
@@ -191,11 +244,12 @@ impl RecentContexts {
         }
     }
 
-    /// `Some(plain_user)` when `hash` was confirmed by the shared LRU in `generation` (and counts
-    /// it as deduplicated); otherwise `None`, and the caller asks the shared LRU and then calls
-    /// [`RecentContexts::remember`].
+    /// The context's [`KindsTag`] when `hash` was confirmed by the shared LRU in `generation`;
+    /// otherwise `None`, and the caller asks the shared LRU and then calls
+    /// [`RecentContexts::remember`]. Does not count a deduplicated sighting (see
+    /// [`RecentContexts::seen`]).
     #[inline(always)]
-    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> Option<bool> {
+    pub(crate) fn lookup(&self, hash: u64, generation: u64) -> Option<KindsTag> {
         let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
             return None; // would match an empty entry
@@ -204,16 +258,31 @@ impl RecentContexts {
         for i in 0..RECENT_WAYS {
             let entry = self.slots[(start + i) & self.mask];
             if entry & IDENTITY == tagged {
-                self.deduplicated += 1;
-                return Some(entry & 1 == 1);
+                return Some(KindsTag((entry >> 56) as u8));
             }
         }
         None
     }
 
-    /// Remembers that the shared LRU holds `hash` in `generation`; `plain_user` as described in
-    /// the type's documentation.
-    pub(crate) fn remember(&mut self, hash: u64, generation: u64, plain_user: bool) {
+    /// [`RecentContexts::lookup`], counting a deduplicated sighting when found.
+    #[inline]
+    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> Option<KindsTag> {
+        let found = self.lookup(hash, generation);
+        if found.is_some() {
+            self.deduplicated += 1;
+        }
+        found
+    }
+
+    /// Counts a deduplicated sighting (of a context [`RecentContexts::lookup`] found).
+    #[inline(always)]
+    pub(crate) fn note_deduplicated(&mut self) {
+        self.deduplicated += 1;
+    }
+
+    /// Remembers that the shared LRU holds `hash` in `generation`; `kinds` as described in
+    /// [`KindsTag`].
+    pub(crate) fn remember(&mut self, hash: u64, generation: u64, kinds: KindsTag) {
         let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
             return;
@@ -234,7 +303,7 @@ impl RecentContexts {
             self.victim = self.victim.wrapping_add(1);
             (start + self.victim % RECENT_WAYS) & mask
         });
-        self.slots[at] = tagged | u64::from(plain_user);
+        self.slots[at] = tagged | (u64::from(kinds.0) << 56);
     }
 
     /// Deduplicated sightings not yet taken.
@@ -381,13 +450,15 @@ mod tests {
     #[test]
     fn recent_contexts_remember_until_the_generation_changes() {
         let mut r = RecentContexts::for_capacity(10);
+        let org = KindsTag::of(["org"].into_iter(), false);
         assert_eq!(r.seen(42, 1), None);
-        r.remember(42, 1, true);
-        assert_eq!(r.seen(42, 1), Some(true));
+        r.remember(42, 1, KindsTag::PLAIN_USER);
+        assert_eq!(r.seen(42, 1), Some(KindsTag::PLAIN_USER));
         assert_eq!(r.seen(44, 1), None);
         assert_eq!(r.seen(42, 2), None, "a new generation forgets");
-        r.remember(42, 2, false);
-        assert_eq!(r.seen(42, 2), Some(false));
+        r.remember(42, 2, org);
+        assert_eq!(r.seen(42, 2), Some(org));
+        assert_eq!(r.lookup(42, 2), Some(org), "looking up does not count");
         assert_eq!(r.take_deduplicated(), 2);
         assert_eq!(r.take_deduplicated(), 0);
     }
@@ -399,17 +470,17 @@ mod tests {
             .map(|k| ld_eval::Context::hash_key(&format!("user-{k}")))
             .collect();
         for &k in &keys {
-            r.remember(k, 7, true);
+            r.remember(k, 7, KindsTag::PLAIN_USER);
         }
         let held = keys.iter().filter(|&&k| r.seen(k, 7).is_some()).count();
         assert!(held >= 990, "only {held} of 1000 held");
         // Entries of the old generation are reused first.
         for &k in &keys {
-            r.remember(k, 8, false);
+            r.remember(k, 8, KindsTag(0x85));
         }
         assert!(
             keys.iter()
-                .filter(|&&k| r.seen(k, 8) == Some(false))
+                .filter(|&&k| r.seen(k, 8) == Some(KindsTag(0x85)))
                 .count()
                 >= 990
         );
@@ -419,11 +490,29 @@ mod tests {
     fn recent_contexts_never_vouch_for_an_unseen_context() {
         let mut r = RecentContexts::for_capacity(0);
         for k in 1..=10_000u64 {
-            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1, true);
+            r.remember(
+                k.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                1,
+                KindsTag::PLAIN_USER,
+            );
         }
         // The table is small and overflowed: old entries were replaced, new ones never invented.
         assert_eq!(r.seen(12_344, 1), None);
         assert_eq!(r.seen(0, 1), None);
+    }
+
+    #[test]
+    fn kinds_tags_tell_plain_users_apart_and_group_equal_kinds() {
+        let user = ["user"].into_iter();
+        assert!(KindsTag::of(user.clone(), true).is_plain_user());
+        // A user whose key has a `:` is not vouched for, but counts in the same cells.
+        let colon_user = KindsTag::of(user.clone(), false);
+        assert!(!colon_user.is_plain_user());
+        assert_eq!(colon_user.cells(), KindsTag::PLAIN_USER.cells());
+        let multi = KindsTag::of(["org", "user"].into_iter(), false);
+        assert!(!multi.is_plain_user());
+        assert_ne!(multi.cells(), 0);
+        assert_eq!(multi, KindsTag::of(["org", "user"].into_iter(), false));
     }
 
     #[test]
