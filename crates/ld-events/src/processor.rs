@@ -324,7 +324,7 @@ impl EventProcessor {
             detail.variation_index(),
             flag.version,
             default,
-            context.contexts().iter().map(|c| c.kind().as_str()),
+            || context.contexts().iter().map(|c| c.kind().as_str()),
             context.fully_qualified_key_hash(),
             shared.key_cache.generation(),
         )

@@ -284,7 +284,8 @@ impl Summarizer {
     /// (identity `context_hash`, which must be how the processor identifies contexts, in
     /// `generation`), and this thread's direct-mapped table holds the evaluation's cell. Then
     /// counts and returns true; otherwise returns false and the caller takes the general path
-    /// ([`Summarizer::record`] and the context-key cache).
+    /// ([`Summarizer::record`] and the context-key cache). `kinds` gives the context's kinds,
+    /// read only when the recent-contexts entry does not vouch for them.
     ///
     /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
     /// process), the variation and the context's kinds, then verified field by field: instance
@@ -292,13 +293,13 @@ impl Summarizer {
     /// version, default and kinds.
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
     #[inline(always)]
-    pub(crate) fn count_if_known<'k, V: Borrow<Value>>(
+    pub(crate) fn count_if_known<'k, V: Borrow<Value>, K: Iterator<Item = &'k str>>(
         &self,
         instance: u64,
         variation: Option<usize>,
         version: u64,
         default: impl Fn() -> V,
-        kinds: impl Iterator<Item = &'k str>,
+        kinds: impl FnOnce() -> K,
         context_hash: u64,
         generation: u64,
     ) -> bool {
@@ -307,6 +308,7 @@ impl Summarizer {
             return false;
         }
         let id = self.id;
+        let variation = variation_key(variation);
         // A `move` closure: it captures these plain values themselves rather than references to
         // them, which spares a load per value.
         LOCAL
@@ -324,7 +326,6 @@ impl Summarizer {
                 let Some(context_kinds) = local.recent.lookup(context_hash, generation) else {
                     return false;
                 };
-                let variation = variation_key(variation);
                 let slot = fast_slot(instance, variation, context_kinds.cells());
                 let Some(cell) = &local.fast[slot] else {
                     return false;
@@ -350,7 +351,7 @@ impl Summarizer {
                 let same_kinds = if context_kinds.is_plain_user() {
                     cell.plain_user
                 } else {
-                    same_kinds(&cell.kinds, kinds)
+                    same_kinds(&cell.kinds, kinds())
                 };
                 if !same_kinds {
                     return false;
