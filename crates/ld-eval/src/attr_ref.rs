@@ -7,10 +7,13 @@
 //! `contextKind`) always uses literal names, even when they start with `/`; [`AttrRef::literal`]
 //! builds those. References are parsed once, when data is loaded.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::name_cache::NameCache;
 
 /// Why an attribute reference string is unusable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
@@ -169,6 +172,28 @@ impl AttrRef {
             return AttrRef::new("");
         }
         AttrRef::build(Arc::from(name), Shape::Whole, None, None)
+    }
+
+    /// [`AttrRef::new`] (or, with `literal`, [`AttrRef::literal`]) for references read from flag
+    /// data: a reference this thread read recently is shared rather than parsed and allocated
+    /// again (see `name_cache`).
+    pub(crate) fn shared(raw: &str, literal: bool) -> Self {
+        thread_local! {
+            static CACHE: RefCell<NameCache<AttrRef>> = RefCell::default();
+        }
+        let make = || {
+            if literal {
+                AttrRef::literal(raw)
+            } else {
+                AttrRef::new(raw)
+            }
+        };
+        // Without a leading `/` (and when not empty) both readings give the same reference.
+        let variant = u8::from(literal && raw.starts_with('/') || raw.is_empty());
+        CACHE.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => cache.get_or_make(raw, variant, |r| &*r.raw == raw, make),
+            Err(_) => make(),
+        })
     }
 
     /// The string this reference was made from.

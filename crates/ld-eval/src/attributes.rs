@@ -70,6 +70,21 @@ impl Attributes {
         None
     }
 
+    /// The value of the attribute whose name is shorter than 16 bytes and has the [`NameTag`]
+    /// `tag`: such a tag holds the whole name, so equal tags are enough and the stored names
+    /// are never read. (For a longer name's tag this could find another name with the same
+    /// length and hash; callers only pass tags of short names.)
+    #[inline]
+    pub(crate) fn get_short(&self, tag: NameTag) -> Option<&Value> {
+        let i = self.tags.iter().position(|t| *t == tag)?;
+        self.entries.get(i).map(|(_, v)| v)
+    }
+
+    /// Whether the [`NameTag`] is exact: it holds the whole name (shorter than 16 bytes).
+    pub(crate) fn is_exact_tag(tag: NameTag) -> bool {
+        (tag & 0xFF) < EXACT_TAG_LEN as u128
+    }
+
     /// Whether an attribute with this name exists.
     pub fn contains_key(&self, name: &str) -> bool {
         self.get(name).is_some()

@@ -1,5 +1,7 @@
 //! Clauses: one test of one context attribute, prepared when the flag or segment is loaded.
 
+use std::cmp::Ordering;
+
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -11,7 +13,7 @@ use crate::exact_vec::ExactVec;
 use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
 use crate::operator::{Op, json_equal};
-use crate::semver::{SemVer, SemVerRef};
+use crate::semver::{SemVer, any_version_is};
 use crate::timestamp::Timestamp;
 
 /// `in` clauses with more values than this get a hash set for their string values.
@@ -43,11 +45,28 @@ pub struct Clause {
     prepared: Prepared,
     /// The tested kind's lookup tag (see `Context::as_kind_tagged`), computed once.
     kind_tag: u64,
+    /// How the attribute is found, decided once.
+    access: Access,
+}
+
+/// How a clause finds its attribute in a context, decided when the clause is prepared.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// A top-level custom attribute whose name is shorter than 16 bytes (the usual case: `email`,
+    /// `country`, `appVersion`), identified by its exact name tag (see
+    /// `Attributes::get_short`), in a non-`segmentMatch` clause: decided by
+    /// [`Clause::try_fast`] without the general path's checks.
+    ShortCustom([u64; 2]),
+    /// Everything else: the built-in attributes, paths, long names, invalid references and
+    /// `segmentMatch` clauses.
+    General,
 }
 
 #[derive(Debug, Clone)]
 enum Prepared {
     Plain,
+    /// `in` with a short list: the values are compared in turn.
+    InList,
     /// Long `in` lists: a hash index of the positions of the string values (the strings
     /// themselves stay in `values`, not copied), and whether there are other values.
     InSet {
@@ -56,7 +75,12 @@ enum Prepared {
     },
     Regexes(Box<[Option<Regex>]>),
     Times(Box<[Option<Timestamp>]>),
-    Versions(Box<[Option<SemVer>]>),
+    /// The semver operators: the clause values that are versions (the others never match), and
+    /// how an attribute's version must compare with one of them.
+    Versions {
+        versions: Box<[SemVer]>,
+        want: Ordering,
+    },
 }
 
 /// A clause whose attribute reference is invalid: evaluation reports `MALFORMED_FLAG`.
@@ -78,11 +102,29 @@ impl Clause {
         } else {
             AttrRef::literal(attribute)
         };
-        let values = values.into_boxed_slice();
+        Clause::with_attribute(
+            context_kind,
+            attribute,
+            op,
+            values.into_boxed_slice(),
+            negate,
+        )
+    }
+
+    /// [`Clause::new`] with the attribute reference already made.
+    fn with_attribute(
+        context_kind: Option<Kind>,
+        attribute: AttrRef,
+        op: Op,
+        values: Box<[Value]>,
+        negate: bool,
+    ) -> Clause {
         let prepared = prepare(&op, &values);
         let kind_tag = kind_tag(context_kind.as_ref().map_or("user", Kind::as_str));
+        let access = access_of(&attribute, &op);
         Clause {
             kind_tag,
+            access,
             context_kind,
             attribute,
             op,
@@ -141,17 +183,74 @@ impl Clause {
         Ok(self.matches_single(single))
     }
 
+    /// Decides the clause at once when its attribute is a short top-level custom attribute and
+    /// its operator is not `segmentMatch` (see [`Access::ShortCustom`]); `None` otherwise, and the
+    /// caller takes the general path ([`Clause::matches_non_segment`] or segment matching).
+    /// Inlined into the evaluator's rule loop: this is the hot path of most rules.
+    #[inline(always)]
+    pub(crate) fn try_fast(&self, context: &Context) -> Option<bool> {
+        let Access::ShortCustom(tag) = self.access else {
+            return None;
+        };
+        let single = if self.kind_tag & 0xFF < 8 {
+            // The tag holds the whole kind.
+            context
+                .contexts()
+                .iter()
+                .find(|c| c.kind_tag == self.kind_tag)
+        } else {
+            context.as_kind_tagged(self.kind_str(), self.kind_tag)
+        };
+        let Some(single) = single else {
+            return Some(false);
+        };
+        let tag = u128::from(tag[0]) | (u128::from(tag[1]) << 64);
+        Some(match single.attributes.get_short(tag) {
+            None => false,
+            Some(v) => self.matches_value(v),
+        })
+    }
+
     fn matches_single(&self, single: &SingleContext) -> bool {
         match single.get(&self.attribute) {
-            None | Some(Value::Null) => false,
-            Some(Value::Array(items)) => {
-                items.iter().any(|item| self.any_value_matches(item)) != self.negate
+            None => false,
+            Some(v) => self.matches_value(v),
+        }
+    }
+
+    /// Whether the clause matches a context attribute's value: a string is tested directly, an
+    /// array if any element matches; `null` never matches, even when negated.
+    #[inline(always)]
+    fn matches_value(&self, v: &Value) -> bool {
+        let any = match v {
+            Value::Null => return false,
+            Value::String(s) => self.str_matches(v, s),
+            Value::Array(items) => items.iter().any(|item| self.any_value_matches(item)),
+            other => self.any_value_matches(other),
+        };
+        any != self.negate
+    }
+
+    /// [`Clause::any_value_matches`] for a string attribute value `attr` (`s` is its text), with
+    /// the common operators inline.
+    #[inline(always)]
+    fn str_matches(&self, attr: &Value, s: &str) -> bool {
+        match &self.prepared {
+            Prepared::InList => {
+                for v in &self.values {
+                    if matches!(v, Value::String(x) if short_str_eq(x, s)) {
+                        return true;
+                    }
+                }
+                false
             }
-            Some(v) => self.any_value_matches(v) != self.negate,
+            Prepared::Versions { versions, want } => any_version_is(s, versions, *want),
+            _ => self.any_value_matches(attr),
         }
     }
 
     /// Whether any clause value matches one attribute value under the operator.
+    #[inline(never)]
     fn any_value_matches(&self, attr: &Value) -> bool {
         match (&self.op, &self.prepared) {
             (Op::In, Prepared::InSet { strings, any_other }) => match attr {
@@ -169,7 +268,10 @@ impl Clause {
             },
             // Short lists: strings (the common case) compare directly, anything else as JSON.
             (Op::In, _) => match attr {
-                Value::String(a) => self.values.iter().any(|v| v.as_str() == Some(a.as_str())),
+                Value::String(a) => self
+                    .values
+                    .iter()
+                    .any(|v| matches!(v, Value::String(x) if short_str_eq(x, a))),
                 _ => self.values.iter().any(|v| json_equal(attr, v)),
             },
             (Op::StartsWith, _) => self.any_str(attr, |a, v| a.starts_with(v)),
@@ -193,22 +295,10 @@ impl Clause {
                     .flatten()
                     .any(|t| if before { a < *t } else { a > *t })
             }
-            (
-                Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan,
-                Prepared::Versions(vs),
-            ) => {
-                let Some(a) = attr.as_str().and_then(SemVerRef::parse) else {
-                    return false;
-                };
-                vs.iter().flatten().any(|v| {
-                    let o = a.cmp(&v.as_ref());
-                    match self.op {
-                        Op::SemVerEqual => o.is_eq(),
-                        Op::SemVerLessThan => o.is_lt(),
-                        _ => o.is_gt(),
-                    }
-                })
-            }
+            (_, Prepared::Versions { versions, want }) => match attr.as_str() {
+                Some(a) => any_version_is(a, versions, *want),
+                None => false,
+            },
             _ => false,
         }
     }
@@ -261,13 +351,67 @@ fn prepare(op: &Op, values: &[Value]) -> Prepared {
         Op::Before | Op::After => {
             Prepared::Times(values.iter().map(Timestamp::from_json).collect())
         }
-        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => Prepared::Versions(
-            values
+        Op::In => Prepared::InList,
+        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => Prepared::Versions {
+            versions: values
                 .iter()
-                .map(|v| v.as_str().and_then(SemVer::parse))
+                .filter_map(|v| v.as_str().and_then(SemVer::parse))
                 .collect(),
-        ),
+            want: match op {
+                Op::SemVerEqual => Ordering::Equal,
+                Op::SemVerLessThan => Ordering::Less,
+                _ => Ordering::Greater,
+            },
+        },
         _ => Prepared::Plain,
+    }
+}
+
+fn access_of(attribute: &AttrRef, op: &Op) -> Access {
+    let tag = attribute.first_tag();
+    if *op != Op::SegmentMatch
+        && attribute.is_valid()
+        && attribute.component_count() == 1
+        && attribute.builtin() == crate::attr_ref::Builtin::Custom
+        && crate::attributes::Attributes::is_exact_tag(tag)
+    {
+        Access::ShortCustom([tag as u64, (tag >> 64) as u64])
+    } else {
+        Access::General
+    }
+}
+
+/// String equality, with strings of up to 16 bytes compared in registers (two overlapping
+/// loads from each side) rather than by a call to `memcmp`.
+#[inline(always)]
+fn short_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 16 {
+        return a == b;
+    }
+    fn word8(s: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    }
+    fn word4(s: &[u8], at: usize) -> u32 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(w)
+    }
+    if n >= 8 {
+        word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8)
+    } else if n >= 4 {
+        word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4)
+    } else if n > 0 {
+        // Positions 0, n / 2 and n - 1 cover every byte of a 1- to 3-byte string.
+        a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]
+    } else {
+        true
     }
 }
 
@@ -312,11 +456,13 @@ impl<'de> Deserialize<'de> for Clause {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<ExactVec<Value>>> =
             ClauseRepr::deserialize(d)?;
-        Ok(Clause::new(
+        // Old-style data (no kind) names attributes literally.
+        let attribute = AttrRef::shared(&r.attribute, r.context_kind.is_none());
+        Ok(Clause::with_attribute(
             r.context_kind,
-            &r.attribute,
+            attribute,
             r.op,
-            r.values.unwrap_or_default().0,
+            r.values.unwrap_or_default().0.into_boxed_slice(),
             r.negate,
         ))
     }
@@ -483,5 +629,199 @@ mod tests {
         assert!(clause.matches_non_segment(&ctx).unwrap());
         let invalid = Clause::new(Some(Kind::user()), "", Op::In, vec![json!(1)], false);
         assert_eq!(invalid.matches_non_segment(&ctx), Err(InvalidAttribute));
+    }
+
+    /// The same clause with its fast path switched off.
+    fn general(clause: &Clause) -> Clause {
+        Clause {
+            access: Access::General,
+            ..clause.clone()
+        }
+    }
+
+    /// What `in` and the semver operators mean for one attribute value, written plainly:
+    /// JSON equality with any value; or a comparison of versions read by the general parser.
+    fn reference(op: &str, values: &[Value], attr: &Value) -> Option<bool> {
+        use crate::semver::SemVerRef;
+        let want = match op {
+            "in" => return Some(values.iter().any(|v| json_equal(attr, v))),
+            "semVerEqual" => Ordering::Equal,
+            "semVerLessThan" => Ordering::Less,
+            "semVerGreaterThan" => Ordering::Greater,
+            _ => return None,
+        };
+        let Some(a) = attr.as_str().and_then(SemVerRef::parse_general) else {
+            return Some(false);
+        };
+        Some(values.iter().any(|v| {
+            v.as_str()
+                .and_then(SemVerRef::parse_general)
+                .is_some_and(|v| a.cmp(&v) == want)
+        }))
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_path_for_every_operator_and_value_type() {
+        let attribute_values = [
+            json!("2.5.0"),
+            json!("2.5.1"),
+            json!("2.5.0-rc.1"),
+            json!("v2"),
+            json!("enterprise"),
+            json!("enterprisf"),
+            json!("no"),
+            json!("ann@example.com"),
+            json!("a-string-longer-than-sixteen-bytes"),
+            json!(""),
+            json!(3),
+            json!(2.5),
+            json!(1_577_836_800_000i64),
+            json!("2020-01-01T00:00:00Z"),
+            json!(true),
+            json!(null),
+            json!(["x", "no", 3]),
+            json!([]),
+            json!({"a": 1}),
+        ];
+        let clause_values = [
+            json!(["2.5.0"]),
+            json!(["bad", "2.5.0", "3"]),
+            json!(["enterprise"]),
+            json!(["no", "se"]),
+            json!(["a-string-longer-than-sixteen-bytes", 3, true]),
+            json!(["a", "b", "c", "d", "no", 3]),
+            json!(["example\\.com$", "["]),
+            json!([3, 2.5]),
+            json!(["2020-01-01T00:00:00Z"]),
+            json!([""]),
+            json!([null]),
+            json!([]),
+        ];
+        let ops = [
+            "in",
+            "endsWith",
+            "startsWith",
+            "matches",
+            "contains",
+            "lessThan",
+            "lessThanOrEqual",
+            "greaterThan",
+            "greaterThanOrEqual",
+            "before",
+            "after",
+            "semVerEqual",
+            "semVerLessThan",
+            "semVerGreaterThan",
+            "futureOp",
+        ];
+        let mut contexts = Vec::new();
+        for value in &attribute_values {
+            let user = ContextBuilder::new("u")
+                .set("attr", value.clone())
+                .build()
+                .unwrap();
+            let org = ContextBuilder::new("o")
+                .kind("org")
+                .set("attr", value.clone())
+                .build()
+                .unwrap();
+            let long_kind = ContextBuilder::new("d")
+                .kind("long-kind-name")
+                .set("attr", value.clone())
+                .build()
+                .unwrap();
+            let multi = crate::MultiContextBuilder::new()
+                .push(org.clone())
+                .push(ContextBuilder::new("u").build().unwrap())
+                .push(long_kind.clone())
+                .build()
+                .unwrap();
+            contexts.extend([user, org, long_kind, multi]);
+        }
+        contexts.push(ContextBuilder::new("bare").build().unwrap());
+        let mut checked = 0;
+        for op in ops {
+            for values in &clause_values {
+                for kind in ["user", "org", "long-kind-name", "absent"] {
+                    for negate in [false, true] {
+                        let values = values.as_array().unwrap().clone();
+                        let clause = Clause::new(
+                            Some(Kind::from(kind)),
+                            "attr",
+                            Op::from_name(op),
+                            values,
+                            negate,
+                        );
+                        assert!(matches!(clause.access, Access::ShortCustom(_)));
+                        let slow = general(&clause);
+                        for ctx in &contexts {
+                            let fast = clause.try_fast(ctx).expect("the fast path applies");
+                            assert_eq!(
+                                Ok(fast),
+                                slow.matches_non_segment(ctx),
+                                "{op} {:?} negate={negate} kind={kind} {ctx:?}",
+                                clause.values
+                            );
+                            // An independent statement of `in` and the semver operators for
+                            // single (non-array, non-null) values.
+                            let attr = ctx.as_kind(kind).and_then(|c| c.attributes().get("attr"));
+                            if let Some(a) = attr.filter(|a| !a.is_array() && !a.is_null())
+                                && let Some(expected) = reference(op, &clause.values, a)
+                            {
+                                assert_eq!(
+                                    fast,
+                                    expected != negate,
+                                    "{op} {a} {:?}",
+                                    clause.values
+                                );
+                            }
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 50_000);
+    }
+
+    #[test]
+    fn only_short_top_level_custom_attributes_of_non_segment_clauses_take_the_fast_path() {
+        let access = |kind: Option<Kind>, attr: &str, op: Op| {
+            matches!(
+                Clause::new(kind, attr, op, vec![json!("x")], false).access,
+                Access::ShortCustom(_)
+            )
+        };
+        assert!(access(Some(Kind::user()), "appVersion", Op::In));
+        assert!(access(Some(Kind::user()), "/appVersion", Op::In));
+        assert!(access(None, "/a", Op::In));
+        assert!(access(Some(Kind::user()), "fifteen-bytes-1", Op::In));
+        assert!(!access(Some(Kind::user()), "sixteen-bytes-12", Op::In));
+        assert!(!access(Some(Kind::user()), "key", Op::In));
+        assert!(!access(Some(Kind::user()), "name", Op::In));
+        assert!(!access(Some(Kind::user()), "kind", Op::In));
+        assert!(!access(Some(Kind::user()), "anonymous", Op::In));
+        assert!(!access(Some(Kind::user()), "/a/b", Op::In));
+        assert!(!access(Some(Kind::user()), "", Op::In));
+        assert!(!access(Some(Kind::user()), "segment", Op::SegmentMatch));
+    }
+
+    #[test]
+    fn short_string_equality_agrees_with_byte_equality() {
+        let base: Vec<u8> = (0..20u8).map(|i| b'a' + i).collect();
+        for len in 0..=base.len() {
+            let a = std::str::from_utf8(&base[..len]).unwrap();
+            assert!(short_str_eq(a, a));
+            for other_len in 0..=base.len() {
+                let b = std::str::from_utf8(&base[..other_len]).unwrap();
+                assert_eq!(short_str_eq(a, b), a == b, "{a:?} {b:?}");
+            }
+            for at in 0..len {
+                let mut changed = base[..len].to_vec();
+                changed[at] = b'Z';
+                let b = std::str::from_utf8(&changed).unwrap();
+                assert!(!short_str_eq(a, b) && !short_str_eq(b, a), "{a:?} {b:?}");
+            }
+        }
     }
 }

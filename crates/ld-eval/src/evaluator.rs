@@ -15,7 +15,7 @@ use crate::operator::Op;
 use crate::prerequisite_recorder::{PrerequisiteEvaluation, PrerequisiteRecorder};
 use crate::reason::{BigSegmentsStatus, ErrorKind};
 use crate::reason_ref::{ReasonKindRef, ReasonRef};
-use crate::rollout::{RolloutKind, VariationOrRollout};
+use crate::rollout::{Rollout, RolloutKind, VariationOrRollout};
 use crate::segment::{Segment, SegmentRule};
 
 /// Deeper prerequisite or segment nesting than this is treated as malformed data, so that
@@ -141,7 +141,13 @@ impl<'a> Evaluator<'a> {
             context,
             big_segments_status: None,
         };
-        let mut detail = match self.eval_flag(flag, &mut scope, None) {
+        let outcome = if flag.prerequisites.is_empty() {
+            // The common case, evaluated here rather than in a nested call.
+            self.eval_targeting(flag, &mut scope)
+        } else {
+            self.eval_flag(flag, &mut scope, None)
+        };
+        let mut detail = match outcome {
             Ok(o) => o.into_detail_ref(),
             Err(Malformed) => DetailRef::error(ErrorKind::MalformedFlag),
         };
@@ -161,6 +167,23 @@ impl<'a> Evaluator<'a> {
         if depth_of(chain) >= MAX_NESTING_DEPTH {
             return Err(Malformed);
         }
+        if !flag.prerequisites.is_empty()
+            && let Some(failed) = self.eval_prerequisites(flag, scope, chain)?
+        {
+            return Ok(failed);
+        }
+        self.eval_targeting(flag, scope)
+    }
+
+    /// Evaluates the flag's prerequisites in order: the outcome to serve if one fails (the off
+    /// variation, `PREREQUISITE_FAILED`), `None` if all pass.
+    #[inline(always)]
+    fn eval_prerequisites<'f>(
+        &self,
+        flag: &'f Flag,
+        scope: &mut Scope<'_>,
+        chain: Option<&Chain<'_>>,
+    ) -> Result<Option<Outcome<'f>>, Malformed> {
         let link = Chain {
             key: &flag.key,
             parent: chain,
@@ -168,7 +191,7 @@ impl<'a> Evaluator<'a> {
         };
         for prereq in &flag.prerequisites {
             let Some(pflag) = self.lookup.flag(&prereq.key).filter(|f| !f.deleted) else {
-                return off_value(flag, Why::PrerequisiteFailed(&prereq.key));
+                return off_value(flag, Why::PrerequisiteFailed(&prereq.key)).map(Some);
             };
             if chain_contains(Some(&link), &pflag.key) {
                 return Err(Malformed);
@@ -184,11 +207,23 @@ impl<'a> Evaluator<'a> {
             }
             let served = outcome.index.map(|i| i as i64);
             if !pflag.on || served != Some(prereq.variation) {
-                return off_value(flag, Why::PrerequisiteFailed(&prereq.key));
+                return off_value(flag, Why::PrerequisiteFailed(&prereq.key)).map(Some);
             }
         }
+        Ok(None)
+    }
 
-        if let Some(index) = target_match(flag, scope.context) {
+    /// Targets, then rules, then the fallthrough: the part of a flag's evaluation after its
+    /// prerequisites passed.
+    #[inline(always)]
+    fn eval_targeting<'f>(
+        &self,
+        flag: &'f Flag,
+        scope: &mut Scope<'_>,
+    ) -> Result<Outcome<'f>, Malformed> {
+        if (!flag.targets.is_empty() || !flag.context_targets.is_empty())
+            && let Some(index) = target_match(flag, scope.context)
+        {
             return variation(flag, index, Why::TargetMatch);
         }
 
@@ -208,6 +243,7 @@ impl<'a> Evaluator<'a> {
         variation(flag, index, Why::Fallthrough(in_experiment))
     }
 
+    #[inline(always)]
     fn all_clauses_match(
         &self,
         clauses: &[Clause],
@@ -215,13 +251,19 @@ impl<'a> Evaluator<'a> {
         segments: Option<&Chain<'_>>,
     ) -> Result<bool, Malformed> {
         for clause in clauses {
-            if !self.clause_matches(clause, scope, segments)? {
+            let matched = match clause.try_fast(scope.context) {
+                Some(matched) => matched,
+                None => self.clause_matches(clause, scope, segments)?,
+            };
+            if !matched {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
+    /// The general path of clause matching (see `Clause::try_fast` for the fast one).
+    #[inline(never)]
     fn clause_matches(
         &self,
         clause: &Clause,
@@ -487,16 +529,26 @@ fn in_targets(
 }
 
 /// Picks the variation for a fixed variation or a rollout: (index, in experiment).
+#[inline]
 fn resolve(
     flag: &Flag,
     vr: &VariationOrRollout,
     context: &Context,
 ) -> Result<(i64, bool), Malformed> {
-    let rollout = match vr {
-        VariationOrRollout::Variation(v) => return Ok((*v, false)),
-        VariationOrRollout::Rollout(r) => r,
-        VariationOrRollout::Malformed => return Err(Malformed),
-    };
+    match vr {
+        VariationOrRollout::Variation(v) => Ok((*v, false)),
+        VariationOrRollout::Rollout(r) => resolve_rollout(flag, r, context),
+        VariationOrRollout::Malformed => Err(Malformed),
+    }
+}
+
+/// Buckets the context into one of a rollout's variations: (index, in experiment).
+#[inline(never)]
+fn resolve_rollout(
+    flag: &Flag,
+    rollout: &Rollout,
+    context: &Context,
+) -> Result<(i64, bool), Malformed> {
     let is_experiment = rollout.kind == RolloutKind::Experiment;
     let prefix = match rollout.seed {
         Some(seed) => BucketPrefix::Seed(seed),

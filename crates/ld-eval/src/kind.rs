@@ -1,9 +1,12 @@
 //! Context kinds (`user`, `org`, `device`, …).
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::name_cache::NameCache;
 
 /// The kind of a context, such as `user` or `org`.
 ///
@@ -124,9 +127,19 @@ impl Serialize for Kind {
 }
 
 impl<'de> Deserialize<'de> for Kind {
+    /// Kinds read from data are shared: `user` always, others when this thread read the same
+    /// kind recently (see `name_cache`).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Kind::from(&*crate::borrowed_str::BorrowedStr::deserialize(
-            d,
-        )?))
+        thread_local! {
+            static CACHE: RefCell<NameCache<Kind>> = RefCell::default();
+        }
+        let s = crate::borrowed_str::BorrowedStr::deserialize(d)?;
+        if &*s == "user" {
+            return Ok(Kind::user());
+        }
+        Ok(CACHE.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => cache.get_or_make(&s, 0, |k| *k.0 == *s, || Kind::from(&*s)),
+            Err(_) => Kind::from(&*s),
+        }))
     }
 }

@@ -1,5 +1,8 @@
 //! What a rule or the fallthrough serves: one fixed variation, or a percentage rollout.
 
+use std::fmt;
+
+use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::attr_ref::AttrRef;
@@ -18,7 +21,7 @@ pub enum RolloutKind {
 }
 
 /// One bucket of a rollout.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct WeightedVariation {
     /// The variation served to contexts in this bucket.
     pub variation: i64,
@@ -38,9 +41,122 @@ pub struct Rollout {
     /// The attribute to bucket by (absent: `key`). Ignored by experiments.
     pub bucket_by: Option<AttrRef>,
     /// The buckets.
-    pub variations: Vec<WeightedVariation>,
+    pub variations: Buckets,
     /// When set, hashing uses the seed instead of the flag key and salt.
     pub seed: Option<i64>,
+}
+
+/// Buckets held inline (most rollouts have two: an A/B split, or old and new).
+const INLINE_BUCKETS: usize = 2;
+
+/// The buckets of a rollout, in order: a slice of [`WeightedVariation`]s (it dereferences to
+/// one). Up to two are held inline, so the usual rollout costs no allocation beyond its own.
+///
+/// ```
+/// use ld_eval::{Buckets, WeightedVariation};
+/// let b = Buckets::from(vec![
+///     WeightedVariation { variation: 0, weight: 60_000.0, untracked: false },
+///     WeightedVariation { variation: 1, weight: 40_000.0, untracked: false },
+/// ]);
+/// assert_eq!(b.len(), 2);
+/// assert_eq!(b.last().map(|w| w.variation), Some(1));
+/// ```
+#[derive(Clone)]
+pub struct Buckets(BucketsRepr);
+
+#[derive(Clone)]
+enum BucketsRepr {
+    Inline(u8, [WeightedVariation; INLINE_BUCKETS]),
+    Heap(Box<[WeightedVariation]>),
+}
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Buckets(BucketsRepr::Inline(0, Default::default()))
+    }
+}
+
+impl std::ops::Deref for Buckets {
+    type Target = [WeightedVariation];
+
+    #[inline]
+    fn deref(&self) -> &[WeightedVariation] {
+        match &self.0 {
+            BucketsRepr::Inline(len, items) => &items[..usize::from(*len)],
+            BucketsRepr::Heap(items) => items,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Buckets {
+    type Item = &'a WeightedVariation;
+    type IntoIter = std::slice::Iter<'a, WeightedVariation>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Vec<WeightedVariation>> for Buckets {
+    fn from(v: Vec<WeightedVariation>) -> Self {
+        if v.len() <= INLINE_BUCKETS {
+            let mut items = [WeightedVariation::default(); INLINE_BUCKETS];
+            items[..v.len()].copy_from_slice(&v);
+            Buckets(BucketsRepr::Inline(v.len() as u8, items))
+        } else {
+            Buckets(BucketsRepr::Heap(v.into_boxed_slice()))
+        }
+    }
+}
+
+impl PartialEq for Buckets {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for Buckets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Buckets {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Buckets {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct BucketsVisitor;
+        impl<'de> Visitor<'de> for BucketsVisitor {
+            type Value = Buckets;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of weighted variations")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Buckets, A::Error> {
+                let mut items = [WeightedVariation::default(); INLINE_BUCKETS];
+                for n in 0..INLINE_BUCKETS {
+                    match seq.next_element()? {
+                        Some(item) => items[n] = item,
+                        None => return Ok(Buckets(BucketsRepr::Inline(n as u8, items))),
+                    }
+                }
+                let Some(third) = seq.next_element::<WeightedVariation>()? else {
+                    return Ok(Buckets(BucketsRepr::Inline(INLINE_BUCKETS as u8, items)));
+                };
+                let mut all = Vec::with_capacity(INLINE_BUCKETS * 2 + 1);
+                all.extend_from_slice(&items);
+                all.push(third);
+                while let Some(item) = seq.next_element()? {
+                    all.push(item);
+                }
+                Ok(Buckets(BucketsRepr::Heap(all.into_boxed_slice())))
+            }
+        }
+        d.deserialize_seq(BucketsVisitor)
+    }
 }
 
 /// A fixed variation or a rollout, as found in rules and in the fallthrough.
@@ -91,12 +207,23 @@ impl Serialize for WeightedVariation {
     }
 }
 
+/// What a bucket is read from: the weight straight into an `f64` (any JSON number, as
+/// `serde_json::Number::as_f64` would give it), without an intermediate `Number`.
+#[derive(Deserialize)]
+struct WeightedVariationIn {
+    variation: i64,
+    #[serde(default)]
+    weight: f64,
+    #[serde(default)]
+    untracked: bool,
+}
+
 impl<'de> Deserialize<'de> for WeightedVariation {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r = WeightedVariationRepr::deserialize(d)?;
+        let r = WeightedVariationIn::deserialize(d)?;
         Ok(WeightedVariation {
             variation: r.variation,
-            weight: r.weight.as_f64().unwrap_or(0.0),
+            weight: r.weight,
             untracked: r.untracked,
         })
     }
@@ -104,15 +231,15 @@ impl<'de> Deserialize<'de> for WeightedVariation {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RolloutRepr<K, B> {
+struct RolloutRepr<K, B, V> {
     #[serde(default)]
     kind: Option<RolloutKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     context_kind: Option<K>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bucket_by: Option<B>,
-    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
-    variations: Vec<WeightedVariation>,
+    #[serde(default)]
+    variations: V,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     seed: Option<i64>,
 }
@@ -123,7 +250,7 @@ impl Serialize for Rollout {
             kind: Some(self.kind),
             context_kind: self.context_kind.as_ref(),
             bucket_by: self.bucket_by.as_ref(),
-            variations: self.variations.clone(),
+            variations: &self.variations,
             seed: self.seed,
         }
         .serialize(s)
@@ -132,17 +259,11 @@ impl Serialize for Rollout {
 
 impl<'de> Deserialize<'de> for Rollout {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r: RolloutRepr<Kind, BorrowedStr<'de>> = RolloutRepr::deserialize(d)?;
+        let r: RolloutRepr<Kind, BorrowedStr<'de>, Buckets> = RolloutRepr::deserialize(d)?;
         let literal = r.context_kind.is_none();
         Ok(Rollout {
             kind: r.kind.unwrap_or_default(),
-            bucket_by: r.bucket_by.map(|b| {
-                if literal {
-                    AttrRef::literal(&b)
-                } else {
-                    AttrRef::new(&b)
-                }
-            }),
+            bucket_by: r.bucket_by.map(|b| AttrRef::shared(&b, literal)),
             context_kind: r.context_kind,
             variations: r.variations,
             seed: r.seed,

@@ -79,13 +79,7 @@ impl<'de> Deserialize<'de> for SegmentRule {
             id: r.id.unwrap_or_else(|| Arc::from("")),
             clauses: r.clauses,
             weight: r.weight.and_then(|w| w.as_f64()),
-            bucket_by: r.bucket_by.map(|b| {
-                if literal {
-                    AttrRef::literal(&b)
-                } else {
-                    AttrRef::new(&b)
-                }
-            }),
+            bucket_by: r.bucket_by.map(|b| AttrRef::shared(&b, literal)),
             rollout_context_kind: r.rollout_context_kind,
         })
     }

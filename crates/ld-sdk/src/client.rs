@@ -6,8 +6,8 @@ use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use ld_eval::{
-    BigSegmentProvider, Context, Detail, DetailRef, ErrorKind, Evaluator, PrerequisiteEvaluation,
-    PrerequisiteRecorder, ReasonRef,
+    BigSegmentProvider, Context, DataLookup, Detail, DetailRef, ErrorKind, Evaluator,
+    PrerequisiteEvaluation, PrerequisiteRecorder, ReasonRef,
 };
 use ld_events::{DiagnosticsRecorder, EventProcessor, PrerequisiteEvents};
 use ld_store::{
@@ -371,9 +371,9 @@ impl Client {
         if inner.offline {
             return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
         }
-        inner.store.with_snapshot(|snapshot| {
+        inner.store.with_snapshot(|view| {
             let events = inner.events.is_enabled();
-            if !inner.store.usable(snapshot) {
+            if !inner.store.usable(view.snapshot()) {
                 if events {
                     self.record_unknown(
                         flag_key,
@@ -385,7 +385,7 @@ impl Client {
                 }
                 return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
             }
-            let Some(flag) = snapshot.flag(flag_key) else {
+            let Some(flag) = view.flag(flag_key) else {
                 if events {
                     self.record_unknown(
                         flag_key,
@@ -397,7 +397,7 @@ impl Client {
                 }
                 return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
             };
-            let evaluator = inner.evaluator(snapshot);
+            let evaluator = inner.evaluator(&view);
             // Prerequisite events need the recorder; a flag without prerequisites is evaluated
             // the plain way.
             let result = if events && !flag.prerequisites.is_empty() {
@@ -494,7 +494,7 @@ impl Client {
             };
             let detail = self
                 .inner
-                .evaluator(&snapshot)
+                .evaluator(&*snapshot)
                 .with_prerequisite_recorder(&recorder)
                 .evaluate(flag, context);
             let in_experiment = flag.is_experimentation_enabled(&detail.reason);
@@ -704,9 +704,8 @@ impl Client {
         let flag = if self.inner.offline {
             None
         } else {
-            self.inner.store.with_snapshot(|snapshot| {
-                snapshot
-                    .flag(flag_key)
+            self.inner.store.with_snapshot(|view| {
+                view.flag(flag_key)
                     .map(|f| crate::migration_tracker::MigrationFlagInfo {
                         version: f.version,
                         sampling_ratio: f.sampling_ratio,
@@ -750,10 +749,11 @@ impl Client {
 }
 
 impl Inner {
-    /// An evaluator over `snapshot`, with the big segment provider if one is configured.
+    /// An evaluator over `data` (a snapshot, or a view of one), with the big segment provider
+    /// if one is configured.
     #[inline]
-    fn evaluator<'a>(&'a self, snapshot: &'a Snapshot) -> Evaluator<'a> {
-        with_big_segments(Evaluator::new(snapshot), self.big_segments.as_deref())
+    fn evaluator<'a>(&'a self, data: &'a dyn DataLookup) -> Evaluator<'a> {
+        with_big_segments(Evaluator::new(data), self.big_segments.as_deref())
     }
 
     fn close(&self) {

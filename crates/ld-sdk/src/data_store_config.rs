@@ -9,6 +9,7 @@ use arc_swap::Guard;
 use ld_store::{DataStore, Snapshot, StoreError};
 
 use crate::guarded_store::GuardedMemoryStore;
+use crate::snapshot_view::SnapshotView;
 
 /// Reloads a persistent store's cache from its database.
 pub(crate) type Refresh = Arc<dyn Fn() -> Result<(), StoreError> + Send + Sync>;
@@ -79,10 +80,10 @@ impl ClientStore {
     /// Runs `read` on the current snapshot: for the in-memory store, this thread's cached
     /// snapshot while no write happened (see [`GuardedMemoryStore::with_snapshot`]).
     #[inline]
-    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> R {
+    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(SnapshotView<'_>) -> R) -> R {
         match self {
             Self::Memory(s) => s.with_snapshot(read),
-            Self::Other(s) | Self::Daemon(s) => read(&s.snapshot()),
+            Self::Other(s) | Self::Daemon(s) => read(SnapshotView::plain(&s.snapshot())),
         }
     }
 

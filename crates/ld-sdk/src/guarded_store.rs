@@ -12,7 +12,9 @@
 //! price: a thread that stops evaluating keeps the snapshot it last read alive until it
 //! evaluates again or exits (as `arc_swap::Cache` does). When a thread swaps its cached snapshot
 //! for a newer one, the old one goes to `ld_store::retire_snapshot`, so that an evaluation never
-//! pays for freeing a replaced data set.
+//! pays for freeing a replaced data set. Along with the snapshot, a thread keeps the
+//! [`HotKeys`] it filled from it, so that flags and segments it evaluates again are found
+//! without hashing their keys (see `hot_keys`).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -24,15 +26,19 @@ use ld_store::{
 };
 use parking_lot::Mutex;
 
+use crate::hot_keys::HotKeys;
+use crate::snapshot_view::SnapshotView;
+
 /// Source of store identities, so that a thread's cached snapshot is never used for another
 /// client's store.
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The snapshot this thread read last.
+/// The snapshot this thread read last, with the flags and segments it found in it.
 struct CachedSnapshot {
     store_id: u64,
     generation: u64,
     snapshot: Arc<Snapshot>,
+    hot: HotKeys,
 }
 
 thread_local! {
@@ -68,38 +74,58 @@ impl GuardedMemoryStore {
         self.mirror.load()
     }
 
-    /// Runs `read` on the current snapshot, reusing this thread's cached one when no write
-    /// happened since it was taken. Re-entrant use (a big segment store or recorder that
-    /// evaluates again on the same thread) falls back to an `ArcSwap` guard.
+    /// Runs `read` on the current snapshot, reusing this thread's cached one (and the
+    /// [`HotKeys`] filled from it) when no write happened since it was taken. Re-entrant use
+    /// (a big segment store or recorder that evaluates again on the same thread) falls back to
+    /// an `ArcSwap` guard.
     #[inline]
-    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> R {
+    pub(crate) fn with_snapshot<R>(&self, read: impl FnOnce(SnapshotView<'_>) -> R) -> R {
         // Acquire pairs with the writer's release increment, which follows its mirror update:
         // a thread that sees generation g then loads a snapshot at least as new as write g.
         let generation = self.generation.load(Ordering::Acquire);
         LAST_READ.with(|cell| {
             let Ok(mut last) = cell.try_borrow_mut() else {
-                return read(&self.mirror.load());
+                return read(SnapshotView::plain(&self.mirror.load()));
             };
             let fresh =
                 matches!(&*last, Some(c) if c.store_id == self.id && c.generation == generation);
             if !fresh {
-                let replaced = last.replace(CachedSnapshot {
-                    store_id: self.id,
-                    generation,
-                    snapshot: self.mirror.load_full(),
-                });
+                self.refresh(&mut last, generation);
+            }
+            match &*last {
+                Some(c) => read(SnapshotView::with_hot_keys(&c.snapshot, &c.hot)),
+                None => read(SnapshotView::plain(&self.mirror.load())),
+            }
+        })
+    }
+
+    /// Points this thread's cache at the current snapshot, emptying its hot keys.
+    #[cold]
+    #[inline(never)]
+    fn refresh(&self, last: &mut Option<CachedSnapshot>, generation: u64) {
+        let snapshot = self.mirror.load_full();
+        match last {
+            Some(c) => {
+                // The hot keys' items all belong to the old snapshot, which still holds them:
+                // emptying the table frees nothing.
+                c.hot.clear();
+                c.store_id = self.id;
+                c.generation = generation;
+                let replaced = std::mem::replace(&mut c.snapshot, snapshot);
                 // This thread may hold the last reference to a replaced data set: freeing
                 // thousands of flags here would stall this evaluation, so a background thread
                 // does it.
-                if let Some(replaced) = replaced {
-                    ld_store::retire_snapshot(replaced.snapshot);
-                }
+                ld_store::retire_snapshot(replaced);
             }
-            match &*last {
-                Some(c) => read(&c.snapshot),
-                None => read(&self.mirror.load()),
+            None => {
+                *last = Some(CachedSnapshot {
+                    store_id: self.id,
+                    generation,
+                    snapshot,
+                    hot: HotKeys::default(),
+                });
             }
-        })
+        }
     }
 
     fn write<T>(&self, apply: impl FnOnce(&InMemoryDataStore) -> T) -> T {
@@ -175,6 +201,27 @@ mod tests {
             .unwrap();
             assert_eq!(flag_version(&store, "f"), Some(version));
         }
+    }
+
+    #[test]
+    fn segments_found_through_the_hot_keys_follow_every_write() {
+        let store = GuardedMemoryStore::default();
+        let key = "s";
+        let version = |store: &GuardedMemoryStore| {
+            store.with_snapshot(|view| view.segment(key).map(|s| s.version))
+        };
+        assert_eq!(version(&store), None);
+        for v in 1..5 {
+            let json = format!(r#"{{"key": "s", "version": {v}}}"#);
+            let segment = ld_store::segment_from_json(&json).unwrap();
+            store.upsert_segment(key, segment).unwrap();
+            // Twice: the first read fills this thread's hot keys, the second reads them.
+            assert_eq!(version(&store), Some(v));
+            assert_eq!(version(&store), Some(v));
+        }
+        let gone = ld_store::segment_from_json(r#"{"version": 9, "deleted": true}"#).unwrap();
+        store.upsert_segment(key, gone).unwrap();
+        assert_eq!(version(&store), None);
     }
 
     #[test]

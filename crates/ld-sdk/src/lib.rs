@@ -73,6 +73,7 @@ pub mod global;
 mod guarded_store;
 mod hook;
 mod hook_runner;
+mod hot_keys;
 #[cfg(feature = "http")]
 mod http_source;
 #[cfg(feature = "http")]
@@ -82,6 +83,7 @@ mod migration;
 mod migration_tracker;
 mod migrator;
 mod secure_mode;
+mod snapshot_view;
 mod test_data;
 mod test_data_source;
 mod variation_output;

@@ -30,7 +30,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The flag with this key, unless absent or deleted.
-    #[inline]
+    #[inline(always)]
     pub fn flag(&self, key: &str) -> Option<&Flag> {
         self.flags
             .get(key)
@@ -89,10 +89,12 @@ impl Snapshot {
 }
 
 impl DataLookup for Snapshot {
+    #[inline(always)]
     fn flag(&self, key: &str) -> Option<&Flag> {
         Snapshot::flag(self, key)
     }
 
+    #[inline(always)]
     fn segment(&self, key: &str) -> Option<&Segment> {
         Snapshot::segment(self, key)
     }
