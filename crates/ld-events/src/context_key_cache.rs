@@ -174,15 +174,16 @@ fn mix(generation: u64) -> u64 {
 /// The identity bits of an entry.
 const IDENTITY: u64 = (1 << 56) - 1;
 
-/// What an entry of [`RecentContexts`] says about its context's kinds, in one byte: which cells
-/// the context's evaluations count in (the low 7 bits, a hash of the kinds that picks the entry of
-/// the summary's direct-mapped cell table) and whether it is a *plain user* (the whole byte is 0).
+/// What an entry of [`RecentContexts`] says about its context's kinds, in one byte: 0 for a
+/// *plain user*, otherwise `0x80` plus the id under which the thread's summary state interned the
+/// context's kinds (see `summary::Local`), which picks and checks the context's summary cells.
 ///
 /// A plain user is a single `user` context whose fully-qualified key has no `:`; that is exactly
 /// what such a key implies (every other context's key names its kinds, followed by `:`), so an
-/// entry found by the key's hash can vouch for it. Any other context's kinds are read and compared
-/// when it is counted: a `user` whose key contains `:` has the same fully-qualified key as some
-/// context of another kind.
+/// entry found by the key's hash vouches for its kinds. For any other context the entry's kinds
+/// are those of *a* context with the same fully-qualified key, which is the same kinds unless one
+/// of the two is a `user` whose key contains `:`: the summary checks that (see
+/// `Summarizer::count_if_known`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KindsTag(pub(crate) u8);
 
@@ -190,17 +191,14 @@ impl KindsTag {
     /// A plain user's tag.
     pub(crate) const PLAIN_USER: KindsTag = KindsTag(0);
 
-    /// The tag of a context with these kinds (in order); `plain_user` as described above.
-    pub(crate) fn of<'k>(kinds: impl Iterator<Item = &'k str>, plain_user: bool) -> KindsTag {
-        if plain_user {
-            return KindsTag::PLAIN_USER;
-        }
-        KindsTag(0x80 | kinds_hash(kinds))
+    /// The tag of a context that is not a plain user, whose kinds were interned as `id` (< 128).
+    pub(crate) fn interned(id: u8) -> KindsTag {
+        KindsTag(0x80 | (id & 0x7f))
     }
 
-    /// The 7 bits that pick cells (the same for every context with the same kinds).
+    /// The kinds' interned id (a plain user's kinds, `user`, are always id 0).
     #[inline(always)]
-    pub(crate) fn cells(self) -> u8 {
+    pub(crate) fn id(self) -> u8 {
         self.0 & 0x7f
     }
 
@@ -209,23 +207,6 @@ impl KindsTag {
     pub(crate) fn is_plain_user(self) -> bool {
         self.0 == 0
     }
-}
-
-/// A 7-bit hash of a list of kinds, 0 for just `user`.
-pub(crate) fn kinds_hash<'k>(mut kinds: impl Iterator<Item = &'k str>) -> u8 {
-    let first = kinds.next();
-    let mut rest = kinds.peekable();
-    if first == Some("user") && rest.peek().is_none() {
-        return 0;
-    }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for kind in first.into_iter().chain(rest) {
-        for b in kind.bytes().chain(std::iter::once(b',')) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    // Never 0 (which is `user`'s): a clash only shares table entries, it never mixes counts.
-    ((h >> 57) as u8).max(1)
 }
 
 impl RecentContexts {
@@ -450,7 +431,7 @@ mod tests {
     #[test]
     fn recent_contexts_remember_until_the_generation_changes() {
         let mut r = RecentContexts::for_capacity(10);
-        let org = KindsTag::of(["org"].into_iter(), false);
+        let org = KindsTag::interned(3);
         assert_eq!(r.seen(42, 1), None);
         r.remember(42, 1, KindsTag::PLAIN_USER);
         assert_eq!(r.seen(42, 1), Some(KindsTag::PLAIN_USER));
@@ -502,17 +483,13 @@ mod tests {
     }
 
     #[test]
-    fn kinds_tags_tell_plain_users_apart_and_group_equal_kinds() {
-        let user = ["user"].into_iter();
-        assert!(KindsTag::of(user.clone(), true).is_plain_user());
-        // A user whose key has a `:` is not vouched for, but counts in the same cells.
-        let colon_user = KindsTag::of(user.clone(), false);
+    fn kinds_tags_tell_plain_users_apart() {
+        assert!(KindsTag::PLAIN_USER.is_plain_user());
+        // A user whose key has a `:` is not vouched for, but has the `user` kinds id.
+        let colon_user = KindsTag::interned(0);
         assert!(!colon_user.is_plain_user());
-        assert_eq!(colon_user.cells(), KindsTag::PLAIN_USER.cells());
-        let multi = KindsTag::of(["org", "user"].into_iter(), false);
-        assert!(!multi.is_plain_user());
-        assert_ne!(multi.cells(), 0);
-        assert_eq!(multi, KindsTag::of(["org", "user"].into_iter(), false));
+        assert_eq!(colon_user.id(), KindsTag::PLAIN_USER.id());
+        assert_eq!(KindsTag::interned(5).id(), 5);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 use crate::config::EventsConfig;
 use crate::context_formatter::ContextFormatter;
-use crate::context_key_cache::{ContextKeyCache, KindsTag};
+use crate::context_key_cache::ContextKeyCache;
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::delivery::{Delivery, Outcome, PayloadKind};
 use crate::diagnostics::{Diagnostics, DiagnosticsRecorder};
@@ -324,7 +324,7 @@ impl EventProcessor {
             detail.variation_index(),
             flag.version,
             default,
-            context.contexts().iter().map(|c| c.kind().as_str()),
+            context,
             context.fully_qualified_key_hash(),
             shared.key_cache.generation(),
         )
@@ -491,8 +491,12 @@ impl Shared {
             let plain_user = parts.next().is_some_and(|p| p.kind == "user")
                 && parts.next().is_none()
                 && !context.fully_qualified_key().contains(':');
-            let kinds = KindsTag::of(context.parts().map(|p| p.kind), plain_user);
-            self.summarizer.remember_context(hash, generation, kinds);
+            self.summarizer.remember_context(
+                hash,
+                generation,
+                plain_user,
+                context.parts().map(|p| p.kind),
+            );
         }
         indexed
     }

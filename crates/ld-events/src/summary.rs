@@ -35,7 +35,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-use crate::context_key_cache::{KindsTag, RecentContexts, kinds_hash};
+use crate::context_key_cache::{KindsTag, RecentContexts};
 use crate::fast_hash::FastBuildHasher;
 
 /// Windows without a count after which the flusher retires a cell.
@@ -54,8 +54,11 @@ struct Cell {
     version_key: u64,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
-    /// `kinds` is just `user`.
-    plain_user: bool,
+    /// `kinds` has more than one kind.
+    multi: bool,
+    /// The id its thread interned `kinds` under ([`Local::kinds_id`]); [`NOT_INTERNED`] for a
+    /// cell of no thread.
+    kinds_id: u8,
     variation: Option<usize>,
     version: Option<u64>,
     default: Value,
@@ -67,20 +70,19 @@ struct Cell {
 }
 
 impl Cell {
-    fn new<'k>(input: &SummaryInput<'_>, kinds: impl Iterator<Item = &'k str>) -> Self {
-        let mut joined = String::new();
-        for kind in kinds {
-            if !joined.is_empty() {
-                joined.push(',');
-            }
-            joined.push_str(kind);
-        }
+    fn new<'k>(
+        input: &SummaryInput<'_>,
+        kinds: impl Iterator<Item = &'k str>,
+        kinds_id: u8,
+    ) -> Self {
+        let joined = join_kinds(kinds);
         Self {
             flag_key: input.flag_key.into(),
             instance: input.instance,
             variation_key: variation_key(input.variation),
             version_key: input.version.unwrap_or(0),
-            plain_user: joined == "user",
+            multi: joined.contains(','),
+            kinds_id,
             kinds: joined.into_boxed_str(),
             variation: input.variation,
             version: input.version,
@@ -126,8 +128,8 @@ const FAST_SLOTS: usize = 256;
 
 /// The direct-mapped table entry for an evaluation of the flag value `seed` (its
 /// `ld_eval::InstanceId`, or the key's address when there is no flag at hand) with the
-/// [`variation_key`] `variation`, for contexts whose kinds hash to `kinds` (see
-/// [`KindsTag::cells`]): a multiplicative hash of the three, whose top bits depend on every bit.
+/// [`variation_key`] `variation`, for contexts whose kinds have the interned id `kinds` (see
+/// [`Local::kinds_id`]): a multiplicative hash of the three, whose top bits depend on every bit.
 #[inline(always)]
 fn fast_slot(seed: u64, variation: usize, kinds: u8) -> usize {
     let mixed = seed ^ (variation as u64).rotate_left(40) ^ (u64::from(kinds) << 56);
@@ -238,6 +240,40 @@ struct Local {
     /// Every live cell of this thread, by flag key.
     flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
     recent: RecentContexts,
+    /// The kinds lists this thread has met (joined with `,`), by interned id: see
+    /// [`Local::kinds_id`].
+    kinds: Vec<Box<str>>,
+}
+
+/// The id [`Local::kinds_id`] gives once its table is full: never matches a cell.
+const NOT_INTERNED: u8 = 127;
+
+impl Local {
+    /// The id of the kinds list `kinds` on this thread (`user` is 0), interning it if new; at
+    /// most 127 lists get one, the rest [`NOT_INTERNED`] (their evaluations take the general
+    /// path).
+    fn kinds_id<'k>(&mut self, kinds: impl Iterator<Item = &'k str> + Clone) -> u8 {
+        if let Some(id) = self.kinds.iter().position(|k| same_kinds(k, kinds.clone())) {
+            return id as u8;
+        }
+        if self.kinds.len() >= usize::from(NOT_INTERNED) {
+            return NOT_INTERNED;
+        }
+        self.kinds.push(join_kinds(kinds).into_boxed_str());
+        (self.kinds.len() - 1) as u8
+    }
+}
+
+/// The kinds joined with `,` (which a kind cannot contain).
+fn join_kinds<'k>(kinds: impl Iterator<Item = &'k str>) -> String {
+    let mut joined = String::new();
+    for kind in kinds {
+        if !joined.is_empty() {
+            joined.push(',');
+        }
+        joined.push_str(kind);
+    }
+    joined
 }
 
 thread_local! {
@@ -284,7 +320,8 @@ impl Summarizer {
     /// (identity `context_hash`, which must be how the processor identifies contexts, in
     /// `generation`), and this thread's direct-mapped table holds the evaluation's cell. Then
     /// counts and returns true; otherwise returns false and the caller takes the general path
-    /// ([`Summarizer::record`] and the context-key cache).
+    /// ([`Summarizer::record`] and the context-key cache). `kinds` gives the context's kinds,
+    /// read only when the recent-contexts entry does not vouch for them.
     ///
     /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
     /// process), the variation and the context's kinds, then verified field by field: instance
@@ -292,13 +329,13 @@ impl Summarizer {
     /// version, default and kinds.
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
     #[inline(always)]
-    pub(crate) fn count_if_known<'k, V: Borrow<Value>>(
+    pub(crate) fn count_if_known<V: Borrow<Value>>(
         &self,
         instance: u64,
         variation: Option<usize>,
         version: u64,
         default: impl Fn() -> V,
-        kinds: impl Iterator<Item = &'k str>,
+        context: &ld_eval::Context,
         context_hash: u64,
         generation: u64,
     ) -> bool {
@@ -307,6 +344,7 @@ impl Summarizer {
             return false;
         }
         let id = self.id;
+        let variation = variation_key(variation);
         // A `move` closure: it captures these plain values themselves rather than references to
         // them, which spares a load per value.
         LOCAL
@@ -324,8 +362,8 @@ impl Summarizer {
                 let Some(context_kinds) = local.recent.lookup(context_hash, generation) else {
                     return false;
                 };
-                let variation = variation_key(variation);
-                let slot = fast_slot(instance, variation, context_kinds.cells());
+                let kinds_id = context_kinds.id();
+                let slot = fast_slot(instance, variation, kinds_id);
                 let Some(cell) = &local.fast[slot] else {
                     return false;
                 };
@@ -346,12 +384,23 @@ impl Summarizer {
                 if !same_default {
                     return false;
                 }
-                // A plain user's kinds need no reading (see `KindsTag`).
-                let same_kinds = if context_kinds.is_plain_user() {
-                    cell.plain_user
-                } else {
-                    same_kinds(&cell.kinds, kinds)
-                };
+                // The cell's kinds are the entry's (same interned id). Those are the context's
+                // for a plain user; for a multi-kind context when they are multi-kind too (the
+                // only other context with the same fully-qualified key is a single `user`); any
+                // other context's single kind is read and compared (see `KindsTag`).
+                let same_kinds = cell.kinds_id == kinds_id
+                    && kinds_id != NOT_INTERNED
+                    && if context_kinds.is_plain_user() {
+                        true
+                    } else if cell.multi {
+                        context.is_multi()
+                    } else {
+                        !context.is_multi()
+                            && same_kinds(
+                                &cell.kinds,
+                                context.contexts().iter().map(|c| c.kind().as_str()),
+                            )
+                    };
                 if !same_kinds {
                     return false;
                 }
@@ -384,6 +433,7 @@ impl Summarizer {
                             fast: [const { None }; FAST_SLOTS],
                             flags: HashMap::default(),
                             recent: RecentContexts::for_capacity(self.context_keys),
+                            kinds: vec!["user".into()],
                         });
                         locals.len() - 1
                     }
@@ -447,11 +497,8 @@ impl Summarizer {
         }
         let counted = self.with_local(|local| {
             let seen = context.is_some_and(|id| self.check_recent(local, id));
-            let slot = fast_slot(
-                slot_seed(&input),
-                variation_key(input.variation),
-                kinds_hash(kinds.clone()),
-            );
+            let kinds_id = local.kinds_id(kinds.clone());
+            let slot = fast_slot(slot_seed(&input), variation_key(input.variation), kinds_id);
             match &local.fast[slot] {
                 Some(cell)
                     if cell.matches(&input, kinds.clone())
@@ -459,7 +506,7 @@ impl Summarizer {
                 {
                     cell.bump();
                 }
-                _ => self.record_in_map(local, slot, &input, kinds.clone()),
+                _ => self.record_in_map(local, slot, &input, kinds.clone(), kinds_id),
             }
             seen
         });
@@ -469,7 +516,7 @@ impl Summarizer {
                 // This thread's locals are being torn down (a count from a thread-local
                 // destructor): count it in a cell of its own.
                 registry.cells.lock().push(Registered {
-                    cell: Arc::new(Cell::new(&input, kinds)),
+                    cell: Arc::new(Cell::new(&input, kinds, NOT_INTERNED)),
                     reported: 0,
                     idle_windows: 0,
                     retiring: false,
@@ -489,6 +536,7 @@ impl Summarizer {
         slot: usize,
         input: &SummaryInput<'_>,
         kinds: impl Iterator<Item = &'k str> + Clone,
+        kinds_id: u8,
     ) {
         let cells = match local.flags.get_mut(input.flag_key) {
             Some(cells) => cells,
@@ -504,7 +552,7 @@ impl Summarizer {
                 if let Some(i) = found {
                     cells.swap_remove(i);
                 }
-                let cell = Arc::new(Cell::new(input, kinds));
+                let cell = Arc::new(Cell::new(input, kinds, kinds_id));
                 self.registry.cells.lock().push(Registered {
                     cell: Arc::clone(&cell),
                     reported: 0,
@@ -521,10 +569,23 @@ impl Summarizer {
     }
 
     /// Remembers on this thread that the shared context-key cache holds the context `hash` in
-    /// `generation`, so the next evaluation with it skips the shared cache; `kinds` as for
-    /// [`KindsTag`].
-    pub(crate) fn remember_context(&self, hash: u64, generation: u64, kinds: KindsTag) {
-        self.with_local(|local| local.recent.remember(hash, generation, kinds));
+    /// `generation`, so the next evaluation with it skips the shared cache; `plain_user` and
+    /// `kinds` (the context's) as for [`KindsTag`].
+    pub(crate) fn remember_context<'k>(
+        &self,
+        hash: u64,
+        generation: u64,
+        plain_user: bool,
+        kinds: impl Iterator<Item = &'k str> + Clone,
+    ) {
+        self.with_local(|local| {
+            let tag = if plain_user {
+                KindsTag::PLAIN_USER
+            } else {
+                KindsTag::interned(local.kinds_id(kinds))
+            };
+            local.recent.remember(hash, generation, tag);
+        });
     }
 
     /// Reports what was counted since the last call and starts a new window. Returns `None` when
