@@ -209,6 +209,56 @@ pub struct Flag {
     /// Whether this is a deletion marker (tombstone).
     #[serde(default)]
     pub deleted: bool,
+    /// Which flag value this is, for caches keyed by flag (not part of the JSON).
+    #[serde(skip)]
+    pub instance: InstanceId,
+}
+
+/// A number that tells apart every [`Flag`] value of the process: each flag parsed, built or
+/// cloned gets a fresh one, so a cache keyed by it (such as the event summary's per-thread cells)
+/// never confuses two flags, even when one is freed and another takes its address. Flags compare
+/// equal regardless of it.
+///
+/// A flag changed in place keeps its id: caches keyed by it assume that a flag is not modified
+/// once it is being evaluated (flags in a store are shared and immutable).
+///
+/// ```
+/// use ld_eval::Flag;
+/// let a: Flag = serde_json::from_str(r#"{"key":"f","version":1}"#).unwrap();
+/// let b = a.clone();
+/// assert_ne!(a.instance.get(), b.instance.get());
+/// assert_eq!(a, b);
+/// ```
+#[derive(Debug, Eq)]
+pub struct InstanceId(u64);
+
+impl InstanceId {
+    /// The id (never 0).
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for InstanceId {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        InstanceId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Clone for InstanceId {
+    /// A clone is another flag value: it gets a fresh id.
+    fn clone(&self) -> Self {
+        InstanceId::default()
+    }
+}
+
+impl PartialEq for InstanceId {
+    /// Always true: the id is not part of a flag's content.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Flag {
@@ -263,6 +313,7 @@ impl Flag {
             exclude_from_summaries: false,
             migration: None,
             deleted: true,
+            instance: InstanceId::default(),
         }
     }
 }

@@ -74,7 +74,9 @@ pub use context_builder::{ContextBuilder, MultiContextBuilder};
 pub use detail::{Detail, DetailRef};
 pub use evaluator::{Evaluator, MAX_NESTING_DEPTH, evaluate};
 pub use fast_hash::{FastBuildHasher, FastHasher};
-pub use flag::{ClientSideAvailability, Flag, FlagRule, Migration, Prerequisite, Target};
+pub use flag::{
+    ClientSideAvailability, Flag, FlagRule, InstanceId, Migration, Prerequisite, Target,
+};
 pub use key_set::KeySet;
 pub use kind::{Kind, KindError};
 pub use lookup::{DataLookup, MemoryData};

@@ -228,7 +228,7 @@ impl EventProcessor {
         prereq_of: Option<&str>,
     ) {
         if let Some(f) = flag
-            && self.count_if_known(flag_key, f, context, detail, &default)
+            && self.count_if_known(f, context, detail, &default)
         {
             return;
         }
@@ -256,18 +256,22 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        self.record(&Evaluation {
-            flag_key,
-            flag: flag.map(FlagEventSettings::of),
-            context,
-            variation: detail.variation_index(),
-            value: detail.value().unwrap_or(default),
-            default,
-            reason: detail.reason(),
-            in_experiment: flag.is_some_and(|f| detail.is_experiment(f)),
-            with_reasons,
-            prereq_of,
-        });
+        let instance = flag.map_or(0, |f| f.instance.get());
+        self.record_at(
+            &Evaluation {
+                flag_key,
+                flag: flag.map(FlagEventSettings::of),
+                context,
+                variation: detail.variation_index(),
+                value: detail.value().unwrap_or(default),
+                default,
+                reason: detail.reason(),
+                in_experiment: flag.is_some_and(|f| detail.is_experiment(f)),
+                with_reasons,
+                prereq_of,
+            },
+            instance,
+        );
     }
 }
 

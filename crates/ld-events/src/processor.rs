@@ -244,6 +244,16 @@ impl EventProcessor {
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
+        self.record_at(e, 0);
+    }
+
+    /// [`EventProcessor::record`], with the flag's `ld_eval::InstanceId` (0 when there is no
+    /// flag at hand), by which [`EventProcessor::count_if_known`] finds the summary cell.
+    pub(crate) fn record_at<C, R>(&self, e: &Evaluation<'_, C, R>, instance: u64)
+    where
+        C: EventContextSource + ?Sized,
+        R: Serialize + ?Sized,
+    {
         let Some(shared) = self.active() else {
             return;
         };
@@ -258,6 +268,7 @@ impl EventProcessor {
         } else {
             shared.summarizer.record(
                 SummaryInput {
+                    instance,
                     flag_key: e.flag_key,
                     variation: e.variation,
                     version: e.flag.map(|f| f.version),
@@ -284,13 +295,14 @@ impl EventProcessor {
     }
 
     /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
-    /// in this thread's cell, of a context this thread's recent-contexts table vouches for.
+    /// in this thread's cell, of a context this thread's recent-contexts table vouches for. The
+    /// cell is found by the flag's instance id, which the general path must pass to
+    /// [`EventProcessor::record_at`] for the same evaluation.
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
     #[inline(always)]
     pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
         &self,
-        flag_key: &str,
         flag: &ld_eval::Flag,
         context: &ld_eval::Context,
         detail: &D,
@@ -308,11 +320,11 @@ impl EventProcessor {
             return false;
         }
         shared.summarizer.count_if_known(
-            flag_key,
+            flag.instance.get(),
             detail.variation_index(),
             flag.version,
             default,
-            context.contexts().iter().map(|c| c.kind().as_str()),
+            context,
             context.fully_qualified_key_hash(),
             shared.key_cache.generation(),
         )
@@ -479,8 +491,12 @@ impl Shared {
             let plain_user = parts.next().is_some_and(|p| p.kind == "user")
                 && parts.next().is_none()
                 && !context.fully_qualified_key().contains(':');
-            self.summarizer
-                .remember_context(hash, generation, plain_user);
+            self.summarizer.remember_context(
+                hash,
+                generation,
+                plain_user,
+                context.parts().map(|p| p.kind),
+            );
         }
         indexed
     }

@@ -35,7 +35,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-use crate::context_key_cache::RecentContexts;
+use crate::context_key_cache::{KindsTag, RecentContexts};
 use crate::fast_hash::FastBuildHasher;
 
 /// Windows without a count after which the flusher retires a cell.
@@ -45,10 +45,20 @@ const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
 #[derive(Debug)]
 struct Cell {
     flag_key: Box<str>,
+    /// The flag value counted (`ld_eval::InstanceId`), 0 when not known.
+    instance: u64,
+    /// `variation`, with `usize::MAX` for `None` (no variation index reaches it), and
+    /// `version` with 0 for `None` (a cell whose `instance` matches is of a known flag): what
+    /// the fast path compares.
+    variation_key: usize,
+    version_key: u64,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
-    /// `kinds` is just `user`.
-    plain_user: bool,
+    /// `kinds` has more than one kind.
+    multi: bool,
+    /// The id its thread interned `kinds` under ([`Local::kinds_id`]); [`NOT_INTERNED`] for a
+    /// cell of no thread.
+    kinds_id: u8,
     variation: Option<usize>,
     version: Option<u64>,
     default: Value,
@@ -60,17 +70,19 @@ struct Cell {
 }
 
 impl Cell {
-    fn new<'k>(input: &SummaryInput<'_>, kinds: impl Iterator<Item = &'k str>) -> Self {
-        let mut joined = String::new();
-        for kind in kinds {
-            if !joined.is_empty() {
-                joined.push(',');
-            }
-            joined.push_str(kind);
-        }
+    fn new<'k>(
+        input: &SummaryInput<'_>,
+        kinds: impl Iterator<Item = &'k str>,
+        kinds_id: u8,
+    ) -> Self {
+        let joined = join_kinds(kinds);
         Self {
             flag_key: input.flag_key.into(),
-            plain_user: joined == "user",
+            instance: input.instance,
+            variation_key: variation_key(input.variation),
+            version_key: input.version.unwrap_or(0),
+            multi: joined.contains(','),
+            kinds_id,
             kinds: joined.into_boxed_str(),
             variation: input.variation,
             version: input.version,
@@ -86,6 +98,7 @@ impl Cell {
     fn matches<'k>(&self, input: &SummaryInput<'_>, kinds: impl Iterator<Item = &'k str>) -> bool {
         self.variation == input.variation
             && self.version == input.version
+            && self.instance == input.instance
             && same_str(&self.flag_key, input.flag_key)
             && same_value(&self.default, input.default)
             && same_kinds(&self.kinds, kinds)
@@ -104,19 +117,33 @@ impl Cell {
     }
 }
 
+/// [`Cell::variation_key`] of `variation`.
+#[inline(always)]
+fn variation_key(variation: Option<usize>) -> usize {
+    variation.unwrap_or(usize::MAX)
+}
+
 /// Entries of a thread's direct-mapped cell table.
 const FAST_SLOTS: usize = 256;
 
-/// The direct-mapped table entry for an evaluation of the flag key at `key` (its address) with
-/// `variation`; see the module documentation.
+/// The direct-mapped table entry for an evaluation of the flag value `seed` (its
+/// `ld_eval::InstanceId`, or the key's address when there is no flag at hand) with the
+/// [`variation_key`] `variation`, for contexts whose kinds have the interned id `kinds` (see
+/// [`Local::kinds_id`]): a multiplicative hash of the three, whose top bits depend on every bit.
 #[inline(always)]
-fn fast_slot(key: &str, variation: Option<usize>) -> usize {
-    // Literals are packed a few bytes apart, heap keys 16 bytes apart: fold some higher bits in.
-    // The variation moves the entry by an odd stride so that a flag's variations do not share
-    // one.
-    let address = key.as_ptr() as usize;
-    let variation = variation.map_or(0, |v| v.wrapping_add(1));
-    (address ^ (address >> 5) ^ variation.wrapping_mul(37)) & (FAST_SLOTS - 1)
+fn fast_slot(seed: u64, variation: usize, kinds: u8) -> usize {
+    let mixed = seed ^ (variation as u64).rotate_left(40) ^ (u64::from(kinds) << 56);
+    (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FAST_SLOTS.trailing_zeros())) as usize
+}
+
+/// The [`fast_slot`] seed of an evaluation: the flag's instance id, or the key's address.
+#[inline(always)]
+fn slot_seed(input: &SummaryInput<'_>) -> u64 {
+    if input.instance != 0 {
+        input.instance
+    } else {
+        input.flag_key.as_ptr() as u64
+    }
 }
 
 /// `a == b` for strings, with short ones compared in registers rather than by a `memcmp` call.
@@ -155,28 +182,30 @@ fn same_kinds<'k>(joined: &str, mut kinds: impl Iterator<Item = &'k str>) -> boo
     same_kinds_in_list(joined, first, kinds)
 }
 
-/// [`same_kinds`] for a multi-kind context (or a mismatch).
+/// [`same_kinds`] for a multi-kind context (or a mismatch): each kind in turn must be the next
+/// `,`-separated part of `joined`.
 #[inline(never)]
 fn same_kinds_in_list<'k>(
     joined: &str,
     first: &'k str,
     kinds: impl Iterator<Item = &'k str>,
 ) -> bool {
-    let mut rest = Some(joined);
-    for kind in std::iter::once(first).chain(kinds) {
-        let Some(r) = rest else {
-            return false;
-        };
-        let (head, tail) = match r.split_once(',') {
-            Some((head, tail)) => (head, Some(tail)),
-            None => (r, None),
-        };
-        if !same_str(head, kind) {
+    let joined = joined.as_bytes();
+    let mut at = 0;
+    for (i, kind) in std::iter::once(first).chain(kinds).enumerate() {
+        if i > 0 {
+            if joined.get(at) != Some(&b',') {
+                return false;
+            }
+            at += 1;
+        }
+        let end = at + kind.len();
+        if joined.get(at..end) != Some(kind.as_bytes()) {
             return false;
         }
-        rest = tail;
+        at = end;
     }
-    rest.is_none()
+    at == joined.len()
 }
 
 /// Flusher-side bookkeeping for a registered cell.
@@ -205,11 +234,46 @@ struct Registry {
 struct Local {
     summarizer_id: u64,
     registry: Weak<Registry>,
-    /// The direct-mapped cell table (see [`fast_slot`]).
-    fast: Box<[Option<Arc<Cell>>]>,
+    /// The direct-mapped cell table (see [`fast_slot`]), inline so that reaching an entry takes
+    /// no extra load.
+    fast: [Option<Arc<Cell>>; FAST_SLOTS],
     /// Every live cell of this thread, by flag key.
     flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
     recent: RecentContexts,
+    /// The kinds lists this thread has met (joined with `,`), by interned id: see
+    /// [`Local::kinds_id`].
+    kinds: Vec<Box<str>>,
+}
+
+/// The id [`Local::kinds_id`] gives once its table is full: never matches a cell.
+const NOT_INTERNED: u8 = 127;
+
+impl Local {
+    /// The id of the kinds list `kinds` on this thread (`user` is 0), interning it if new; at
+    /// most 127 lists get one, the rest [`NOT_INTERNED`] (their evaluations take the general
+    /// path).
+    fn kinds_id<'k>(&mut self, kinds: impl Iterator<Item = &'k str> + Clone) -> u8 {
+        if let Some(id) = self.kinds.iter().position(|k| same_kinds(k, kinds.clone())) {
+            return id as u8;
+        }
+        if self.kinds.len() >= usize::from(NOT_INTERNED) {
+            return NOT_INTERNED;
+        }
+        self.kinds.push(join_kinds(kinds).into_boxed_str());
+        (self.kinds.len() - 1) as u8
+    }
+}
+
+/// The kinds joined with `,` (which a kind cannot contain).
+fn join_kinds<'k>(kinds: impl Iterator<Item = &'k str>) -> String {
+    let mut joined = String::new();
+    for kind in kinds {
+        if !joined.is_empty() {
+            joined.push(',');
+        }
+        joined.push_str(kind);
+    }
+    joined
 }
 
 thread_local! {
@@ -221,6 +285,8 @@ static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
 /// What one evaluation contributes to the summary.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SummaryInput<'a> {
+    /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
+    pub(crate) instance: u64,
     pub(crate) flag_key: &'a str,
     pub(crate) variation: Option<usize>,
     /// `None` for an unknown flag (written as `"unknown": true`).
@@ -250,45 +316,61 @@ impl Summarizer {
     }
 
     /// The common case of an evaluation, all on this thread and without side effects unless it
-    /// succeeds: the window is open, this thread already has the evaluation's cell in its
-    /// direct-mapped table, and its recent-contexts table vouches for the context (identity
-    /// `context_hash`, which must be how the processor identifies contexts, in
-    /// `generation`). Then counts and returns true; otherwise returns false and the caller takes
-    /// the general path ([`Summarizer::record`] and the context-key cache).
+    /// succeeds: the window is open, this thread's recent-contexts table vouches for the context
+    /// (identity `context_hash`, which must be how the processor identifies contexts, in
+    /// `generation`), and this thread's direct-mapped table holds the evaluation's cell. Then
+    /// counts and returns true; otherwise returns false and the caller takes the general path
+    /// ([`Summarizer::record`] and the context-key cache). `kinds` gives the context's kinds,
+    /// read only when the recent-contexts entry does not vouch for them.
+    ///
+    /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
+    /// process), the variation and the context's kinds, then verified field by field: instance
+    /// id (so another flag, or a flag that took a freed flag's address, never matches), variation,
+    /// version, default and kinds.
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
     #[inline(always)]
-    pub(crate) fn count_if_known<'k, V: Borrow<Value>>(
+    pub(crate) fn count_if_known<V: Borrow<Value>>(
         &self,
-        flag_key: &str,
+        instance: u64,
         variation: Option<usize>,
         version: u64,
         default: impl Fn() -> V,
-        kinds: impl Iterator<Item = &'k str>,
+        context: &ld_eval::Context,
         context_hash: u64,
         generation: u64,
     ) -> bool {
-        if !self.registry.window_open.load(Ordering::Relaxed) {
+        let registry = &*self.registry;
+        if !registry.window_open.load(Ordering::Relaxed) {
             return false;
         }
+        let id = self.id;
+        let variation = variation_key(variation);
+        // A `move` closure: it captures these plain values themselves rather than references to
+        // them, which spares a load per value.
         LOCAL
-            .try_with(|locals| {
+            .try_with(move |locals| {
                 let Ok(mut locals) = locals.try_borrow_mut() else {
                     return false;
                 };
                 let local = match locals.first_mut() {
-                    Some(first) if first.summarizer_id == self.id => first,
-                    _ => match locals.iter_mut().find(|l| l.summarizer_id == self.id) {
+                    Some(first) if first.summarizer_id == id => first,
+                    _ => match locals.iter_mut().find(|l| l.summarizer_id == id) {
                         Some(local) => local,
                         None => return false,
                     },
                 };
-                let Some(cell) = &local.fast[fast_slot(flag_key, variation)] else {
+                let Some(context_kinds) = local.recent.lookup(context_hash, generation) else {
                     return false;
                 };
-                if cell.variation != variation
-                    || cell.version != Some(version)
+                let kinds_id = context_kinds.id();
+                let slot = fast_slot(instance, variation, kinds_id);
+                let Some(cell) = &local.fast[slot] else {
+                    return false;
+                };
+                if cell.instance != instance
+                    || cell.variation_key != variation
+                    || cell.version_key != version
                     || cell.retired.load(Ordering::Relaxed)
-                    || !same_str(&cell.flag_key, flag_key)
                 {
                     return false;
                 }
@@ -302,18 +384,33 @@ impl Summarizer {
                 if !same_default {
                     return false;
                 }
-                // The recent-contexts entry also says whether the context is a plain user, whose
-                // kinds then need no reading.
-                let same_kinds = match local.recent.seen(context_hash, generation) {
-                    None => return false,
-                    Some(true) => cell.plain_user,
-                    Some(false) => same_kinds(&cell.kinds, kinds),
-                };
+                // The cell's kinds are the entry's (same interned id). Those are the context's
+                // for a plain user; for a multi-kind context when they are multi-kind too (the
+                // only other context with the same fully-qualified key is a single `user`); any
+                // other context's single kind is read and compared (see `KindsTag`).
+                let same_kinds = cell.kinds_id == kinds_id
+                    && kinds_id != NOT_INTERNED
+                    && if context_kinds.is_plain_user() {
+                        true
+                    } else if cell.multi {
+                        context.is_multi()
+                    } else {
+                        !context.is_multi()
+                            && same_kinds(
+                                &cell.kinds,
+                                context.contexts().iter().map(|c| c.kind().as_str()),
+                            )
+                    };
                 if !same_kinds {
                     return false;
                 }
                 cell.bump();
-                self.publish_deduplicated(local);
+                local.recent.note_deduplicated();
+                if local.recent.pending_deduplicated() >= 64 {
+                    registry
+                        .deduplicated
+                        .fetch_add(local.recent.take_deduplicated(), Ordering::Relaxed);
+                }
                 true
             })
             .unwrap_or(false)
@@ -333,9 +430,10 @@ impl Summarizer {
                         locals.push(Local {
                             summarizer_id: self.id,
                             registry: Arc::downgrade(&self.registry),
-                            fast: vec![None; FAST_SLOTS].into_boxed_slice(),
+                            fast: [const { None }; FAST_SLOTS],
                             flags: HashMap::default(),
                             recent: RecentContexts::for_capacity(self.context_keys),
+                            kinds: vec!["user".into()],
                         });
                         locals.len() - 1
                     }
@@ -399,7 +497,8 @@ impl Summarizer {
         }
         let counted = self.with_local(|local| {
             let seen = context.is_some_and(|id| self.check_recent(local, id));
-            let slot = fast_slot(input.flag_key, input.variation);
+            let kinds_id = local.kinds_id(kinds.clone());
+            let slot = fast_slot(slot_seed(&input), variation_key(input.variation), kinds_id);
             match &local.fast[slot] {
                 Some(cell)
                     if cell.matches(&input, kinds.clone())
@@ -407,7 +506,7 @@ impl Summarizer {
                 {
                     cell.bump();
                 }
-                _ => self.record_in_map(local, slot, &input, kinds.clone()),
+                _ => self.record_in_map(local, slot, &input, kinds.clone(), kinds_id),
             }
             seen
         });
@@ -417,7 +516,7 @@ impl Summarizer {
                 // This thread's locals are being torn down (a count from a thread-local
                 // destructor): count it in a cell of its own.
                 registry.cells.lock().push(Registered {
-                    cell: Arc::new(Cell::new(&input, kinds)),
+                    cell: Arc::new(Cell::new(&input, kinds, NOT_INTERNED)),
                     reported: 0,
                     idle_windows: 0,
                     retiring: false,
@@ -437,6 +536,7 @@ impl Summarizer {
         slot: usize,
         input: &SummaryInput<'_>,
         kinds: impl Iterator<Item = &'k str> + Clone,
+        kinds_id: u8,
     ) {
         let cells = match local.flags.get_mut(input.flag_key) {
             Some(cells) => cells,
@@ -452,7 +552,7 @@ impl Summarizer {
                 if let Some(i) = found {
                     cells.swap_remove(i);
                 }
-                let cell = Arc::new(Cell::new(input, kinds));
+                let cell = Arc::new(Cell::new(input, kinds, kinds_id));
                 self.registry.cells.lock().push(Registered {
                     cell: Arc::clone(&cell),
                     reported: 0,
@@ -469,10 +569,23 @@ impl Summarizer {
     }
 
     /// Remembers on this thread that the shared context-key cache holds the context `hash` in
-    /// `generation`, so the next evaluation with it skips the shared cache; `plain_user` as for
-    /// [`RecentContexts`].
-    pub(crate) fn remember_context(&self, hash: u64, generation: u64, plain_user: bool) {
-        self.with_local(|local| local.recent.remember(hash, generation, plain_user));
+    /// `generation`, so the next evaluation with it skips the shared cache; `plain_user` and
+    /// `kinds` (the context's) as for [`KindsTag`].
+    pub(crate) fn remember_context<'k>(
+        &self,
+        hash: u64,
+        generation: u64,
+        plain_user: bool,
+        kinds: impl Iterator<Item = &'k str> + Clone,
+    ) {
+        self.with_local(|local| {
+            let tag = if plain_user {
+                KindsTag::PLAIN_USER
+            } else {
+                KindsTag::interned(local.kinds_id(kinds))
+            };
+            local.recent.remember(hash, generation, tag);
+        });
     }
 
     /// Reports what was counted since the last call and starts a new window. Returns `None` when
@@ -668,6 +781,7 @@ mod tests {
         default: &'a Value,
     ) -> SummaryInput<'a> {
         SummaryInput {
+            instance: 0,
             flag_key: key,
             variation,
             version: Some(7),
@@ -775,6 +889,7 @@ mod tests {
         let d = json!("dflt");
         s.record(
             SummaryInput {
+                instance: 0,
                 flag_key: "missing",
                 variation: None,
                 version: None,

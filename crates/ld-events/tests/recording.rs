@@ -113,6 +113,111 @@ fn summary_counts_every_evaluation_and_index_comes_once_per_context() {
 }
 
 #[test]
+fn contexts_sharing_a_fully_qualified_key_are_summarized_with_their_own_kinds() {
+    // A user keyed `org:acme` and an org keyed `acme` have the same fully-qualified key, so the
+    // context-key cache (and a thread's recent contexts) treat them as one context; the summary
+    // must still credit each evaluation to its own context kinds.
+    let mut h = Harness::new(|_| {});
+    let f = flag(json!({}));
+    let default = json!("dflt");
+    let org = ContextBuilder::new("acme").kind("org").build().unwrap();
+    let colon_user = user("org:acme");
+    assert_eq!(org.fully_qualified_key(), colon_user.fully_qualified_key());
+    for c in [&org, &colon_user, &org, &colon_user] {
+        h.events
+            .record_evaluation("flag", Some(&f), c, &eval(&f, c), &default, false, None);
+    }
+    let events = h.payload();
+    assert_eq!(kinds(&events), ["index", "summary"]);
+    assert_eq!(
+        events[1]["features"]["flag"]["contextKinds"],
+        json!(["org", "user"])
+    );
+    assert_eq!(events[1]["features"]["flag"]["counters"][0]["count"], 4);
+
+    // Both cells are known now; a window with only the user must report only `user`, and one
+    // with only the org only `org`.
+    for _ in 0..3 {
+        h.events.record_evaluation(
+            "flag",
+            Some(&f),
+            &colon_user,
+            &eval(&f, &colon_user),
+            &default,
+            false,
+            None,
+        );
+    }
+    let events = h.payload();
+    assert_eq!(
+        events[0]["features"]["flag"]["contextKinds"],
+        json!(["user"])
+    );
+    assert_eq!(events[0]["features"]["flag"]["counters"][0]["count"], 3);
+    for _ in 0..3 {
+        h.events.record_evaluation(
+            "flag",
+            Some(&f),
+            &org,
+            &eval(&f, &org),
+            &default,
+            false,
+            None,
+        );
+    }
+    let events = h.payload();
+    assert_eq!(
+        events[0]["features"]["flag"]["contextKinds"],
+        json!(["org"])
+    );
+    assert_eq!(events[0]["features"]["flag"]["counters"][0]["count"], 3);
+}
+
+#[test]
+fn multi_kind_and_single_kind_contexts_count_in_their_own_cells() {
+    let mut h = Harness::new(|_| {});
+    let f = flag(json!({}));
+    let default = json!("dflt");
+    let multi = MultiContextBuilder::new()
+        .push(user("u1"))
+        .push(ContextBuilder::new("o1").kind("org").build().unwrap())
+        .build()
+        .unwrap();
+    let plain = user("u2");
+    let org = ContextBuilder::new("o2").kind("org").build().unwrap();
+    for _ in 0..5 {
+        for c in [&multi, &plain, &org] {
+            h.events
+                .record_evaluation("flag", Some(&f), c, &eval(&f, c), &default, false, None);
+        }
+    }
+    let events = h.payload();
+    let summary = events.last().unwrap();
+    assert_eq!(
+        summary["features"]["flag"]["contextKinds"],
+        json!(["org", "user"])
+    );
+    assert_eq!(summary["features"]["flag"]["counters"][0]["count"], 15);
+    for _ in 0..4 {
+        h.events.record_evaluation(
+            "flag",
+            Some(&f),
+            &org,
+            &eval(&f, &org),
+            &default,
+            false,
+            None,
+        );
+    }
+    let events = h.payload();
+    assert_eq!(
+        events[0]["features"]["flag"]["contextKinds"],
+        json!(["org"])
+    );
+    assert_eq!(events[0]["features"]["flag"]["counters"][0]["count"], 4);
+}
+
+#[test]
 fn unknown_flags_are_summarized_as_unknown_with_the_default() {
     let mut h = Harness::new(|_| {});
     let c = user("u1");
