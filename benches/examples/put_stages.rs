@@ -28,6 +28,13 @@ fn report(name: &str, bytes: usize, times: Vec<Duration>) {
     if times.is_empty() {
         return;
     }
+    if std::env::var_os("PUT_STAGES_EACH").is_some() {
+        let each: Vec<String> = times
+            .iter()
+            .map(|t| format!("{:.0}", t.as_secs_f64() * 1e3))
+            .collect();
+        println!("  each run (ms): {}", each.join(" "));
+    }
     let m = median(times);
     println!(
         "{name:<34} {:>8.1} ms {:>7.1} MiB/s",
@@ -43,7 +50,13 @@ fn main() {
         .unwrap_or(15);
     // An optional stage number (1-5) runs only that stage, for profiling.
     let only: Option<usize> = std::env::args().nth(2).and_then(|n| n.parse().ok());
-    let runs_of = |stage: usize| if only.is_none_or(|o| o == stage) { runs } else { 0 };
+    let runs_of = |stage: usize| {
+        if only.is_none_or(|o| o == stage) {
+            runs
+        } else {
+            0
+        }
+    };
     let data = put_data(ld_benches::put_fixture::FLAGS);
     let event = format!("event: put\ndata: {data}\n\n");
     let inner = &data[data.find("\"data\":").expect("data") + 7..data.len() - 1];
@@ -51,7 +64,9 @@ fn main() {
     let times = (0..runs_of(1))
         .map(|_| {
             let t = ThreadTime::now();
-            drop(std::hint::black_box(AllData::from_json(inner).expect("valid")));
+            drop(std::hint::black_box(
+                AllData::from_json(inner).expect("valid"),
+            ));
             t.elapsed()
         })
         .collect();
@@ -81,6 +96,18 @@ fn main() {
     report("parse, keep one, free elsewhere", event.len(), times);
     drop(held);
 
+    if std::env::var_os("PUT_STAGES_PRELOAD").is_some() {
+        // As the criterion bench's memory report does: three stores loaded, then dropped.
+        let stores: Vec<InMemoryDataStore> = (0..3)
+            .map(|_| {
+                let s = InMemoryDataStore::new();
+                s.init(AllData::from_json(inner).expect("valid"))
+                    .expect("init");
+                s
+            })
+            .collect();
+        drop(stores);
+    }
     let store = Arc::new(InMemoryDataStore::new());
     let sink = DataSourceUpdateSink::new(store.clone());
     let apply = || {
@@ -95,7 +122,21 @@ fn main() {
         .map(|_| {
             let t = ThreadTime::now();
             apply();
-            t.elapsed()
+            let e = t.elapsed();
+            if std::env::var_os("PUT_STAGES_EACH").is_some() {
+                let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+                let rss: u64 = statm
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                print!(
+                    "{}MB/{:.0}ms ",
+                    rss * 4096 / 1_000_000,
+                    e.as_secs_f64() * 1e3
+                );
+            }
+            e
         })
         .collect();
     report("full path", event.len(), times);

@@ -336,6 +336,19 @@ impl<'de> Deserialize<'de> for AttrRef {
 mod tests {
     use super::*;
 
+    #[test]
+    fn shared_references_equal_fresh_ones_literal_or_not() {
+        for raw in ["email", "/a/b", "/a~1b", "", "/", "//x", "/bad~2"] {
+            for _ in 0..2 {
+                assert_eq!(AttrRef::shared(raw, false), AttrRef::new(raw), "{raw}");
+                assert_eq!(AttrRef::shared(raw, true), AttrRef::literal(raw), "{raw}");
+            }
+        }
+        let a = AttrRef::shared("country", false);
+        let b = AttrRef::shared("country", true);
+        assert!(Arc::ptr_eq(&a.raw, &b.raw));
+    }
+
     fn comps(r: &AttrRef) -> Vec<&str> {
         r.components().collect()
     }

@@ -194,10 +194,7 @@ impl Clause {
         };
         let single = if self.kind_tag & 0xFF < 8 {
             // The tag holds the whole kind.
-            context
-                .contexts()
-                .iter()
-                .find(|c| c.kind_tag == self.kind_tag)
+            context.member_with_exact_tag(self.kind_tag)
         } else {
             context.as_kind_tagged(self.kind_str(), self.kind_tag)
         };

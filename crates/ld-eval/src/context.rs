@@ -153,10 +153,25 @@ impl SingleContext {
 pub struct Context {
     /// One entry for a single context; for a multi-kind context, the members sorted by kind.
     pub(crate) contexts: Box<[SingleContext]>,
+    /// The [`kind_tag`]s of the first [`INLINE_KIND_TAGS`] members (0 past the last one), kept
+    /// in the context itself so that finding a member by kind reads no member it skips.
+    pub(crate) kind_tags: [u64; INLINE_KIND_TAGS],
     pub(crate) multi: bool,
     pub(crate) fully_qualified_key: String,
     /// [`Context::hash_key`] of `fully_qualified_key`, computed once.
     pub(crate) key_hash: u64,
+}
+
+/// How many members' kind tags a [`Context`] keeps inline; members after these (multi-kind
+/// contexts of more than four kinds, which are rare) are found by scanning the members.
+const INLINE_KIND_TAGS: usize = 4;
+
+fn inline_kind_tags(members: &[SingleContext]) -> [u64; INLINE_KIND_TAGS] {
+    let mut tags = [0; INLINE_KIND_TAGS];
+    for (tag, member) in tags.iter_mut().zip(members) {
+        *tag = member.kind_tag;
+    }
+    tags
 }
 
 impl Context {
@@ -169,6 +184,7 @@ impl Context {
             s
         };
         Context {
+            kind_tags: inline_kind_tags(std::slice::from_ref(&single)),
             contexts: Box::new([single]),
             multi: false,
             key_hash: Context::hash_key(&fully_qualified_key),
@@ -197,6 +213,7 @@ impl Context {
             push_kind_and_key(&mut fully_qualified_key, m);
         }
         Ok(Context {
+            kind_tags: inline_kind_tags(&members),
             contexts: members.into_boxed_slice(),
             multi: true,
             key_hash: Context::hash_key(&fully_qualified_key),
@@ -248,12 +265,28 @@ impl Context {
     pub(crate) fn as_kind_tagged(&self, kind: &str, tag: u64) -> Option<&SingleContext> {
         if kind.len() < 8 {
             // The tag holds the whole kind: equal tags mean equal kinds.
-            self.contexts.iter().find(|c| c.kind_tag == tag)
+            self.member_with_exact_tag(tag)
         } else {
             self.contexts
                 .iter()
                 .find(|c| c.kind_tag == tag && c.kind.as_str() == kind)
         }
+    }
+
+    /// The member whose kind tag is `tag`, for a tag that holds its whole kind (kinds under 8
+    /// bytes). Reads the inline tags, so only the member found is touched.
+    #[inline(always)]
+    pub(crate) fn member_with_exact_tag(&self, tag: u64) -> Option<&SingleContext> {
+        let inline = self.contexts.len().min(INLINE_KIND_TAGS);
+        for (i, t) in self.kind_tags[..inline].iter().enumerate() {
+            if *t == tag {
+                return self.contexts.get(i);
+            }
+        }
+        self.contexts
+            .get(INLINE_KIND_TAGS..)?
+            .iter()
+            .find(|c| c.kind_tag == tag)
     }
 
     /// All members (one for a single context), sorted by kind for a multi-kind context.
@@ -335,4 +368,45 @@ pub(crate) fn validate_single(
         return Err(ContextError::EmptyKey);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ContextBuilder, MultiContextBuilder};
+
+    #[test]
+    fn members_are_found_by_kind_beyond_the_inline_tags() {
+        let kinds = [
+            "a",
+            "bb",
+            "org",
+            "user",
+            "device",
+            "zz",
+            "long-kind-name",
+            "long-kind-namf",
+        ];
+        let mut multi = MultiContextBuilder::new();
+        for kind in kinds {
+            multi = multi.push(
+                ContextBuilder::new(format!("key-{kind}"))
+                    .kind(kind)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        let multi = multi.build().unwrap();
+        for kind in kinds {
+            let member = multi
+                .as_kind(kind)
+                .unwrap_or_else(|| panic!("{kind} is a member"));
+            assert_eq!(member.key(), format!("key-{kind}"));
+        }
+        for absent in ["b", "or", "users", "long-kind-nam", "long-kind-namg", ""] {
+            assert!(multi.as_kind(absent).is_none(), "{absent}");
+        }
+        let single = ContextBuilder::new("k").kind("org").build().unwrap();
+        assert_eq!(single.as_kind("org").map(|c| c.key()), Some("k"));
+        assert!(single.as_kind("user").is_none() && single.as_kind("").is_none());
+    }
 }

@@ -317,3 +317,37 @@ impl<'de> Deserialize<'de> for VariationOrRollout {
         Ok(VariationOrRolloutRepr::deserialize(d)?.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rollouts_of_any_length_read_and_serialize_back_with_their_weights() {
+        for n in 0..6 {
+            let variations: Vec<serde_json::Value> = (0..n)
+                .map(|i| match i {
+                    1 => json!({"variation": i, "weight": 100_000 / 6 + i, "untracked": true}),
+                    _ => json!({"variation": i, "weight": 100_000 / 6 + i}),
+                })
+                .chain((n == 5).then(|| json!({"variation": 9, "weight": 0.5})))
+                .collect();
+            let json = json!({"kind": "experiment", "variations": variations, "seed": 7});
+            let r: Rollout = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(r.variations.len(), variations.len());
+            assert_eq!(r.variations.iter().count(), variations.len());
+            if n > 0 {
+                assert_eq!(r.variations[0].weight, f64::from(100_000 / 6));
+                assert_eq!(
+                    r.variations.last().map(|w| w.variation),
+                    Some(if n == 5 { 9 } else { i64::from(n - 1) })
+                );
+            }
+            assert_eq!(serde_json::to_value(&r).unwrap(), json, "{n} buckets");
+            assert_eq!(r.clone(), r);
+        }
+        assert!(serde_json::from_value::<Rollout>(json!({"variations": null})).is_err());
+        assert!(serde_json::from_value::<Rollout>(json!({"variations": [{"weight": 1}]})).is_err());
+    }
+}

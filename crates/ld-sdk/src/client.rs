@@ -336,8 +336,22 @@ impl Client {
         context: &Context,
         default: T,
     ) -> O::Out {
+        self.evaluate_inspecting::<T, O>(method, flag_key, context, default, |_| {})
+    }
+
+    /// [`Client::evaluate`], also handing `inspect` the flag evaluated (`None` when there is
+    /// none), read from the very snapshot the evaluation used.
+    #[inline]
+    fn evaluate_inspecting<T: FlagValue, O: VariationOutput<T>>(
+        &self,
+        method: &'static str,
+        flag_key: &str,
+        context: &Context,
+        default: T,
+        inspect: impl FnOnce(Option<&ld_eval::Flag>),
+    ) -> O::Out {
         if self.inner.hooks.is_empty() {
-            return self.evaluate_flag::<T, O>(flag_key, context, default);
+            return self.evaluate_flag::<T, O>(flag_key, context, default, inspect);
         }
         let default_json = default.to_json();
         let series = EvaluationSeriesContext {
@@ -348,7 +362,7 @@ impl Client {
         };
         let detail = self.inner.hooks.run_evaluation(
             &series,
-            || self.evaluate_flag::<T, WithDetail>(flag_key, context, default),
+            || self.evaluate_flag::<T, WithDetail>(flag_key, context, default, inspect),
             |detail| EvaluationDetail {
                 value: detail.value.to_json(),
                 variation_index: detail.variation_index,
@@ -360,20 +374,24 @@ impl Client {
 
     /// The evaluation itself: snapshot, evaluate with everything borrowed from the flag, record
     /// the event, and hand back what `O` asks for (an owned reason only for `*_detail` calls).
+    /// `inspect` sees the flag evaluated, if any.
     #[inline]
     fn evaluate_flag<T: FlagValue, O: VariationOutput<T>>(
         &self,
         flag_key: &str,
         context: &Context,
         default: T,
+        inspect: impl FnOnce(Option<&ld_eval::Flag>),
     ) -> O::Out {
         let inner = &*self.inner;
         if inner.offline {
+            inspect(None);
             return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
         }
         inner.store.with_snapshot(|view| {
             let events = inner.events.is_enabled();
             if !inner.store.usable(view.snapshot()) {
+                inspect(None);
                 if events {
                     self.record_unknown(
                         flag_key,
@@ -385,7 +403,9 @@ impl Client {
                 }
                 return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
             }
-            let Some(flag) = view.flag(flag_key) else {
+            let flag = view.flag(flag_key);
+            inspect(flag);
+            let Some(flag) = flag else {
                 if events {
                     self.record_unknown(
                         flag_key,
@@ -701,24 +721,22 @@ impl Client {
         context: &Context,
         default_stage: crate::Stage,
     ) -> (crate::Stage, crate::MigrationOpTracker) {
-        let flag = if self.inner.offline {
-            None
-        } else {
-            self.inner.store.with_snapshot(|view| {
-                view.flag(flag_key)
-                    .map(|f| crate::migration_tracker::MigrationFlagInfo {
-                        version: f.version,
-                        sampling_ratio: f.sampling_ratio,
-                        check_ratio: f.migration.as_ref().and_then(|m| m.check_ratio),
-                    })
-            })
-        };
+        // The version and ratios the tracker reports come from the flag this very evaluation
+        // used, even if an update lands meanwhile.
+        let mut flag = None;
         let default_value = default_stage.as_str().to_owned();
-        let detail = self.evaluate::<_, WithDetail>(
+        let detail = self.evaluate_inspecting::<_, WithDetail>(
             "Client::migration_variation",
             flag_key,
             context,
             default_value.clone(),
+            |f| {
+                flag = f.map(|f| crate::migration_tracker::MigrationFlagInfo {
+                    version: f.version,
+                    sampling_ratio: f.sampling_ratio,
+                    check_ratio: f.migration.as_ref().and_then(|m| m.check_ratio),
+                });
+            },
         );
         let (stage, detail) = match detail.value.parse::<crate::Stage>() {
             Ok(stage) => (stage, detail.map(Value::String)),

@@ -52,7 +52,7 @@ impl Default for HotKeys {
 impl HotKeys {
     /// The live flag `key` in `snapshot`, which must be the snapshot this table was filled from
     /// since its last [`HotKeys::clear`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn flag<'s>(&'s self, snapshot: &'s Snapshot, key: &str) -> Option<&'s Flag> {
         let slot = &self.flags[slot_index(key, FLAG_SLOTS)];
         lookup(

@@ -154,6 +154,48 @@ fn hooks_see_migration_variation_with_the_default_stage_and_the_served_stage() {
 }
 
 #[test]
+fn the_tracker_reports_the_version_of_the_flag_the_evaluation_used() {
+    use ld_sdk::SeriesData;
+    use ld_sdk::{EvaluationSeriesContext, Hook, HookError, HookMetadata};
+
+    /// Updates the flag to `live` (a new version) just before each evaluation, as a stream
+    /// patch landing at that moment would.
+    struct UpdateFirst(TestData);
+    impl Hook for UpdateFirst {
+        fn metadata(&self) -> HookMetadata {
+            HookMetadata::new("update-first")
+        }
+        fn before_evaluation(
+            &self,
+            _series: &EvaluationSeriesContext<'_>,
+            data: SeriesData,
+        ) -> Result<SeriesData, HookError> {
+            let flag = migration_flag("m", stage_index(Stage::Live), None);
+            self.0.use_preconfigured_flag(flag);
+            Ok(data)
+        }
+    }
+
+    let td = TestData::new();
+    // TestData numbers versions from 1: the hook's update is version 2.
+    td.use_preconfigured_flag(migration_flag("m", stage_index(Stage::Off), None));
+    let config = Config::builder("sdk-key")
+        .data_source(&td)
+        .send_events(false)
+        .hook(UpdateFirst(td.clone()))
+        .build()
+        .unwrap();
+    let client = Client::new(config).unwrap();
+    let (stage, tracker) = client.migration_variation("m", &user(), Stage::Off);
+    assert_eq!(stage, Stage::Live);
+    tracker.operation(Operation::Read);
+    tracker.invoked(Origin::New);
+    let event = tracker.build().unwrap();
+    assert_eq!(event.version, Some(2));
+    assert_eq!(event.value, json!("live"));
+}
+
+#[test]
 fn a_value_that_is_not_a_stage_serves_the_default_with_wrong_type() {
     let client = client_serving(&[
         json!({"key": "bad-string", "version": 1, "on": true, "variations": ["halfway"],

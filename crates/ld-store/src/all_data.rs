@@ -14,6 +14,7 @@ use ld_eval::FastBuildHasher;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -174,10 +175,18 @@ impl<'de> Deserialize<'de> for FieldName {
     }
 }
 
-/// What a flag or segment tells the parser about itself once deserialized.
+/// What a flag or segment tells the parser about itself once deserialized, and how many of
+/// its kind this thread read last time.
 trait Versioned {
     fn version(&self) -> u64;
     fn deleted(&self) -> bool;
+    fn last_count() -> usize;
+    fn set_last_count(n: usize);
+}
+
+thread_local! {
+    /// Items in the last flag and segment maps read on this thread (capacity hints).
+    static LAST_COUNTS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
 
 impl Versioned for Flag {
@@ -187,6 +196,12 @@ impl Versioned for Flag {
     fn deleted(&self) -> bool {
         self.deleted
     }
+    fn last_count() -> usize {
+        LAST_COUNTS.with(|c| c.get().0)
+    }
+    fn set_last_count(n: usize) {
+        LAST_COUNTS.with(|c| c.set((n, c.get().1)));
+    }
 }
 
 impl Versioned for Segment {
@@ -195,6 +210,12 @@ impl Versioned for Segment {
     }
     fn deleted(&self) -> bool {
         self.deleted
+    }
+    fn last_count() -> usize {
+        LAST_COUNTS.with(|c| c.get().1)
+    }
+    fn set_last_count(n: usize) {
+        LAST_COUNTS.with(|c| c.set((c.get().0, n)));
     }
 }
 
@@ -238,14 +259,19 @@ impl<'de, T: Deserialize<'de> + Versioned> Visitor<'de> for ItemsSeed<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = ItemMap::with_capacity_and_hasher(
-            map.size_hint().unwrap_or(0),
-            FastBuildHasher::default(),
-        );
+        // JSON does not say how many items follow; the previous data set of this kind read on
+        // this thread (a data source's earlier `put`) is the best guess, so that a 10,000-flag
+        // map is allocated once rather than grown (and rehashed) a dozen times.
+        let hint = map.size_hint().unwrap_or_else(|| T::last_count());
+        let mut out = ItemMap::with_capacity_and_hasher(hint, FastBuildHasher::default());
         while let Some(key) = map.next_key::<SharedKey>()? {
             let item: T = map.next_value()?;
             out.insert(key.0, descriptor(item));
         }
+        if out.len() < out.capacity() / 4 {
+            out.shrink_to_fit();
+        }
+        T::set_last_count(out.len());
         Ok(out)
     }
 }
