@@ -5,11 +5,12 @@
 //! common path takes **no lock and no atomic read-modify-write**:
 //!
 //! - each thread counts in its own cells. A cell is found first through a small direct-mapped
-//!   table indexed by the *address* of the caller's flag key and the variation (string literals
-//!   and the store's flag keys do not move, so this costs no hashing), then verified field by
-//!   field — key bytes, variation, version, default, context kinds — so a reused address can never
-//!   count into the wrong cell. A miss falls back to a thread-local map keyed by flag key (looked
-//!   up with the caller's `&str`) and refills the table entry;
+//!   table indexed by a hash of the flag's `ld_eval::InstanceId` (unique per flag value in the
+//!   process), the variation and the context's kinds (interned per thread; the thread's
+//!   recent-contexts entry carries the id, see `context_key_cache::KindsTag`), then verified field
+//!   by field — instance id, variation, version, default, context kinds — so no other flag or
+//!   kinds list can ever count into it. A miss falls back to a thread-local map keyed by flag key
+//!   (looked up with the caller's `&str`) and refills the table entry;
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
 //!   count, with a plain load and store, and the flusher reports the difference from what it last
 //!   reported, so nothing is ever reset under the owner's feet and no count is lost;
