@@ -80,6 +80,21 @@ fn eval<'f>(flag: &'f Flag, context: &Context) -> Detail<'f> {
     ld_eval::evaluate(&MemoryData::default(), flag, context)
 }
 
+/// Evaluates `flag` for `context` and records it (no reasons, no prerequisite of), `times` times.
+fn record_times(h: &Harness, flag: &Flag, context: &Context, default: &Value, times: usize) {
+    for _ in 0..times {
+        h.events.record_evaluation(
+            &flag.key,
+            Some(flag),
+            context,
+            &eval(flag, context),
+            default,
+            false,
+            None,
+        );
+    }
+}
+
 #[test]
 fn summary_counts_every_evaluation_and_index_comes_once_per_context() {
     let mut h = Harness::new(|_| {});
@@ -137,34 +152,14 @@ fn contexts_sharing_a_fully_qualified_key_are_summarized_with_their_own_kinds() 
 
     // Both cells are known now; a window with only the user must report only `user`, and one
     // with only the org only `org`.
-    for _ in 0..3 {
-        h.events.record_evaluation(
-            "flag",
-            Some(&f),
-            &colon_user,
-            &eval(&f, &colon_user),
-            &default,
-            false,
-            None,
-        );
-    }
+    record_times(&h, &f, &colon_user, &default, 3);
     let events = h.payload();
     assert_eq!(
         events[0]["features"]["flag"]["contextKinds"],
         json!(["user"])
     );
     assert_eq!(events[0]["features"]["flag"]["counters"][0]["count"], 3);
-    for _ in 0..3 {
-        h.events.record_evaluation(
-            "flag",
-            Some(&f),
-            &org,
-            &eval(&f, &org),
-            &default,
-            false,
-            None,
-        );
-    }
+    record_times(&h, &f, &org, &default, 3);
     let events = h.payload();
     assert_eq!(
         events[0]["features"]["flag"]["contextKinds"],
@@ -198,17 +193,7 @@ fn multi_kind_and_single_kind_contexts_count_in_their_own_cells() {
         json!(["org", "user"])
     );
     assert_eq!(summary["features"]["flag"]["counters"][0]["count"], 15);
-    for _ in 0..4 {
-        h.events.record_evaluation(
-            "flag",
-            Some(&f),
-            &org,
-            &eval(&f, &org),
-            &default,
-            false,
-            None,
-        );
-    }
+    record_times(&h, &f, &org, &default, 4);
     let events = h.payload();
     assert_eq!(
         events[0]["features"]["flag"]["contextKinds"],
