@@ -265,6 +265,17 @@ impl Local {
     }
 }
 
+/// Diagnostics only: deduplicated context sightings are published in batches of 64 so the
+/// shared counter is not touched on every evaluation (a thread's last partial batch is reported
+/// late or not at all). A free function so that the fast path's closure need not capture `self`.
+#[inline(always)]
+fn publish_deduplicated(registry: &Registry, local: &mut Local) {
+    if local.recent.pending_deduplicated() >= 64 {
+        let n = local.recent.take_deduplicated();
+        registry.deduplicated.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
 /// The kinds joined with `,` (which a kind cannot contain).
 fn join_kinds<'k>(kinds: impl Iterator<Item = &'k str>) -> String {
     let mut joined = String::new();
@@ -407,11 +418,7 @@ impl Summarizer {
                 }
                 cell.bump();
                 local.recent.note_deduplicated();
-                if local.recent.pending_deduplicated() >= 64 {
-                    registry
-                        .deduplicated
-                        .fetch_add(local.recent.take_deduplicated(), Ordering::Relaxed);
-                }
+                publish_deduplicated(registry, local);
                 true
             })
             .unwrap_or(false)
@@ -455,20 +462,9 @@ impl Summarizer {
     fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
         let seen = local.recent.seen(hash, generation).is_some();
         if seen {
-            self.publish_deduplicated(local);
+            publish_deduplicated(&self.registry, local);
         }
         seen
-    }
-
-    /// Diagnostics only: deduplicated context sightings are published in batches of 64 so the
-    /// shared counter is not touched on every evaluation (a thread's last partial batch is
-    /// reported late or not at all).
-    #[inline]
-    fn publish_deduplicated(&self, local: &mut Local) {
-        if local.recent.pending_deduplicated() >= 64 {
-            let n = local.recent.take_deduplicated();
-            self.registry.deduplicated.fetch_add(n, Ordering::Relaxed);
-        }
     }
 
     /// Deduplicated context sightings published since the last call.
