@@ -1,6 +1,7 @@
 //! Clauses: one test of one context attribute, prepared when the flag or segment is loaded.
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -8,8 +9,8 @@ use serde_json::Value;
 
 use crate::attr_ref::AttrRef;
 use crate::borrowed_str::BorrowedStr;
+use crate::clause_values::{ClauseValues, length_bit, short_bytes_eq};
 use crate::context::{Context, SingleContext, kind_tag};
-use crate::exact_vec::ExactVec;
 use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
 use crate::operator::{Op, json_equal};
@@ -40,7 +41,10 @@ pub struct Clause {
     context_kind: Option<Kind>,
     attribute: AttrRef,
     op: Op,
-    values: Box<[Value]>,
+    /// The values, compact when they are all strings (see [`ClauseValues`]).
+    values: ClauseValues,
+    /// The compact values as JSON values, made when [`Clause::values`] is first asked for.
+    values_json: OnceLock<Box<[Value]>>,
     negate: bool,
     prepared: Prepared,
     /// The tested kind's lookup tag (see `Context::as_kind_tagged`), computed once.
@@ -65,7 +69,15 @@ enum Access {
 #[derive(Debug, Clone)]
 enum Prepared {
     Plain,
-    /// `in` with a short list: the values are compared in turn.
+    /// `in` with a short list of strings only: [`ClauseValues::short_contains`], after a look
+    /// at the strings' lengths (see [`ClauseValues::length_mask`]) that turns away most
+    /// strings not in the list without reading it.
+    InStrs {
+        lengths: u64,
+    },
+    /// `in` with a long list of strings only: [`ClauseValues::long_contains`].
+    InStrsSet,
+    /// `in` with a short list holding other values: the values are compared in turn.
     InList,
     /// Long `in` lists: a hash index of the positions of the string values (the strings
     /// themselves stay in `values`, not copied), and whether there are other values.
@@ -106,7 +118,7 @@ impl Clause {
             context_kind,
             attribute,
             op,
-            values.into_boxed_slice(),
+            ClauseValues::from_json(values),
             negate,
         )
     }
@@ -116,7 +128,7 @@ impl Clause {
         context_kind: Option<Kind>,
         attribute: AttrRef,
         op: Op,
-        values: Box<[Value]>,
+        values: ClauseValues,
         negate: bool,
     ) -> Clause {
         let prepared = prepare(&op, &values);
@@ -129,6 +141,7 @@ impl Clause {
             attribute,
             op,
             values,
+            values_json: OnceLock::new(),
             negate,
             prepared,
         }
@@ -150,8 +163,28 @@ impl Clause {
     }
 
     /// The clause values.
+    ///
+    /// A clause keeps values that are all strings in a compact form and makes this list of JSON
+    /// values the first time it is asked for; [`Clause::string_values`] reads them as they are.
     pub fn values(&self) -> &[Value] {
-        &self.values
+        match &self.values {
+            ClauseValues::Json(values) => values,
+            compact => self.values_json.get_or_init(|| compact.to_json()),
+        }
+    }
+
+    /// The clause values that are strings, in order (other values are skipped): segment keys
+    /// for `segmentMatch`, for instance.
+    ///
+    /// ```
+    /// use ld_eval::{Clause, Kind, Op};
+    /// use serde_json::json;
+    /// let c = Clause::new(Some(Kind::user()), "key", Op::SegmentMatch,
+    ///     vec![json!("beta"), json!(3), json!("staff")], false);
+    /// assert_eq!(c.string_values().collect::<Vec<_>>(), ["beta", "staff"]);
+    /// ```
+    pub fn string_values(&self) -> impl Iterator<Item = &str> + '_ {
+        self.values.strs()
     }
 
     /// Whether the result is negated.
@@ -233,8 +266,11 @@ impl Clause {
     #[inline(always)]
     fn str_matches(&self, attr: &Value, s: &str) -> bool {
         match &self.prepared {
+            Prepared::InStrs { lengths } => {
+                lengths & length_bit(s.len()) != 0 && self.values.short_contains(s)
+            }
             Prepared::InList => {
-                for v in &self.values {
+                for v in self.values.json() {
                     if matches!(v, Value::String(x) if short_str_eq(x, s)) {
                         return true;
                     }
@@ -250,29 +286,46 @@ impl Clause {
     #[inline(never)]
     fn any_value_matches(&self, attr: &Value) -> bool {
         match (&self.op, &self.prepared) {
-            (Op::In, Prepared::InSet { strings, any_other }) => match attr {
-                Value::String(_) if strings.is_empty() => false,
-                Value::String(s) => {
-                    index_contains(strings, s, |i| self.values[i].as_str() == Some(s.as_str()))
-                }
-                other => {
-                    *any_other
-                        && self
-                            .values
-                            .iter()
-                            .any(|v| !v.is_string() && json_equal(other, v))
-                }
+            (Op::In, Prepared::InStrs { .. }) => match attr {
+                Value::String(s) => self.values.short_contains(s),
+                _ => false,
             },
+            (Op::In, Prepared::InStrsSet) => match attr {
+                Value::String(s) => self.values.long_contains(s),
+                _ => false,
+            },
+            (Op::In, Prepared::InSet { strings, any_other }) => {
+                let values = self.values.json();
+                match attr {
+                    Value::String(_) if strings.is_empty() => false,
+                    Value::String(s) => {
+                        index_contains(strings, s, |i| values[i].as_str() == Some(s.as_str()))
+                    }
+                    other => {
+                        *any_other
+                            && values
+                                .iter()
+                                .any(|v| !v.is_string() && json_equal(other, v))
+                    }
+                }
+            }
             // Short lists: strings (the common case) compare directly, anything else as JSON.
             (Op::In, _) => match attr {
                 Value::String(a) => self
                     .values
+                    .json()
                     .iter()
                     .any(|v| matches!(v, Value::String(x) if short_str_eq(x, a))),
-                _ => self.values.iter().any(|v| json_equal(attr, v)),
+                _ => self.values.json().iter().any(|v| json_equal(attr, v)),
             },
-            (Op::StartsWith, _) => self.any_str(attr, |a, v| a.starts_with(v)),
-            (Op::EndsWith, _) => self.any_str(attr, |a, v| a.ends_with(v)),
+            (Op::StartsWith, _) => match attr.as_str() {
+                Some(a) => self.values.any_str_bytes(|v| a.as_bytes().starts_with(v)),
+                None => false,
+            },
+            (Op::EndsWith, _) => match attr.as_str() {
+                Some(a) => self.values.any_str_bytes(|v| a.as_bytes().ends_with(v)),
+                None => false,
+            },
             (Op::Contains, _) => self.any_str(attr, |a, v| a.contains(v)),
             (Op::Matches, Prepared::Regexes(res)) => match attr.as_str() {
                 Some(a) => res.iter().flatten().any(|re| re.is_match(a)),
@@ -303,10 +356,7 @@ impl Clause {
     #[inline]
     fn any_str(&self, attr: &Value, f: impl Fn(&str, &str) -> bool) -> bool {
         match attr.as_str() {
-            Some(a) => self
-                .values
-                .iter()
-                .any(|v| v.as_str().is_some_and(|v| f(a, v))),
+            Some(a) => self.values.strs().any(|v| f(a, v)),
             None => false,
         }
     }
@@ -317,6 +367,7 @@ impl Clause {
             Value::Number(a) => match a.as_f64() {
                 Some(a) => self
                     .values
+                    .json()
                     .iter()
                     .any(|v| v.as_f64().is_some_and(|v| f(a, v))),
                 None => false,
@@ -326,7 +377,10 @@ impl Clause {
     }
 }
 
-fn prepare(op: &Op, values: &[Value]) -> Prepared {
+fn prepare(op: &Op, values: &ClauseValues) -> Prepared {
+    let ClauseValues::Json(values) = values else {
+        return prepare_strings(op, values);
+    };
     match op {
         Op::In if values.len() > IN_SET_MIN => {
             let strings = values
@@ -364,6 +418,29 @@ fn prepare(op: &Op, values: &[Value]) -> Prepared {
     }
 }
 
+/// [`prepare`] for a list of strings only.
+fn prepare_strings(op: &Op, values: &ClauseValues) -> Prepared {
+    match op {
+        Op::In if values.is_short() => Prepared::InStrs {
+            lengths: values.length_mask(),
+        },
+        Op::In => Prepared::InStrsSet,
+        Op::Matches => Prepared::Regexes(values.strs().map(|p| Regex::new(p).ok()).collect()),
+        Op::Before | Op::After => {
+            Prepared::Times(values.strs().map(Timestamp::parse_rfc3339).collect())
+        }
+        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => Prepared::Versions {
+            versions: values.strs().filter_map(SemVer::parse).collect(),
+            want: match op {
+                Op::SemVerEqual => Ordering::Equal,
+                Op::SemVerLessThan => Ordering::Less,
+                _ => Ordering::Greater,
+            },
+        },
+        _ => Prepared::Plain,
+    }
+}
+
 fn access_of(attribute: &AttrRef, op: &Op) -> Access {
     let tag = attribute.first_tag();
     if *op != Op::SegmentMatch
@@ -378,38 +455,10 @@ fn access_of(attribute: &AttrRef, op: &Op) -> Access {
     }
 }
 
-/// String equality, with strings of up to 16 bytes compared in registers (two overlapping
-/// loads from each side) rather than by a call to `memcmp`.
+/// String equality, with strings of up to 16 bytes compared in registers.
 #[inline(always)]
 fn short_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n > 16 {
-        return a == b;
-    }
-    fn word8(s: &[u8], at: usize) -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_le_bytes(w)
-    }
-    fn word4(s: &[u8], at: usize) -> u32 {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(&s[at..at + 4]);
-        u32::from_le_bytes(w)
-    }
-    if n >= 8 {
-        word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8)
-    } else if n >= 4 {
-        word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4)
-    } else if n > 0 {
-        // Positions 0, n / 2 and n - 1 cover every byte of a 1- to 3-byte string.
-        a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]
-    } else {
-        true
-    }
+    short_bytes_eq(a.as_bytes(), b.as_bytes())
 }
 
 impl PartialEq for Clause {
@@ -451,7 +500,7 @@ impl Serialize for Clause {
 
 impl<'de> Deserialize<'de> for Clause {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<ExactVec<Value>>> =
+        let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<ClauseValues>> =
             ClauseRepr::deserialize(d)?;
         // Old-style data (no kind) names attributes literally.
         let attribute = AttrRef::shared(&r.attribute, r.context_kind.is_none());
@@ -459,7 +508,7 @@ impl<'de> Deserialize<'de> for Clause {
             r.context_kind,
             attribute,
             r.op,
-            r.values.unwrap_or_default().0.into_boxed_slice(),
+            r.values.unwrap_or_default(),
             r.negate,
         ))
     }
@@ -757,19 +806,19 @@ mod tests {
                                 Ok(fast),
                                 slow.matches_non_segment(ctx),
                                 "{op} {:?} negate={negate} kind={kind} {ctx:?}",
-                                clause.values
+                                clause.values()
                             );
                             // An independent statement of `in` and the semver operators for
                             // single (non-array, non-null) values.
                             let attr = ctx.as_kind(kind).and_then(|c| c.attributes().get("attr"));
                             if let Some(a) = attr.filter(|a| !a.is_array() && !a.is_null())
-                                && let Some(expected) = reference(op, &clause.values, a)
+                                && let Some(expected) = reference(op, clause.values(), a)
                             {
                                 assert_eq!(
                                     fast,
                                     expected != negate,
                                     "{op} {a} {:?}",
-                                    clause.values
+                                    clause.values()
                                 );
                             }
                             checked += 1;

@@ -275,8 +275,7 @@ impl<'a> Evaluator<'a> {
                 .matches_non_segment(scope.context)
                 .map_err(|_| Malformed);
         }
-        for value in clause.values() {
-            let Some(key) = value.as_str() else { continue };
+        for key in clause.string_values() {
             let Some(segment) = self.lookup.segment(key).filter(|s| !s.deleted) else {
                 continue;
             };

@@ -87,9 +87,9 @@ pub(crate) fn index_contains(index: &[u32], key: &str, is_at: impl Fn(usize) -> 
 
 /// Builds the table of a [`KeySet`] from the keys' end offsets (`ends`, whose capacity should
 /// already allow for the index).
-fn with_index(text: &str, mut ends: Vec<u32>) -> Box<[u32]> {
+fn with_index(text: &str, mut ends: Vec<u32>, linear_max: usize) -> Box<[u32]> {
     let count = ends.len();
-    if count > LINEAR_SCAN_MAX && count < (EMPTY / 2) as usize {
+    if count > linear_max && count < (EMPTY / 2) as usize {
         let slots = (count * 2).next_power_of_two();
         ends.reserve_exact(slots);
         ends.resize(count + slots, EMPTY);
@@ -109,8 +109,8 @@ fn with_index(text: &str, mut ends: Vec<u32>) -> Box<[u32]> {
 }
 
 /// How many index slots a list of `count` keys gets.
-fn index_slots(count: usize) -> usize {
-    if count > LINEAR_SCAN_MAX && count < (EMPTY / 2) as usize {
+fn index_slots(count: usize, linear_max: usize) -> usize {
+    if count > linear_max && count < (EMPTY / 2) as usize {
         (count * 2).next_power_of_two()
     } else {
         0
@@ -125,7 +125,7 @@ impl KeySet {
     /// If the keys add up to 4 GiB or more.
     pub fn new(keys: Vec<String>) -> Self {
         let text: Box<str> = keys.concat().into_boxed_str();
-        let mut ends = Vec::with_capacity(keys.len() + index_slots(keys.len()));
+        let mut ends = Vec::with_capacity(keys.len() + index_slots(keys.len(), LINEAR_SCAN_MAX));
         let mut end = 0u32;
         for k in &keys {
             end = u32::try_from(k.len())
@@ -135,7 +135,7 @@ impl KeySet {
             ends.push(end);
         }
         KeySet {
-            table: with_index(&text, ends),
+            table: with_index(&text, ends, LINEAR_SCAN_MAX),
             len: keys.len() as u32,
             text,
         }
@@ -147,8 +147,8 @@ impl KeySet {
     }
 
     /// The key at position `i` (which must be below `len()`).
-    #[inline]
-    fn key(&self, i: usize) -> &str {
+    #[inline(always)]
+    pub(crate) fn key(&self, i: usize) -> &str {
         let ends = self.ends();
         let start = if i == 0 { 0 } else { ends[i - 1] as usize };
         &self.text[start..ends[i] as usize]
@@ -158,18 +158,25 @@ impl KeySet {
     #[inline]
     pub fn contains(&self, key: &str) -> bool {
         let (ends, index) = self.table.split_at(self.len as usize);
+        let (text, wanted) = (self.text.as_bytes(), key.as_bytes());
         if index.is_empty() {
             let mut start = 0;
             for &end in ends {
                 let end = end as usize;
-                if end - start == key.len() && &self.text[start..end] == key {
+                if end - start == wanted.len() && text.get(start..end) == Some(wanted) {
                     return true;
                 }
                 start = end;
             }
             return false;
         }
-        index_contains(index, key, |i| self.key(i) == key)
+        // Compared as bytes: the same test as comparing the strings, without checking for
+        // character boundaries.
+        index_contains(index, key, |i| {
+            let end = ends[i] as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            end.wrapping_sub(start) == wanted.len() && text.get(start..end) == Some(wanted)
+        })
     }
 
     /// The keys, in their original order.
@@ -206,11 +213,13 @@ impl Serialize for KeySet {
     }
 }
 
-/// Reusable buffers for reading key lists.
+/// Reusable buffers for reading lists of strings (key lists, clause values).
 #[derive(Default)]
-struct Scratch {
-    text: String,
-    ends: Vec<u32>,
+pub(crate) struct Scratch {
+    /// The strings read so far, concatenated.
+    pub(crate) text: String,
+    /// Where each string ends in `text`.
+    pub(crate) ends: Vec<u32>,
 }
 
 /// Scratch buffers larger than this are not kept after a list is read.
@@ -220,30 +229,62 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
+/// Runs `f` with this thread's scratch buffers, emptied (or fresh ones if they are in use),
+/// and lets go of them afterwards if they grew large.
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    fn run<R>(scratch: &mut Scratch, f: impl FnOnce(&mut Scratch) -> R) -> R {
+        scratch.text.clear();
+        scratch.ends.clear();
+        let out = f(scratch);
+        if scratch.text.capacity() > SCRATCH_KEEP || scratch.ends.capacity() > SCRATCH_KEEP {
+            *scratch = Scratch::default();
+        }
+        out
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => run(&mut scratch, f),
+        Err(_) => run(&mut Scratch::default(), f),
+    })
+}
+
+impl KeySet {
+    /// A set of the strings in `text` that end at `ends` (ascending offsets into `text`, the
+    /// last one at its end), hash-indexed if there are more than `linear_max`: two
+    /// allocations at their final sizes.
+    pub(crate) fn from_parts(text: &str, ends: &[u32], linear_max: usize) -> KeySet {
+        let count = ends.len();
+        let mut table = Vec::with_capacity(count + index_slots(count, linear_max));
+        table.extend_from_slice(ends);
+        let text: Box<str> = Box::from(text);
+        KeySet {
+            table: with_index(&text, table, linear_max),
+            len: count as u32,
+            text,
+        }
+    }
+}
+
+/// Appends `key` to the scratch text and records where it ends.
+pub(crate) fn push_key<E: de::Error>(scratch: &mut Scratch, key: &str) -> Result<(), E> {
+    scratch.text.push_str(key);
+    let end =
+        u32::try_from(scratch.text.len()).map_err(|_| E::custom("string list of 4 GiB or more"))?;
+    scratch.ends.push(end);
+    Ok(())
+}
+
 fn read_keys<'de, A: SeqAccess<'de>>(
     mut seq: A,
     scratch: &mut Scratch,
 ) -> Result<KeySet, A::Error> {
-    scratch.text.clear();
-    scratch.ends.clear();
     while let Some(key) = seq.next_element::<BorrowedStr<'_>>()? {
-        scratch.text.push_str(&key);
-        let end = u32::try_from(scratch.text.len())
-            .map_err(|_| de::Error::custom("key list of 4 GiB or more"))?;
-        scratch.ends.push(end);
+        push_key(scratch, &key)?;
     }
-    let count = scratch.ends.len();
-    let mut table = Vec::with_capacity(count + index_slots(count));
-    table.extend_from_slice(&scratch.ends);
-    let text: Box<str> = Box::from(scratch.text.as_str());
-    if scratch.text.capacity() > SCRATCH_KEEP || scratch.ends.capacity() > SCRATCH_KEEP {
-        *scratch = Scratch::default();
-    }
-    Ok(KeySet {
-        table: with_index(&text, table),
-        len: count as u32,
-        text,
-    })
+    Ok(KeySet::from_parts(
+        &scratch.text,
+        &scratch.ends,
+        LINEAR_SCAN_MAX,
+    ))
 }
 
 impl<'de> Deserialize<'de> for KeySet {
@@ -267,10 +308,7 @@ impl<'de> Deserialize<'de> for KeySet {
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<KeySet, A::Error> {
                 // Keys are gathered in this thread's scratch buffers (kept between lists), so
                 // the set gets its two allocations at their final sizes.
-                SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-                    Ok(mut scratch) => read_keys(seq, &mut scratch),
-                    Err(_) => read_keys(seq, &mut Scratch::default()),
-                })
+                with_scratch(|scratch| read_keys(seq, scratch))
             }
         }
         d.deserialize_option(KeysVisitor)

@@ -44,6 +44,7 @@ mod big_segments;
 mod borrowed_str;
 mod bucketing;
 mod clause;
+mod clause_values;
 mod context;
 mod context_builder;
 mod context_json;

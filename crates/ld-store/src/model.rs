@@ -4,7 +4,6 @@
 pub use ld_eval::{DataLookup, Flag, Segment};
 
 use ld_eval::{Clause, Op};
-use serde_json::Value;
 
 /// Keys of the flags this flag names as prerequisites.
 pub(crate) fn flag_prerequisite_keys(flag: &Flag) -> impl Iterator<Item = &str> {
@@ -26,6 +25,5 @@ fn segment_match_keys<'a>(
 ) -> impl Iterator<Item = &'a str> {
     clauses
         .filter(|c| matches!(c.op(), Op::SegmentMatch))
-        .flat_map(|c| c.values().iter())
-        .filter_map(Value::as_str)
+        .flat_map(|c| c.string_values())
 }
