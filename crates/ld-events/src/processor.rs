@@ -24,6 +24,7 @@ use crate::event_output::write_payload;
 use crate::outbox::Outbox;
 use crate::sender::EventSender;
 use crate::summary::{Summarizer, SummaryInput};
+use crate::thread_tally::ThreadTally;
 
 /// Unix milliseconds now.
 pub(crate) fn now_millis() -> u64 {
@@ -244,13 +245,18 @@ impl EventProcessor {
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
-        self.record_at(e, 0);
+        self.record_at(e, 0, None);
     }
 
     /// [`EventProcessor::record`], with the flag's `ld_eval::InstanceId` (0 when there is no
-    /// flag at hand), by which [`EventProcessor::count_if_known`] finds the summary cell.
-    pub(crate) fn record_at<C, R>(&self, e: &Evaluation<'_, C, R>, instance: u64)
-    where
+    /// flag at hand), by which [`EventProcessor::count_if_known`] finds the summary cell, and
+    /// the caller's per-thread state, if it keeps one.
+    pub(crate) fn record_at<C, R>(
+        &self,
+        e: &Evaluation<'_, C, R>,
+        instance: u64,
+        tally: Option<&ThreadTally>,
+    ) where
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
@@ -263,10 +269,12 @@ impl EventProcessor {
         let context_id = shared
             .context_hash(e.context)
             .map(|hash| (hash, shared.key_cache.generation()));
-        let seen_recently = if e.flag.is_some_and(|f| f.exclude_from_summaries) {
-            context_id.is_some_and(|id| shared.summarizer.seen_recently(id))
+        let (seen_recently, kinds_id) = if e.flag.is_some_and(|f| f.exclude_from_summaries) {
+            let seen = context_id.is_some_and(|id| shared.summarizer.seen_recently(tally, id));
+            (seen, None)
         } else {
-            shared.summarizer.record(
+            let recorded = shared.summarizer.record_in(
+                tally,
                 SummaryInput {
                     instance,
                     flag_key: e.flag_key,
@@ -278,14 +286,27 @@ impl EventProcessor {
                 e.context.parts().map(|p| p.kind),
                 context_id,
                 now_millis,
-            )
+            );
+            (recorded.seen, Some(recorded.kinds_id))
         };
         let shared_context = match context_id {
             Some((hash, generation)) if !seen_recently => {
-                shared.notice_context_on_this_thread(e.context, hash, generation)
+                shared.notice_context_on_this_thread(e.context, hash, generation, tally)
             }
             _ => None,
         };
+        // The context-key cache now holds the context (in the generation read before asking
+        // it): note that on the context itself for the fast path (`count_if_known`), which
+        // identifies contexts by their fully-qualified key, as the cache does here unless
+        // anonymous parts are omitted.
+        if let (Some((_, generation)), Some(kinds_id), Some(memo)) =
+            (context_id, kinds_id, e.context.memo())
+            && !shared.omit_anonymous_contexts
+            && shared.key_cache.remembers()
+            && let Some(value) = shared.summarizer.context_memo(generation, kinds_id)
+        {
+            memo.set(value);
+        }
         let Some(flag) = e.flag else {
             return;
         };
@@ -295,18 +316,19 @@ impl EventProcessor {
     }
 
     /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
-    /// in this thread's cell, of a context this thread's recent-contexts table vouches for. The
-    /// cell is found by the flag's instance id, which the general path must pass to
-    /// [`EventProcessor::record_at`] for the same evaluation.
+    /// in this thread's cell (in `tally` if given), of a context whose memo says the
+    /// context-key cache holds it. The cell is found by the flag's instance id, which the
+    /// general path must pass to [`EventProcessor::record_at`] for the same evaluation.
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
-    #[inline(always)]
+    #[inline(never)]
     pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
         &self,
         flag: &ld_eval::Flag,
         context: &ld_eval::Context,
         detail: &D,
         default: impl Fn() -> V,
+        tally: Option<&ThreadTally>,
     ) -> bool {
         let Some(shared) = self.active() else {
             return true; // nothing to record
@@ -320,12 +342,12 @@ impl EventProcessor {
             return false;
         }
         shared.summarizer.count_if_known(
+            tally,
             flag.instance.get(),
             detail.variation_index(),
             flag.version,
             default,
             context,
-            context.fully_qualified_key_hash(),
             shared.key_cache.generation(),
         )
     }
@@ -480,23 +502,14 @@ impl Shared {
         context: &C,
         hash: u64,
         generation: u64,
+        tally: Option<&ThreadTally>,
     ) -> Option<Arc<crate::EventContext>>
     where
         C: EventContextSource + ?Sized,
     {
         let indexed = self.notice_context(context, hash, true);
         if self.key_cache.remembers() {
-            // A plain user: one `user` part and no `:` in the key (see `RecentContexts`).
-            let mut parts = context.parts();
-            let plain_user = parts.next().is_some_and(|p| p.kind == "user")
-                && parts.next().is_none()
-                && !context.fully_qualified_key().contains(':');
-            self.summarizer.remember_context(
-                hash,
-                generation,
-                plain_user,
-                context.parts().map(|p| p.kind),
-            );
+            self.summarizer.remember_context(tally, hash, generation);
         }
         indexed
     }
