@@ -252,6 +252,12 @@ impl RecentContexts {
     }
 }
 
+/// Source of [`ContextKeyCache`] ids.
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What one new generation adds (see [`ContextKeyCache::generation`]).
+const GENERATION_STEP: u64 = 1 << 8;
+
 impl ContextKeyCache {
     /// A cache remembering about `capacity` contexts. Small capacities get a single exact shard;
     /// larger ones up to 8 shards of at least 64 keys each.
@@ -272,7 +278,9 @@ impl ContextKeyCache {
                 .map(|_| Mutex::new(Shard::new(per_shard)))
                 .collect(),
             mask: (shards - 1) as u64,
-            generation: AtomicU64::new(1),
+            generation: AtomicU64::new(
+                (NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed) << 40) | GENERATION_STEP,
+            ),
             remembers: capacity > 0,
         }
     }
@@ -286,7 +294,8 @@ impl ContextKeyCache {
         let new = self.shards[shard].lock().notice(hash, &mut evicted);
         if evicted {
             // The threads' recent sets may vouch for the evicted context: make them ask again.
-            self.generation.fetch_add(1, Ordering::Relaxed);
+            self.generation
+                .fetch_add(GENERATION_STEP, Ordering::Relaxed);
         }
         new
     }
@@ -305,7 +314,8 @@ impl ContextKeyCache {
         for shard in self.shards.iter() {
             shard.lock().clear();
         }
-        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.generation
+            .fetch_add(GENERATION_STEP, Ordering::Relaxed);
     }
 
     /// Whether the cache remembers contexts at all (a capacity of 0 makes every sighting new).
@@ -313,7 +323,11 @@ impl ContextKeyCache {
         self.remembers
     }
 
-    /// The current generation, for [`RecentContexts::seen`].
+    /// The current generation, for [`RecentContexts::seen`] and for the memo the summary writes
+    /// on contexts: the cache's id (unique in the process) in the top 24 bits and a counter in
+    /// the next 32, the low 8 clear. So a generation of another cache never equals this one's
+    /// (barring 2^24 caches in one process, or 2^32 generations of one cache, that is 2^32
+    /// evictions and clearings).
     #[inline]
     pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
@@ -353,9 +367,19 @@ mod tests {
         c.notice(1);
         assert_eq!(c.generation(), g, "no eviction yet");
         c.notice(2);
-        assert_eq!(c.generation(), g + 1);
+        assert_eq!(c.generation(), g + GENERATION_STEP);
         c.clear();
-        assert_eq!(c.generation(), g + 2);
+        assert_eq!(c.generation(), g + 2 * GENERATION_STEP);
+    }
+
+    #[test]
+    fn generations_of_two_caches_never_coincide_and_leave_room_for_a_kinds_id() {
+        let (a, b) = (ContextKeyCache::new(1), ContextKeyCache::new(1));
+        assert_ne!(a.generation(), b.generation());
+        b.clear();
+        assert_ne!(a.generation(), b.generation());
+        assert_eq!(a.generation() & 0xff, 0);
+        assert_eq!(b.generation() & 0xff, 0);
     }
 
     #[test]

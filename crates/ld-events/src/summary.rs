@@ -316,16 +316,6 @@ impl Local {
     }
 }
 
-/// The memo (`ld_eval::ContextMemo`) the summarizer `summarizer_id` writes on a context that
-/// its context-key cache holds in `generation`, whose kinds list has the id `kinds_id`: the
-/// summarizer id in the top 24 bits, the generation's low 32 bits, then the kinds id. Exact,
-/// so another summarizer's memo or an older generation's never matches (barring 2^32
-/// generations of one summarizer or 2^24 summarizers in one process in between).
-#[inline(always)]
-fn memo_of(summarizer_id: u64, generation: u64, kinds_id: u8) -> u64 {
-    (summarizer_id << 40) | ((generation & 0xffff_ffff) << 8) | u64::from(kinds_id)
-}
-
 /// Diagnostics only: deduplicated context sightings are published in batches of 64 so the
 /// shared counter is not touched on every evaluation (a thread's last partial batch is reported
 /// late or not at all). A free function so that the fast path's closure need not capture `self`.
@@ -438,11 +428,14 @@ impl Summarizer {
         }
     }
 
-    /// The memo this summarizer writes on a context its context-key cache holds in
-    /// `generation`, whose kinds list has the id `kinds_id` (see [`memo_of`]); `None` when it
-    /// writes none (kinds beyond the registry's capacity).
+    /// The memo (`ld_eval::ContextMemo`) to write on a context that the processor's
+    /// context-key cache holds in `generation` (its `ContextKeyCache::generation`, which names
+    /// the cache too, with the low 8 bits clear), whose kinds list has this summarizer's id
+    /// `kinds_id`: the two or-ed. The cache and this summarizer belong to one processor, so the
+    /// memo is exact for it; `None` when none is written (kinds beyond the registry's
+    /// capacity).
     pub(crate) fn context_memo(&self, generation: u64, kinds_id: u8) -> Option<u64> {
-        (kinds_id != NOT_INTERNED).then(|| memo_of(self.id, generation, kinds_id))
+        (kinds_id != NOT_INTERNED).then_some(generation | u64::from(kinds_id))
     }
 
     /// The common case of an evaluation, without side effects unless it succeeds: the window
@@ -473,7 +466,7 @@ impl Summarizer {
             return false;
         }
         let memo = context.memo().get();
-        if memo & !0xff != memo_of(self.id, generation, 0) {
+        if memo & !0xff != generation {
             return false;
         }
         let kinds_id = memo as u8;
