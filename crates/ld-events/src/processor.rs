@@ -333,10 +333,11 @@ impl EventProcessor {
         let Some(shared) = self.active() else {
             return true; // nothing to record
         };
+        // With omit-anonymous-contexts no memo is written on contexts (they are identified
+        // without their anonymous parts), so the summarizer declines them by itself.
         if flag.track_events
             || flag.debug_events_until_date.is_some()
             || flag.exclude_from_summaries
-            || shared.omit_anonymous_contexts
             || detail.is_experiment(flag)
         {
             return false;

@@ -585,6 +585,27 @@ fn omit_anonymous_contexts_leaves_them_out_of_identify_and_index_events() {
 }
 
 #[test]
+fn omitting_anonymous_contexts_indexes_evaluated_contexts_by_their_named_parts_only() {
+    let mut h = Harness::new(|c| c.omit_anonymous_contexts = true);
+    let f = flag(json!({}));
+    let multi = MultiContextBuilder::new()
+        .push(ContextBuilder::new("anon").anonymous(true).build().unwrap())
+        .push(ContextBuilder::new("o1").kind("org").build().unwrap())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        record_in(&h, None, &f, &multi);
+    }
+    // Identified without its anonymous part, the context gets no memo: every evaluation takes
+    // the general path, which indexes the named part once and counts all three.
+    assert_eq!(multi.memo().get(), 0);
+    let events = h.payload();
+    assert_eq!(kinds(&events), ["index", "summary"]);
+    assert_eq!(events[0]["context"], json!({"kind": "org", "key": "o1"}));
+    assert_eq!(events[1]["features"]["flag"]["counters"][0]["count"], 3);
+}
+
+#[test]
 fn summaries_add_up_exactly_under_concurrent_evaluation() {
     const THREADS: usize = 8;
     const PER_THREAD: usize = 5_000;
