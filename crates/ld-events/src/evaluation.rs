@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::event_context::{EventContext, IndividualContext};
-use crate::processor::{Evaluation, EventProcessor, FlagEventSettings};
+use crate::processor::{Evaluation, EventProcessor, FastPathHints, FlagEventSettings};
 use crate::thread_tally::ThreadTally;
 
 impl EventContextSource for Context {
@@ -104,6 +104,26 @@ pub fn is_experiment(flag: &Flag, detail: &Detail<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether no evaluation of `flag` can need more than the summary: no full or debug events, no
+/// summary exclusion, and nothing that makes an experiment (a tracked rule or fallthrough, an
+/// experiment rollout). Summary cells of such a flag let the fast path skip the per-evaluation
+/// checks; as for its `ld_eval::InstanceId`, the flag must not be modified once evaluated.
+pub(crate) fn plain_flag(flag: &Flag) -> bool {
+    let experiment = |vr: &ld_eval::VariationOrRollout| {
+        matches!(vr, ld_eval::VariationOrRollout::Rollout(r)
+            if r.kind == ld_eval::RolloutKind::Experiment)
+    };
+    !flag.track_events
+        && flag.debug_events_until_date.is_none()
+        && !flag.exclude_from_summaries
+        && !flag.track_events_fallthrough
+        && !experiment(&flag.fallthrough)
+        && flag
+            .rules
+            .iter()
+            .all(|r| !r.track_events && !experiment(&r.variation_or_rollout))
 }
 
 /// An `ld-eval` result the event processor can record: [`Detail`] (owned reason) or
@@ -302,7 +322,10 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        let instance = flag.map_or(0, |f| f.instance.get());
+        let hints = FastPathHints {
+            instance: flag.map_or(0, |f| f.instance.get()),
+            plain: flag.is_some_and(plain_flag),
+        };
         self.record_at(
             &Evaluation {
                 flag_key,
@@ -316,7 +339,7 @@ impl EventProcessor {
                 with_reasons,
                 prereq_of,
             },
-            instance,
+            hints,
             tally,
         );
     }

@@ -49,6 +49,16 @@ pub struct FlagEventSettings {
     pub exclude_from_summaries: bool,
 }
 
+/// What the general path tells the summary about an evaluation's flag, so that the cell it
+/// counts in can serve the fast path ([`EventProcessor::count_if_known`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FastPathHints {
+    /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
+    pub(crate) instance: u64,
+    /// No evaluation of the flag needs more than the summary (`evaluation::plain_flag`).
+    pub(crate) plain: bool,
+}
+
 /// One evaluation to record, borrowed from the caller.
 ///
 /// `R` is the evaluation reason; it is serialized only when a full event is sent with it.
@@ -245,16 +255,16 @@ impl EventProcessor {
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
-        self.record_at(e, 0, None);
+        self.record_at(e, FastPathHints::default(), None);
     }
 
-    /// [`EventProcessor::record`], with the flag's `ld_eval::InstanceId` (0 when there is no
-    /// flag at hand), by which [`EventProcessor::count_if_known`] finds the summary cell, and
-    /// the caller's per-thread state, if it keeps one.
+    /// [`EventProcessor::record`], with what the summary cell must know for
+    /// [`EventProcessor::count_if_known`] to find and trust it, and the caller's per-thread
+    /// state, if it keeps one.
     pub(crate) fn record_at<C, R>(
         &self,
         e: &Evaluation<'_, C, R>,
-        instance: u64,
+        hints: FastPathHints,
         tally: Option<&ThreadTally>,
     ) where
         C: EventContextSource + ?Sized,
@@ -276,7 +286,8 @@ impl EventProcessor {
             let recorded = shared.summarizer.record_in(
                 tally,
                 SummaryInput {
-                    instance,
+                    instance: hints.instance,
+                    plain: hints.plain,
                     flag_key: e.flag_key,
                     variation: e.variation,
                     version: e.flag.map(|f| f.version),
@@ -334,19 +345,22 @@ impl EventProcessor {
             return true; // nothing to record
         };
         // With omit-anonymous-contexts no memo is written on contexts (they are identified
-        // without their anonymous parts), so the summarizer declines them by itself.
-        if flag.track_events
-            || flag.debug_events_until_date.is_some()
-            || flag.exclude_from_summaries
-            || detail.is_experiment(flag)
-        {
-            return false;
-        }
+        // without their anonymous parts), so the summarizer declines them by itself. A flag
+        // whose evaluations need nothing but the summary is known from its cell (see
+        // `plain_flag`); any other is checked here, so only its evaluations that need no full
+        // event are counted.
+        let needs_only_summary = || {
+            !(flag.track_events
+                || flag.debug_events_until_date.is_some()
+                || flag.exclude_from_summaries
+                || detail.is_experiment(flag))
+        };
         shared.summarizer.count_if_known(
             tally,
             flag.instance.get(),
             detail.variation_index(),
             flag.version,
+            needs_only_summary,
             default,
             context,
             shared.key_cache.generation(),

@@ -60,6 +60,10 @@ struct Cell {
     /// the fast path compares.
     variation_key: usize,
     version_key: u64,
+    /// No evaluation of the flag value `instance` needs more than the summary (no full or
+    /// debug events, no experiment, not excluded), so the fast path need not check the
+    /// evaluation itself.
+    plain: bool,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
     /// The id the summarizer interned `kinds` under ([`Registry::intern_kinds`]);
@@ -87,6 +91,7 @@ impl Cell {
             instance: input.instance,
             variation_key: variation_key(input.variation),
             version_key: input.version.unwrap_or(0),
+            plain: input.plain,
             kinds_id,
             kinds: joined.into_boxed_str(),
             variation: input.variation,
@@ -338,6 +343,7 @@ fn count_in<V: Borrow<Value>>(
     variation: usize,
     version: u64,
     kinds_id: u8,
+    needs_only_summary: impl Fn() -> bool,
     default: impl Fn() -> V,
 ) -> bool {
     let slot = fast_slot(instance, variation, kinds_id);
@@ -349,6 +355,7 @@ fn count_in<V: Borrow<Value>>(
         || cell.version_key != version
         || cell.kinds_id != kinds_id
         || cell.retired.load(Ordering::Relaxed)
+        || !(cell.plain || needs_only_summary())
     {
         return false;
     }
@@ -400,6 +407,8 @@ static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct SummaryInput<'a> {
     /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
     pub(crate) instance: u64,
+    /// No evaluation of the flag needs more than the summary (see [`Cell::plain`]).
+    pub(crate) plain: bool,
     pub(crate) flag_key: &'a str,
     pub(crate) variation: Option<usize>,
     /// `None` for an unknown flag (written as `"unknown": true`).
@@ -457,6 +466,7 @@ impl Summarizer {
         instance: u64,
         variation: Option<usize>,
         version: u64,
+        needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
         context: &ld_eval::Context,
         generation: u64,
@@ -478,7 +488,14 @@ impl Summarizer {
             };
             return match local.as_deref_mut() {
                 Some(local) if local.summarizer_id == id => count_in(
-                    registry, local, instance, variation, version, kinds_id, default,
+                    registry,
+                    local,
+                    instance,
+                    variation,
+                    version,
+                    kinds_id,
+                    needs_only_summary,
+                    default,
                 ),
                 _ => false,
             };
@@ -498,7 +515,14 @@ impl Summarizer {
                     },
                 };
                 count_in(
-                    registry, local, instance, variation, version, kinds_id, default,
+                    registry,
+                    local,
+                    instance,
+                    variation,
+                    version,
+                    kinds_id,
+                    needs_only_summary,
+                    default,
                 )
             })
             .unwrap_or(false)
@@ -874,6 +898,7 @@ mod tests {
     ) -> SummaryInput<'a> {
         SummaryInput {
             instance: 0,
+            plain: false,
             flag_key: key,
             variation,
             version: Some(7),
@@ -982,6 +1007,7 @@ mod tests {
         s.record(
             SummaryInput {
                 instance: 0,
+                plain: false,
                 flag_key: "missing",
                 variation: None,
                 version: None,

@@ -352,6 +352,33 @@ fn reasons_are_sent_when_asked_for_and_always_for_experiments() {
 }
 
 #[test]
+fn only_evaluations_matching_a_tracked_rule_send_feature_events_however_often_repeated() {
+    let mut h = Harness::new(|_| {});
+    // Both rules serve variation 0, so their evaluations share a summary counter; only the
+    // first rule's are experiments.
+    let rule = |key: &str, track: bool| {
+        json!({"id": key, "variation": 0, "trackEvents": track, "clauses": [
+            {"attribute": "key", "op": "in", "values": [key], "negate": false}]})
+    };
+    let f = flag(json!({"rules": [rule("tracked", true), rule("plain", false)]}));
+    let (tracked, plain) = (user("tracked"), user("plain"));
+    for _ in 0..4 {
+        record_in(&h, None, &f, &plain);
+        record_in(&h, None, &f, &tracked);
+    }
+    let events = h.payload();
+    let features: Vec<_> = events.iter().filter(|e| e["kind"] == "feature").collect();
+    assert_eq!(features.len(), 4);
+    assert!(features.iter().all(|e| e["context"]["key"] == "tracked"));
+    assert_eq!(
+        features[3]["reason"],
+        json!({"kind": "RULE_MATCH", "ruleIndex": 0, "ruleId": "tracked"})
+    );
+    let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+    assert_eq!(summary["features"]["flag"]["counters"][0]["count"], 8);
+}
+
+#[test]
 fn prerequisite_evaluations_produce_events_with_prereq_of() {
     let mut h = Harness::new(|_| {});
     let mut data = MemoryData::default();
