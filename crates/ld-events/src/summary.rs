@@ -335,6 +335,7 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
 /// The fast path's count (see [`Summarizer::count_if_known`]) in `local`: the cell for the flag
 /// value `instance`, the [`variation_key`] `variation`, `version` and the kinds id `kinds_id`, if
 /// the thread's direct-mapped table holds it and it was counting for the same default.
+#[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
 #[inline(always)]
 fn count_in<V: Borrow<Value>>(
     registry: &Registry,
