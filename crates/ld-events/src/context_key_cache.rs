@@ -210,12 +210,6 @@ impl RecentContexts {
         found
     }
 
-    /// Counts a deduplicated sighting (of a context known by other means, such as its memo).
-    #[inline(always)]
-    pub(crate) fn note_deduplicated(&mut self) {
-        self.deduplicated += 1;
-    }
-
     /// Remembers that the shared LRU holds `hash` in `generation`.
     pub(crate) fn remember(&mut self, hash: u64, generation: u64) {
         let tagged = (hash ^ mix(generation)) & IDENTITY;

@@ -74,6 +74,10 @@ struct Cell {
     default: Value,
     /// Written only by the owning thread (load + store); read by the flusher.
     count: AtomicU64,
+    /// The part of `count` the general path counted; the rest the fast path did, each of them
+    /// a sighting of an already-known context, which the flusher adds to the diagnostic
+    /// deduplication count. Written only by the owning thread.
+    general: AtomicU64,
     /// Set by the flusher when it drops the cell from the registry.
     retired: AtomicBool,
     value: Value,
@@ -98,6 +102,7 @@ impl Cell {
             version: input.version,
             default: input.default.clone(),
             count: AtomicU64::new(1),
+            general: AtomicU64::new(1),
             retired: AtomicBool::new(false),
             value: input.value.clone(),
         }
@@ -119,6 +124,20 @@ impl Cell {
     fn bump(&self) {
         self.count
             .store(self.count.load(Ordering::Relaxed) + 1, Ordering::Release);
+    }
+
+    /// One more evaluation counted by the general path; only the owning thread calls this.
+    #[inline]
+    fn bump_general(&self) {
+        self.general
+            .store(self.general.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.bump();
+    }
+
+    /// How many evaluations the fast path counted so far (see [`Cell::general`]).
+    fn fast_count(&self) -> u64 {
+        let total = self.count.load(Ordering::Acquire);
+        total.saturating_sub(self.general.load(Ordering::Relaxed))
     }
 
     /// The kinds one by one.
@@ -223,6 +242,8 @@ fn same_kinds_in_list<'k>(
 struct Registered {
     cell: Arc<Cell>,
     reported: u64,
+    /// [`Cell::fast_count`] as of the last report.
+    reported_fast: u64,
     idle_windows: u32,
     /// Marked retired at the previous snapshot: report any count that raced with the marking,
     /// then let go.
@@ -338,7 +359,6 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
 #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
 #[inline(always)]
 fn count_in<V: Borrow<Value>>(
-    registry: &Registry,
     local: &mut Local,
     instance: u64,
     variation: usize,
@@ -371,8 +391,6 @@ fn count_in<V: Borrow<Value>>(
         return false;
     }
     cell.bump();
-    local.recent.note_deduplicated();
-    publish_deduplicated(registry, local);
     true
 }
 
@@ -489,7 +507,6 @@ impl Summarizer {
             };
             return match local.as_deref_mut() {
                 Some(local) if local.summarizer_id == id => count_in(
-                    registry,
                     local,
                     instance,
                     variation,
@@ -516,7 +533,6 @@ impl Summarizer {
                     },
                 };
                 count_in(
-                    registry,
                     local,
                     instance,
                     variation,
@@ -631,7 +647,7 @@ impl Summarizer {
                     if cell.matches(&input, kinds.clone())
                         && !cell.retired.load(Ordering::Relaxed) =>
                 {
-                    cell.bump();
+                    cell.bump_general();
                 }
                 _ => self.record_in_map(local, slot, &input, kinds.clone(), kinds_id),
             }
@@ -645,6 +661,7 @@ impl Summarizer {
                 registry.cells.lock().push(Registered {
                     cell: Arc::new(Cell::new(&input, kinds, NOT_INTERNED)),
                     reported: 0,
+                    reported_fast: 0,
                     idle_windows: 0,
                     retiring: false,
                 });
@@ -675,7 +692,7 @@ impl Summarizer {
         let found = cells.iter().position(|c| c.matches(input, kinds.clone()));
         let cell = match found {
             Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
-                cells[i].bump();
+                cells[i].bump_general();
                 Arc::clone(&cells[i])
             }
             found => {
@@ -686,6 +703,7 @@ impl Summarizer {
                 self.registry.cells.lock().push(Registered {
                     cell: Arc::clone(&cell),
                     reported: 0,
+                    reported_fast: 0,
                     idle_windows: 0,
                     retiring: false,
                 });
@@ -713,10 +731,15 @@ impl Summarizer {
         let start_date = registry.start_date.load(Ordering::Relaxed);
         let mut flags: BTreeMap<String, FlagSummary> = BTreeMap::new();
         let mut cells = registry.cells.lock();
+        let mut fast = 0;
         cells.retain_mut(|r| {
             let total = r.cell.count.load(Ordering::Acquire);
             let delta = total - r.reported;
             r.reported = total;
+            // Every fast-path count was a sighting of a known context (diagnostics).
+            let fast_total = r.cell.fast_count();
+            fast += fast_total.saturating_sub(r.reported_fast);
+            r.reported_fast = r.reported_fast.max(fast_total);
             if delta > 0 {
                 r.idle_windows = 0;
                 add_to_summary(&mut flags, &r.cell, delta);
@@ -739,6 +762,7 @@ impl Summarizer {
             true
         });
         drop(cells);
+        registry.deduplicated.fetch_add(fast, Ordering::Relaxed);
         if flags.is_empty() {
             return None;
         }
