@@ -332,7 +332,7 @@ impl EventProcessor {
     /// general path must pass to [`EventProcessor::record_at`] for the same evaluation.
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
-    #[inline(never)]
+    #[inline(always)]
     pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
         &self,
         flag: &ld_eval::Flag,
