@@ -394,7 +394,7 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
             &e.prerequisite.key,
             Some(e.prerequisite),
             e.context,
-            e.detail,
+            &e.detail,
             || &Value::Null,
             self.with_reasons,
             Some(&e.prerequisite_of.key),
