@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::attributes::Attributes;
 
 use crate::attr_ref::{AttrRef, Builtin};
+use crate::context_memo::ContextMemo;
 use crate::kind::{Kind, KindError};
 
 static TRUE: Value = Value::Bool(true);
@@ -160,6 +161,8 @@ pub struct Context {
     pub(crate) fully_qualified_key: String,
     /// [`Context::hash_key`] of `fully_qualified_key`, computed once.
     pub(crate) key_hash: u64,
+    /// Not part of the value: see [`Context::memo`].
+    pub(crate) memo: ContextMemo,
 }
 
 /// How many members' kind tags a [`Context`] keeps inline; members after these (multi-kind
@@ -189,6 +192,7 @@ impl Context {
             multi: false,
             key_hash: Context::hash_key(&fully_qualified_key),
             fully_qualified_key,
+            memo: ContextMemo::default(),
         }
     }
 
@@ -218,6 +222,7 @@ impl Context {
             multi: true,
             key_hash: Context::hash_key(&fully_qualified_key),
             fully_qualified_key,
+            memo: ContextMemo::default(),
         })
     }
 
@@ -323,6 +328,20 @@ impl Context {
     #[inline]
     pub fn fully_qualified_key_hash(&self) -> u64 {
         self.key_hash
+    }
+
+    /// A word on which the code consuming this context (the event processor) may note what it
+    /// has worked out about it, so as not to look it up again on the next evaluation; see
+    /// [`ContextMemo`]. Not part of the context's value.
+    ///
+    /// ```
+    /// use ld_eval::ContextBuilder;
+    /// let c = ContextBuilder::new("u").build().unwrap();
+    /// assert_eq!(c.memo().get(), 0);
+    /// ```
+    #[inline(always)]
+    pub fn memo(&self) -> &ContextMemo {
+        &self.memo
     }
 
     /// The hash [`Context::fully_qualified_key_hash`] uses, for keys held elsewhere. Stable within

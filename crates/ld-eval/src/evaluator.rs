@@ -202,7 +202,7 @@ impl<'a> Evaluator<'a> {
                     prerequisite: pflag,
                     prerequisite_of: flag,
                     context: scope.context,
-                    detail: &outcome.into_detail(),
+                    detail: outcome.into_detail_ref(),
                 });
             }
             let served = outcome.index.map(|i| i as i64);
@@ -444,10 +444,6 @@ impl<'f> Outcome<'f> {
             variation_index: self.index,
             reason: ReasonRef::new(kind),
         }
-    }
-
-    fn into_detail(self) -> Detail<'f> {
-        self.into_detail_ref().to_detail()
     }
 }
 

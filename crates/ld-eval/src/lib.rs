@@ -5,10 +5,15 @@
 //! prerequisites, segments, big segments and evaluation reasons — producing the same value,
 //! variation index and reason as LaunchDarkly's own server-side SDKs.
 //!
-//! **What it is not for:** I/O of any kind. There is no tokio, no network, no filesystem and no
-//! global state here; data arrives from `ld-store`, big segment membership from a caller-supplied
+//! **What it is not for:** I/O of any kind. There is no tokio, no network and no filesystem here;
+//! data arrives from `ld-store`, big segment membership from a caller-supplied
 //! [`BigSegmentProvider`], and analytics events are built by `ld-events` from what the evaluator
-//! reports through a [`PrerequisiteRecorder`].
+//! reports through a [`PrerequisiteRecorder`]. A result depends only on the flag, segment and
+//! context data. Three pieces of bookkeeping exist for the caches of the crates above, and none
+//! changes a result: each parsed, built or cloned [`Flag`] draws an [`InstanceId`] from a
+//! process-wide counter; the parser shares short attribute and kind names through a small
+//! per-thread cache; and a [`Context`] carries a [`ContextMemo`] word that its consumers (the
+//! event processor) may write.
 //!
 //! **Neighbours:** no other workspace crate. `ld-store`, `ld-events`, the data sources and
 //! `ld-sdk` all depend on this crate.
@@ -48,6 +53,7 @@ mod clause_values;
 mod context;
 mod context_builder;
 mod context_json;
+mod context_memo;
 mod detail;
 mod evaluator;
 mod exact_vec;
@@ -72,6 +78,7 @@ pub use big_segments::{BigSegmentAnswer, BigSegmentProvider, big_segment_ref};
 pub use clause::Clause;
 pub use context::{Context, ContextError, SingleContext};
 pub use context_builder::{ContextBuilder, MultiContextBuilder};
+pub use context_memo::ContextMemo;
 pub use detail::{Detail, DetailRef};
 pub use evaluator::{Evaluator, MAX_NESTING_DEPTH, evaluate};
 pub use fast_hash::{FastBuildHasher, FastHasher};

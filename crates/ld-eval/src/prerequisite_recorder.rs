@@ -1,7 +1,7 @@
 //! Reporting prerequisite evaluations, so the events crate can emit prerequisite events.
 
 use crate::context::Context;
-use crate::detail::Detail;
+use crate::detail::DetailRef;
 use crate::flag::Flag;
 
 /// One evaluation of a prerequisite flag, done while evaluating another flag.
@@ -13,8 +13,9 @@ pub struct PrerequisiteEvaluation<'a> {
     pub prerequisite_of: &'a Flag,
     /// The context.
     pub context: &'a Context,
-    /// The prerequisite's result.
-    pub detail: &'a Detail<'a>,
+    /// The prerequisite's result, its reason borrowed from the flag (`DetailRef::to_detail`
+    /// makes an owned copy).
+    pub detail: DetailRef<'a>,
 }
 
 /// Called for each prerequisite evaluation (including nested ones), in evaluation order.

@@ -152,12 +152,9 @@ const RECENT_MAX_SLOTS: usize = 8192;
 /// that a new generation invalidates every entry without touching the table. Thread-local: no
 /// synchronisation; allocated once, never grows.
 ///
-/// The top byte of an entry is not part of the identity: it is the context's [`KindsTag`], which
-/// the summary's fast path uses to pick its cell and, for a plain user, to know the context's
-/// kinds without reading them.
 #[derive(Debug)]
 pub(crate) struct RecentContexts {
-    /// `hash ^ mix(generation)` in the low 56 bits, the [`KindsTag`] in the top 8; 0 is empty.
+    /// `hash ^ mix(generation)` in the low 56 bits; 0 is empty.
     slots: Box<[u64]>,
     mask: usize,
     /// Rotates the entry replaced when all the probed ones are taken.
@@ -173,41 +170,6 @@ fn mix(generation: u64) -> u64 {
 
 /// The identity bits of an entry.
 const IDENTITY: u64 = (1 << 56) - 1;
-
-/// What an entry of [`RecentContexts`] says about its context's kinds, in one byte: 0 for a
-/// *plain user*, otherwise `0x80` plus the id under which the thread's summary state interned the
-/// context's kinds (see `summary::Local`), which picks and checks the context's summary cells.
-///
-/// A plain user is a single `user` context whose fully-qualified key has no `:`; that is exactly
-/// what such a key implies (every other context's key names its kinds, followed by `:`), so an
-/// entry found by the key's hash vouches for its kinds. For any other context the entry's kinds
-/// are those of *a* context with the same fully-qualified key, which is the same kinds unless one
-/// of the two is a `user` whose key contains `:`: the summary checks that (see
-/// `Summarizer::count_if_known`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct KindsTag(pub(crate) u8);
-
-impl KindsTag {
-    /// A plain user's tag.
-    pub(crate) const PLAIN_USER: KindsTag = KindsTag(0);
-
-    /// The tag of a context that is not a plain user, whose kinds were interned as `id` (< 128).
-    pub(crate) fn interned(id: u8) -> KindsTag {
-        KindsTag(0x80 | (id & 0x7f))
-    }
-
-    /// The kinds' interned id (a plain user's kinds, `user`, are always id 0).
-    #[inline(always)]
-    pub(crate) fn id(self) -> u8 {
-        self.0 & 0x7f
-    }
-
-    /// Whether the context is a plain user.
-    #[inline(always)]
-    pub(crate) fn is_plain_user(self) -> bool {
-        self.0 == 0
-    }
-}
 
 impl RecentContexts {
     /// A table for a context-key cache of `capacity` keys: twice that (so that the whole cache
@@ -225,45 +187,31 @@ impl RecentContexts {
         }
     }
 
-    /// The context's [`KindsTag`] when `hash` was confirmed by the shared LRU in `generation`;
-    /// otherwise `None`, and the caller asks the shared LRU and then calls
-    /// [`RecentContexts::remember`]. Does not count a deduplicated sighting (see
-    /// [`RecentContexts::seen`]).
+    /// Whether `hash` was confirmed by the shared LRU in `generation`; if not, the caller asks
+    /// the shared LRU and then calls [`RecentContexts::remember`]. Does not count a
+    /// deduplicated sighting (see [`RecentContexts::seen`]).
     #[inline(always)]
-    pub(crate) fn lookup(&self, hash: u64, generation: u64) -> Option<KindsTag> {
+    pub(crate) fn lookup(&self, hash: u64, generation: u64) -> bool {
         let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
-            return None; // would match an empty entry
+            return false; // would match an empty entry
         }
         let start = hash as usize;
-        for i in 0..RECENT_WAYS {
-            let entry = self.slots[(start + i) & self.mask];
-            if entry & IDENTITY == tagged {
-                return Some(KindsTag((entry >> 56) as u8));
-            }
-        }
-        None
+        (0..RECENT_WAYS).any(|i| self.slots[(start + i) & self.mask] & IDENTITY == tagged)
     }
 
     /// [`RecentContexts::lookup`], counting a deduplicated sighting when found.
     #[inline]
-    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> Option<KindsTag> {
+    pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
         let found = self.lookup(hash, generation);
-        if found.is_some() {
+        if found {
             self.deduplicated += 1;
         }
         found
     }
 
-    /// Counts a deduplicated sighting (of a context [`RecentContexts::lookup`] found).
-    #[inline(always)]
-    pub(crate) fn note_deduplicated(&mut self) {
-        self.deduplicated += 1;
-    }
-
-    /// Remembers that the shared LRU holds `hash` in `generation`; `kinds` as described in
-    /// [`KindsTag`].
-    pub(crate) fn remember(&mut self, hash: u64, generation: u64, kinds: KindsTag) {
+    /// Remembers that the shared LRU holds `hash` in `generation`.
+    pub(crate) fn remember(&mut self, hash: u64, generation: u64) {
         let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
             return;
@@ -284,7 +232,7 @@ impl RecentContexts {
             self.victim = self.victim.wrapping_add(1);
             (start + self.victim % RECENT_WAYS) & mask
         });
-        self.slots[at] = tagged | (u64::from(kinds.0) << 56);
+        self.slots[at] = tagged;
     }
 
     /// Deduplicated sightings not yet taken.
@@ -297,6 +245,12 @@ impl RecentContexts {
         std::mem::take(&mut self.deduplicated)
     }
 }
+
+/// Source of [`ContextKeyCache`] ids.
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What one new generation adds (see [`ContextKeyCache::generation`]).
+const GENERATION_STEP: u64 = 1 << 8;
 
 impl ContextKeyCache {
     /// A cache remembering about `capacity` contexts. Small capacities get a single exact shard;
@@ -318,7 +272,9 @@ impl ContextKeyCache {
                 .map(|_| Mutex::new(Shard::new(per_shard)))
                 .collect(),
             mask: (shards - 1) as u64,
-            generation: AtomicU64::new(1),
+            generation: AtomicU64::new(
+                (NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed) << 40) | GENERATION_STEP,
+            ),
             remembers: capacity > 0,
         }
     }
@@ -332,7 +288,8 @@ impl ContextKeyCache {
         let new = self.shards[shard].lock().notice(hash, &mut evicted);
         if evicted {
             // The threads' recent sets may vouch for the evicted context: make them ask again.
-            self.generation.fetch_add(1, Ordering::Relaxed);
+            self.generation
+                .fetch_add(GENERATION_STEP, Ordering::Relaxed);
         }
         new
     }
@@ -351,7 +308,8 @@ impl ContextKeyCache {
         for shard in self.shards.iter() {
             shard.lock().clear();
         }
-        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.generation
+            .fetch_add(GENERATION_STEP, Ordering::Relaxed);
     }
 
     /// Whether the cache remembers contexts at all (a capacity of 0 makes every sighting new).
@@ -359,7 +317,11 @@ impl ContextKeyCache {
         self.remembers
     }
 
-    /// The current generation, for [`RecentContexts::seen`].
+    /// The current generation, for [`RecentContexts::seen`] and for the memo the summary writes
+    /// on contexts: the cache's id (unique in the process) in the top 24 bits and a counter in
+    /// the next 32, the low 8 clear. So a generation of another cache never equals this one's
+    /// (barring 2^24 caches in one process, or 2^32 generations of one cache, that is 2^32
+    /// evictions and clearings).
     #[inline]
     pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
@@ -399,9 +361,19 @@ mod tests {
         c.notice(1);
         assert_eq!(c.generation(), g, "no eviction yet");
         c.notice(2);
-        assert_eq!(c.generation(), g + 1);
+        assert_eq!(c.generation(), g + GENERATION_STEP);
         c.clear();
-        assert_eq!(c.generation(), g + 2);
+        assert_eq!(c.generation(), g + 2 * GENERATION_STEP);
+    }
+
+    #[test]
+    fn generations_of_two_caches_never_coincide_and_leave_room_for_a_kinds_id() {
+        let (a, b) = (ContextKeyCache::new(1), ContextKeyCache::new(1));
+        assert_ne!(a.generation(), b.generation());
+        b.clear();
+        assert_ne!(a.generation(), b.generation());
+        assert_eq!(a.generation() & 0xff, 0);
+        assert_eq!(b.generation() & 0xff, 0);
     }
 
     #[test]
@@ -431,15 +403,14 @@ mod tests {
     #[test]
     fn recent_contexts_remember_until_the_generation_changes() {
         let mut r = RecentContexts::for_capacity(10);
-        let org = KindsTag::interned(3);
-        assert_eq!(r.seen(42, 1), None);
-        r.remember(42, 1, KindsTag::PLAIN_USER);
-        assert_eq!(r.seen(42, 1), Some(KindsTag::PLAIN_USER));
-        assert_eq!(r.seen(44, 1), None);
-        assert_eq!(r.seen(42, 2), None, "a new generation forgets");
-        r.remember(42, 2, org);
-        assert_eq!(r.seen(42, 2), Some(org));
-        assert_eq!(r.lookup(42, 2), Some(org), "looking up does not count");
+        assert!(!r.seen(42, 1));
+        r.remember(42, 1);
+        assert!(r.seen(42, 1));
+        assert!(!r.seen(44, 1));
+        assert!(!r.seen(42, 2), "a new generation forgets");
+        r.remember(42, 2);
+        assert!(r.seen(42, 2));
+        assert!(r.lookup(42, 2), "looking up does not count");
         assert_eq!(r.take_deduplicated(), 2);
         assert_eq!(r.take_deduplicated(), 0);
     }
@@ -451,45 +422,26 @@ mod tests {
             .map(|k| ld_eval::Context::hash_key(&format!("user-{k}")))
             .collect();
         for &k in &keys {
-            r.remember(k, 7, KindsTag::PLAIN_USER);
+            r.remember(k, 7);
         }
-        let held = keys.iter().filter(|&&k| r.seen(k, 7).is_some()).count();
+        let held = keys.iter().filter(|&&k| r.seen(k, 7)).count();
         assert!(held >= 990, "only {held} of 1000 held");
         // Entries of the old generation are reused first.
         for &k in &keys {
-            r.remember(k, 8, KindsTag(0x85));
+            r.remember(k, 8);
         }
-        assert!(
-            keys.iter()
-                .filter(|&&k| r.seen(k, 8) == Some(KindsTag(0x85)))
-                .count()
-                >= 990
-        );
+        assert!(keys.iter().filter(|&&k| r.seen(k, 8)).count() >= 990);
     }
 
     #[test]
     fn recent_contexts_never_vouch_for_an_unseen_context() {
         let mut r = RecentContexts::for_capacity(0);
         for k in 1..=10_000u64 {
-            r.remember(
-                k.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                1,
-                KindsTag::PLAIN_USER,
-            );
+            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1);
         }
         // The table is small and overflowed: old entries were replaced, new ones never invented.
-        assert_eq!(r.seen(12_344, 1), None);
-        assert_eq!(r.seen(0, 1), None);
-    }
-
-    #[test]
-    fn kinds_tags_tell_plain_users_apart() {
-        assert!(KindsTag::PLAIN_USER.is_plain_user());
-        // A user whose key has a `:` is not vouched for, but has the `user` kinds id.
-        let colon_user = KindsTag::interned(0);
-        assert!(!colon_user.is_plain_user());
-        assert_eq!(colon_user.id(), KindsTag::PLAIN_USER.id());
-        assert_eq!(KindsTag::interned(5).id(), 5);
+        assert!(!r.seen(12_344, 1));
+        assert!(!r.seen(0, 1));
     }
 
     #[test]

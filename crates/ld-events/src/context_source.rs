@@ -36,6 +36,13 @@ pub trait EventContextSource {
     fn fully_qualified_key_hash(&self) -> u64 {
         ld_eval::Context::hash_key(&self.fully_qualified_key())
     }
+
+    /// The context's memo word (`ld_eval::Context::memo`), on which the processor notes that
+    /// its context-key cache holds the context, so that the next evaluation with the same
+    /// context object skips that lookup; `None` (the default) when the context has none.
+    fn memo(&self) -> Option<&ld_eval::ContextMemo> {
+        None
+    }
 }
 
 impl EventContextSource for EventContext {

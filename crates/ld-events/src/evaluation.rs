@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::event_context::{EventContext, IndividualContext};
-use crate::processor::{Evaluation, EventProcessor, FlagEventSettings};
+use crate::processor::{Evaluation, EventProcessor, FastPathHints, FlagEventSettings};
+use crate::thread_tally::ThreadTally;
 
 impl EventContextSource for Context {
     fn fully_qualified_key(&self) -> std::borrow::Cow<'_, str> {
@@ -21,6 +22,10 @@ impl EventContextSource for Context {
     #[inline]
     fn fully_qualified_key_hash(&self) -> u64 {
         Context::fully_qualified_key_hash(self)
+    }
+
+    fn memo(&self) -> Option<&ld_eval::ContextMemo> {
+        Some(Context::memo(self))
     }
 
     fn parts(&self) -> impl Iterator<Item = ContextPart<'_>> + Clone {
@@ -99,6 +104,26 @@ pub fn is_experiment(flag: &Flag, detail: &Detail<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether no evaluation of `flag` can need more than the summary: no full or debug events, no
+/// summary exclusion, and nothing that makes an experiment (a tracked rule or fallthrough, an
+/// experiment rollout). Summary cells of such a flag let the fast path skip the per-evaluation
+/// checks; as for its `ld_eval::InstanceId`, the flag must not be modified once evaluated.
+pub(crate) fn plain_flag(flag: &Flag) -> bool {
+    let experiment = |vr: &ld_eval::VariationOrRollout| {
+        matches!(vr, ld_eval::VariationOrRollout::Rollout(r)
+            if r.kind == ld_eval::RolloutKind::Experiment)
+    };
+    !flag.track_events
+        && flag.debug_events_until_date.is_none()
+        && !flag.exclude_from_summaries
+        && !flag.track_events_fallthrough
+        && !experiment(&flag.fallthrough)
+        && flag
+            .rules
+            .iter()
+            .all(|r| !r.track_events && !experiment(&r.variation_or_rollout))
 }
 
 /// An `ld-eval` result the event processor can record: [`Detail`] (owned reason) or
@@ -227,12 +252,52 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
+        self.record_evaluation_in(
+            None,
+            flag_key,
+            flag,
+            context,
+            detail,
+            default,
+            with_reasons,
+            prereq_of,
+        );
+    }
+
+    /// [`EventProcessor::record_evaluation_with`], keeping this thread's summary state in
+    /// `tally` when the caller keeps one for this thread (see [`ThreadTally`]): this spares a
+    /// thread-local lookup on every evaluation.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Detail, ErrorKind};
+    /// use ld_events::{EventProcessor, ThreadTally};
+    /// let events = EventProcessor::disabled();
+    /// let tally = ThreadTally::default();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let detail = Detail::error(ErrorKind::FlagNotFound);
+    /// events.record_evaluation_in(Some(&tally), "missing-flag", None, &context, &detail,
+    ///     || serde_json::Value::Bool(false), false, None);
+    /// ```
+    #[allow(clippy::too_many_arguments)] // mirrors the facade's call site one to one
+    #[inline(always)]
+    pub fn record_evaluation_in<D: EvaluationResult, V: std::borrow::Borrow<Value>>(
+        &self,
+        tally: Option<&ThreadTally>,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &D,
+        default: impl Fn() -> V,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
         if let Some(f) = flag
-            && self.count_if_known(f, context, detail, &default)
+            && self.count_if_known(f, context, detail, &default, tally)
         {
             return;
         }
         self.record_general(
+            tally,
             flag_key,
             flag,
             context,
@@ -248,6 +313,7 @@ impl EventProcessor {
     #[inline(never)]
     fn record_general<D: EvaluationResult>(
         &self,
+        tally: Option<&ThreadTally>,
         flag_key: &str,
         flag: Option<&Flag>,
         context: &Context,
@@ -256,7 +322,10 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        let instance = flag.map_or(0, |f| f.instance.get());
+        let hints = FastPathHints {
+            instance: flag.map_or(0, |f| f.instance.get()),
+            plain: flag.is_some_and(plain_flag),
+        };
         self.record_at(
             &Evaluation {
                 flag_key,
@@ -270,7 +339,8 @@ impl EventProcessor {
                 with_reasons,
                 prereq_of,
             },
-            instance,
+            hints,
+            tally,
         );
     }
 }
@@ -287,6 +357,7 @@ impl EventProcessor {
 pub struct PrerequisiteEvents<'a> {
     events: &'a EventProcessor,
     with_reasons: bool,
+    tally: Option<&'a ThreadTally>,
 }
 
 impl<'a> PrerequisiteEvents<'a> {
@@ -295,18 +366,36 @@ impl<'a> PrerequisiteEvents<'a> {
         Self {
             events,
             with_reasons,
+            tally: None,
+        }
+    }
+
+    /// Records with the caller's per-thread state (see
+    /// [`EventProcessor::record_evaluation_in`]).
+    ///
+    /// ```
+    /// use ld_events::{EventProcessor, PrerequisiteEvents, ThreadTally};
+    /// let events = EventProcessor::disabled();
+    /// let tally = ThreadTally::default();
+    /// let recorder = PrerequisiteEvents::new(&events, false).with_tally(&tally);
+    /// ```
+    pub fn with_tally(self, tally: &'a ThreadTally) -> Self {
+        Self {
+            tally: Some(tally),
+            ..self
         }
     }
 }
 
 impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
     fn record(&self, e: PrerequisiteEvaluation<'_>) {
-        self.events.record_evaluation(
+        self.events.record_evaluation_in(
+            self.tally,
             &e.prerequisite.key,
             Some(e.prerequisite),
             e.context,
-            e.detail,
-            &Value::Null,
+            &e.detail,
+            || &Value::Null,
             self.with_reasons,
             Some(&e.prerequisite_of.key),
         );

@@ -69,6 +69,7 @@ mod outbox;
 mod processor;
 mod sender;
 mod summary;
+mod thread_tally;
 
 pub use config::{DEFAULT_EVENTS_BASE_URI, DiagnosticsConfig, EventsConfig};
 pub use context_source::{ContextPart, EventContextSource};
@@ -82,3 +83,4 @@ pub use migration_op_event::{ConsistencyCheck, MigrationOpEvent, PerOrigin};
 pub use processor::{Evaluation, EventProcessor, FlagEventSettings};
 pub use sender::{EventRequest, EventResponse, EventSender, SendError, SendFuture};
 pub use summary::SummarySnapshot;
+pub use thread_tally::ThreadTally;

@@ -24,6 +24,7 @@ use crate::event_output::write_payload;
 use crate::outbox::Outbox;
 use crate::sender::EventSender;
 use crate::summary::{Summarizer, SummaryInput};
+use crate::thread_tally::ThreadTally;
 
 /// Unix milliseconds now.
 pub(crate) fn now_millis() -> u64 {
@@ -46,6 +47,16 @@ pub struct FlagEventSettings {
     pub sampling_ratio: Option<u32>,
     /// The flag's `excludeFromSummaries`.
     pub exclude_from_summaries: bool,
+}
+
+/// What the general path tells the summary about an evaluation's flag, so that the cell it
+/// counts in can serve the fast path ([`EventProcessor::count_if_known`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FastPathHints {
+    /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
+    pub(crate) instance: u64,
+    /// No evaluation of the flag needs more than the summary (`evaluation::plain_flag`).
+    pub(crate) plain: bool,
 }
 
 /// One evaluation to record, borrowed from the caller.
@@ -244,13 +255,18 @@ impl EventProcessor {
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
-        self.record_at(e, 0);
+        self.record_at(e, FastPathHints::default(), None);
     }
 
-    /// [`EventProcessor::record`], with the flag's `ld_eval::InstanceId` (0 when there is no
-    /// flag at hand), by which [`EventProcessor::count_if_known`] finds the summary cell.
-    pub(crate) fn record_at<C, R>(&self, e: &Evaluation<'_, C, R>, instance: u64)
-    where
+    /// [`EventProcessor::record`], with what the summary cell must know for
+    /// [`EventProcessor::count_if_known`] to find and trust it, and the caller's per-thread
+    /// state, if it keeps one.
+    pub(crate) fn record_at<C, R>(
+        &self,
+        e: &Evaluation<'_, C, R>,
+        hints: FastPathHints,
+        tally: Option<&ThreadTally>,
+    ) where
         C: EventContextSource + ?Sized,
         R: Serialize + ?Sized,
     {
@@ -263,12 +279,15 @@ impl EventProcessor {
         let context_id = shared
             .context_hash(e.context)
             .map(|hash| (hash, shared.key_cache.generation()));
-        let seen_recently = if e.flag.is_some_and(|f| f.exclude_from_summaries) {
-            context_id.is_some_and(|id| shared.summarizer.seen_recently(id))
+        let (seen_recently, kinds_id) = if e.flag.is_some_and(|f| f.exclude_from_summaries) {
+            let seen = context_id.is_some_and(|id| shared.summarizer.seen_recently(tally, id));
+            (seen, None)
         } else {
-            shared.summarizer.record(
+            let recorded = shared.summarizer.record_in(
+                tally,
                 SummaryInput {
-                    instance,
+                    instance: hints.instance,
+                    plain: hints.plain,
                     flag_key: e.flag_key,
                     variation: e.variation,
                     version: e.flag.map(|f| f.version),
@@ -278,14 +297,27 @@ impl EventProcessor {
                 e.context.parts().map(|p| p.kind),
                 context_id,
                 now_millis,
-            )
+            );
+            (recorded.seen, Some(recorded.kinds_id))
         };
         let shared_context = match context_id {
             Some((hash, generation)) if !seen_recently => {
-                shared.notice_context_on_this_thread(e.context, hash, generation)
+                shared.notice_context_on_this_thread(e.context, hash, generation, tally)
             }
             _ => None,
         };
+        // The context-key cache now holds the context (in the generation read before asking
+        // it): note that on the context itself for the fast path (`count_if_known`), which
+        // identifies contexts by their fully-qualified key, as the cache does here unless
+        // anonymous parts are omitted.
+        if let (Some((_, generation)), Some(kinds_id), Some(memo)) =
+            (context_id, kinds_id, e.context.memo())
+            && !shared.omit_anonymous_contexts
+            && shared.key_cache.remembers()
+            && let Some(value) = shared.summarizer.context_memo(generation, kinds_id)
+        {
+            memo.set(value);
+        }
         let Some(flag) = e.flag else {
             return;
         };
@@ -295,9 +327,9 @@ impl EventProcessor {
     }
 
     /// The fast path of `record_evaluation`: a summary-only evaluation of a known flag, counted
-    /// in this thread's cell, of a context this thread's recent-contexts table vouches for. The
-    /// cell is found by the flag's instance id, which the general path must pass to
-    /// [`EventProcessor::record_at`] for the same evaluation.
+    /// in this thread's cell (in `tally` if given), of a context whose memo says the
+    /// context-key cache holds it. The cell is found by the flag's instance id, which the
+    /// general path must pass to [`EventProcessor::record_at`] for the same evaluation.
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
     #[inline(always)]
@@ -307,25 +339,30 @@ impl EventProcessor {
         context: &ld_eval::Context,
         detail: &D,
         default: impl Fn() -> V,
+        tally: Option<&ThreadTally>,
     ) -> bool {
         let Some(shared) = self.active() else {
             return true; // nothing to record
         };
-        if flag.track_events
-            || flag.debug_events_until_date.is_some()
-            || flag.exclude_from_summaries
-            || shared.omit_anonymous_contexts
-            || detail.is_experiment(flag)
-        {
-            return false;
-        }
+        // With omit-anonymous-contexts no memo is written on contexts (they are identified
+        // without their anonymous parts), so the summarizer declines them by itself. A flag
+        // whose evaluations need nothing but the summary is known from its cell (see
+        // `plain_flag`); any other is checked here, so only its evaluations that need no full
+        // event are counted.
+        let needs_only_summary = || {
+            !(flag.track_events
+                || flag.debug_events_until_date.is_some()
+                || flag.exclude_from_summaries
+                || detail.is_experiment(flag))
+        };
         shared.summarizer.count_if_known(
+            tally,
             flag.instance.get(),
             detail.variation_index(),
             flag.version,
+            needs_only_summary,
             default,
             context,
-            context.fully_qualified_key_hash(),
             shared.key_cache.generation(),
         )
     }
@@ -480,23 +517,14 @@ impl Shared {
         context: &C,
         hash: u64,
         generation: u64,
+        tally: Option<&ThreadTally>,
     ) -> Option<Arc<crate::EventContext>>
     where
         C: EventContextSource + ?Sized,
     {
         let indexed = self.notice_context(context, hash, true);
         if self.key_cache.remembers() {
-            // A plain user: one `user` part and no `:` in the key (see `RecentContexts`).
-            let mut parts = context.parts();
-            let plain_user = parts.next().is_some_and(|p| p.kind == "user")
-                && parts.next().is_none()
-                && !context.fully_qualified_key().contains(':');
-            self.summarizer.remember_context(
-                hash,
-                generation,
-                plain_user,
-                context.parts().map(|p| p.kind),
-            );
+            self.summarizer.remember_context(tally, hash, generation);
         }
         indexed
     }

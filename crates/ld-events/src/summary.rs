@@ -4,13 +4,18 @@
 //! This is the one piece of event work done on the calling thread for every evaluation, so the
 //! common path takes **no lock and no atomic read-modify-write**:
 //!
-//! - each thread counts in its own cells. A cell is found first through a small direct-mapped
-//!   table indexed by a hash of the flag's `ld_eval::InstanceId` (unique per flag value in the
-//!   process), the variation and the context's kinds (interned per thread; the thread's
-//!   recent-contexts entry carries the id, see `context_key_cache::KindsTag`), then verified field
-//!   by field — instance id, variation, version, default, context kinds — so no other flag or
-//!   kinds list can ever count into it. A miss falls back to a thread-local map keyed by flag key
-//!   (looked up with the caller's `&str`) and refills the table entry;
+//! - each thread counts in its own cells, kept in the thread-local list or, when the caller keeps
+//!   per-thread state of its own (the SDK client does, next to its cached snapshot), in a
+//!   [`ThreadTally`] it hands in, which spares a thread-local lookup. A cell is found first
+//!   through a small direct-mapped table indexed by a hash of the flag's `ld_eval::InstanceId`
+//!   (unique per flag value in the process), the variation and the id of the context's kinds
+//!   list (interned per summarizer), then verified field by field — instance id, variation,
+//!   version, default, kinds id — so no other flag or kinds list can ever count into it. A miss
+//!   falls back to a thread-local map keyed by flag key (looked up with the caller's `&str`) and
+//!   refills the table entry;
+//! - whether the context is already known to the context-key cache, and its kinds id, are read
+//!   from the context's own memo word (`ld_eval::ContextMemo`), which the general path writes
+//!   once the cache holds the context: one load instead of a table probe;
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
 //!   count, with a plain load and store, and the flusher reports the difference from what it last
 //!   reported, so nothing is ever reset under the owner's feet and no count is lost;
@@ -22,8 +27,9 @@
 //!   registers a fresh one if the flag comes back, so memory follows the flags in use;
 //! - the window's start time is read from the clock only by the first evaluation of a window.
 //!
-//! The thread-local state also holds each thread's recently seen contexts
-//! (`context_key_cache::RecentContexts`), so that deduplicating index events costs no lock either.
+//! The per-thread state also holds each thread's recently seen contexts
+//! (`context_key_cache::RecentContexts`), so that deduplicating index events of contexts built
+//! anew for each evaluation (whose memo is empty) costs no lock either.
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
@@ -36,8 +42,9 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-use crate::context_key_cache::{KindsTag, RecentContexts};
+use crate::context_key_cache::RecentContexts;
 use crate::fast_hash::FastBuildHasher;
+use crate::thread_tally::ThreadTally;
 
 /// Windows without a count after which the flusher retires a cell.
 const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
@@ -53,18 +60,24 @@ struct Cell {
     /// the fast path compares.
     variation_key: usize,
     version_key: u64,
+    /// No evaluation of the flag value `instance` needs more than the summary (no full or
+    /// debug events, no experiment, not excluded), so the fast path need not check the
+    /// evaluation itself.
+    plain: bool,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
-    /// `kinds` has more than one kind.
-    multi: bool,
-    /// The id its thread interned `kinds` under ([`Local::kinds_id`]); [`NOT_INTERNED`] for a
-    /// cell of no thread.
+    /// The id the summarizer interned `kinds` under ([`Registry::intern_kinds`]);
+    /// [`NOT_INTERNED`] for a cell of no thread or when the summarizer's table is full.
     kinds_id: u8,
     variation: Option<usize>,
     version: Option<u64>,
     default: Value,
     /// Written only by the owning thread (load + store); read by the flusher.
     count: AtomicU64,
+    /// The part of `count` the general path counted; the rest the fast path did, each of them
+    /// a sighting of an already-known context, which the flusher adds to the diagnostic
+    /// deduplication count. Written only by the owning thread.
+    general: AtomicU64,
     /// Set by the flusher when it drops the cell from the registry.
     retired: AtomicBool,
     value: Value,
@@ -82,13 +95,14 @@ impl Cell {
             instance: input.instance,
             variation_key: variation_key(input.variation),
             version_key: input.version.unwrap_or(0),
-            multi: joined.contains(','),
+            plain: input.plain,
             kinds_id,
             kinds: joined.into_boxed_str(),
             variation: input.variation,
             version: input.version,
             default: input.default.clone(),
             count: AtomicU64::new(1),
+            general: AtomicU64::new(1),
             retired: AtomicBool::new(false),
             value: input.value.clone(),
         }
@@ -110,6 +124,20 @@ impl Cell {
     fn bump(&self) {
         self.count
             .store(self.count.load(Ordering::Relaxed) + 1, Ordering::Release);
+    }
+
+    /// One more evaluation counted by the general path; only the owning thread calls this.
+    #[inline]
+    fn bump_general(&self) {
+        self.general
+            .store(self.general.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.bump();
+    }
+
+    /// How many evaluations the fast path counted so far (see [`Cell::general`]).
+    fn fast_count(&self) -> u64 {
+        let total = self.count.load(Ordering::Acquire);
+        total.saturating_sub(self.general.load(Ordering::Relaxed))
     }
 
     /// The kinds one by one.
@@ -214,6 +242,8 @@ fn same_kinds_in_list<'k>(
 struct Registered {
     cell: Arc<Cell>,
     reported: u64,
+    /// [`Cell::fast_count`] as of the last report.
+    reported_fast: u64,
     idle_windows: u32,
     /// Marked retired at the previous snapshot: report any count that raced with the marking,
     /// then let go.
@@ -228,11 +258,36 @@ struct Registry {
     start_date: AtomicU64,
     /// Deduplicated context sightings, published by the threads.
     deduplicated: AtomicU64,
+    /// The kinds lists met by any thread (joined with `,`), by interned id: see
+    /// [`Registry::intern_kinds`].
+    kinds: Mutex<Vec<Box<str>>>,
 }
 
-/// One thread's view of one summarizer.
+impl Registry {
+    /// The id of the kinds list `kinds` (`user` is 0), interning it if new; ids are never
+    /// reused, and once [`NOT_INTERNED`] lists have one the rest get [`NOT_INTERNED`] (their
+    /// evaluations take the general path). Threads cache the answer ([`Local::kinds_id`]).
+    #[cold]
+    fn intern_kinds<'k>(&self, kinds: impl Iterator<Item = &'k str> + Clone) -> u8 {
+        let mut interned = self.kinds.lock();
+        if interned.is_empty() {
+            interned.push("user".into());
+        }
+        if let Some(id) = interned.iter().position(|k| same_kinds(k, kinds.clone())) {
+            return id as u8;
+        }
+        if interned.len() >= usize::from(NOT_INTERNED) {
+            return NOT_INTERNED;
+        }
+        interned.push(join_kinds(kinds).into_boxed_str());
+        (interned.len() - 1) as u8
+    }
+}
+
+/// One thread's view of one summarizer: in the thread-local list, or in a caller's
+/// [`ThreadTally`].
 #[derive(Debug)]
-struct Local {
+pub(crate) struct Local {
     summarizer_id: u64,
     registry: Weak<Registry>,
     /// The direct-mapped cell table (see [`fast_slot`]), inline so that reaching an entry takes
@@ -241,27 +296,49 @@ struct Local {
     /// Every live cell of this thread, by flag key.
     flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
     recent: RecentContexts,
-    /// The kinds lists this thread has met (joined with `,`), by interned id: see
-    /// [`Local::kinds_id`].
-    kinds: Vec<Box<str>>,
+    /// The kinds lists this thread has met (joined with `,`) with the ids the registry interned
+    /// them under.
+    kinds: Vec<(Box<str>, u8)>,
 }
 
-/// The id [`Local::kinds_id`] gives once its table is full: never matches a cell.
-const NOT_INTERNED: u8 = 127;
+/// The kinds id of lists beyond the registry's capacity: never written in a context's memo,
+/// so no evaluation with them takes the fast path.
+const NOT_INTERNED: u8 = u8::MAX;
+
+/// How many kinds lists a thread remembers the ids of.
+const LOCAL_KINDS: usize = 64;
 
 impl Local {
-    /// The id of the kinds list `kinds` on this thread (`user` is 0), interning it if new; at
-    /// most 127 lists get one, the rest [`NOT_INTERNED`] (their evaluations take the general
-    /// path).
-    fn kinds_id<'k>(&mut self, kinds: impl Iterator<Item = &'k str> + Clone) -> u8 {
-        if let Some(id) = self.kinds.iter().position(|k| same_kinds(k, kinds.clone())) {
-            return id as u8;
+    fn new(summarizer: &Summarizer) -> Self {
+        Local {
+            summarizer_id: summarizer.id,
+            registry: Arc::downgrade(&summarizer.registry),
+            fast: [const { None }; FAST_SLOTS],
+            flags: HashMap::default(),
+            recent: RecentContexts::for_capacity(summarizer.context_keys),
+            kinds: Vec::new(),
         }
-        if self.kinds.len() >= usize::from(NOT_INTERNED) {
-            return NOT_INTERNED;
+    }
+
+    /// The registry's id for the kinds list `kinds`, from this thread's list when it has met
+    /// it before.
+    fn kinds_id<'k>(
+        &mut self,
+        registry: &Registry,
+        kinds: impl Iterator<Item = &'k str> + Clone,
+    ) -> u8 {
+        if let Some((_, id)) = self
+            .kinds
+            .iter()
+            .find(|(k, _)| same_kinds(k, kinds.clone()))
+        {
+            return *id;
         }
-        self.kinds.push(join_kinds(kinds).into_boxed_str());
-        (self.kinds.len() - 1) as u8
+        let id = registry.intern_kinds(kinds.clone());
+        if self.kinds.len() < LOCAL_KINDS {
+            self.kinds.push((join_kinds(kinds).into_boxed_str(), id));
+        }
+        id
     }
 }
 
@@ -274,6 +351,56 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
         let n = local.recent.take_deduplicated();
         registry.deduplicated.fetch_add(n, Ordering::Relaxed);
     }
+}
+
+/// The fast path's count (see [`Summarizer::count_if_known`]) in `local`: the cell for the flag
+/// value `instance`, the [`variation_key`] `variation`, `version` and the kinds id `kinds_id`, if
+/// the thread's direct-mapped table holds it and it was counting for the same default.
+#[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
+#[inline(always)]
+fn count_in<V: Borrow<Value>>(
+    local: &mut Local,
+    instance: u64,
+    variation: usize,
+    version: u64,
+    kinds_id: u8,
+    needs_only_summary: impl Fn() -> bool,
+    default: impl Fn() -> V,
+) -> bool {
+    let slot = fast_slot(instance, variation, kinds_id);
+    let Some(cell) = &local.fast[slot] else {
+        return false;
+    };
+    if cell.instance != instance
+        || cell.variation_key != variation
+        || cell.version_key != version
+        || cell.kinds_id != kinds_id
+        || cell.retired.load(Ordering::Relaxed)
+        || !(cell.plain || needs_only_summary())
+    {
+        return false;
+    }
+    let default = default();
+    let same_default = same_value(&cell.default, default.borrow());
+    if matches!(default.borrow(), Value::Null | Value::Bool(_)) {
+        // Owns nothing: skipping its destructor leaks nothing, and lets the compiler see that a
+        // scalar default built just for this is never dropped.
+        std::mem::forget(default);
+    }
+    if !same_default {
+        return false;
+    }
+    cell.bump();
+    true
+}
+
+/// What [`Summarizer::record_in`] found out on the way.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Recorded {
+    /// The thread's recent-contexts table vouched for the context.
+    pub(crate) seen: bool,
+    /// The summarizer's id for the context's kinds list.
+    pub(crate) kinds_id: u8,
 }
 
 /// The kinds joined with `,` (which a kind cannot contain).
@@ -299,6 +426,8 @@ static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct SummaryInput<'a> {
     /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
     pub(crate) instance: u64,
+    /// No evaluation of the flag needs more than the summary (see [`Cell::plain`]).
+    pub(crate) plain: bool,
     pub(crate) flag_key: &'a str,
     pub(crate) variation: Option<usize>,
     /// `None` for an unknown flag (written as `"unknown": true`).
@@ -327,36 +456,68 @@ impl Summarizer {
         }
     }
 
-    /// The common case of an evaluation, all on this thread and without side effects unless it
-    /// succeeds: the window is open, this thread's recent-contexts table vouches for the context
-    /// (identity `context_hash`, which must be how the processor identifies contexts, in
-    /// `generation`), and this thread's direct-mapped table holds the evaluation's cell. Then
-    /// counts and returns true; otherwise returns false and the caller takes the general path
-    /// ([`Summarizer::record`] and the context-key cache). `kinds` gives the context's kinds,
-    /// read only when the recent-contexts entry does not vouch for them.
+    /// The memo (`ld_eval::ContextMemo`) to write on a context that the processor's
+    /// context-key cache holds in `generation` (its `ContextKeyCache::generation`, which names
+    /// the cache too, with the low 8 bits clear), whose kinds list has this summarizer's id
+    /// `kinds_id`: the two or-ed. The cache and this summarizer belong to one processor, so the
+    /// memo is exact for it; `None` when none is written (kinds beyond the registry's
+    /// capacity).
+    pub(crate) fn context_memo(&self, generation: u64, kinds_id: u8) -> Option<u64> {
+        (kinds_id != NOT_INTERNED).then_some(generation | u64::from(kinds_id))
+    }
+
+    /// The common case of an evaluation, without side effects unless it succeeds: the window
+    /// is open, the context's memo says that the processor's context-key cache holds it in
+    /// `generation` (see [`Summarizer::context_memo`]) and gives its kinds id, and the thread's
+    /// direct-mapped table (in `tally`, or else in the thread-local list) holds the
+    /// evaluation's cell. Then counts and returns true; otherwise returns false and the caller
+    /// takes the general path ([`Summarizer::record`] and the context-key cache).
     ///
     /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
-    /// process), the variation and the context's kinds, then verified field by field: instance
-    /// id (so another flag, or a flag that took a freed flag's address, never matches), variation,
-    /// version, default and kinds.
+    /// process), the variation and the kinds id, then verified field by field: instance id (so
+    /// another flag, or a flag that took a freed flag's address, never matches), variation,
+    /// version, kinds id (interned exactly, per summarizer) and default.
     #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
     #[inline(always)]
     pub(crate) fn count_if_known<V: Borrow<Value>>(
         &self,
+        tally: Option<&ThreadTally>,
         instance: u64,
         variation: Option<usize>,
         version: u64,
+        needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
         context: &ld_eval::Context,
-        context_hash: u64,
         generation: u64,
     ) -> bool {
         let registry = &*self.registry;
         if !registry.window_open.load(Ordering::Relaxed) {
             return false;
         }
+        let memo = context.memo().get();
+        if memo & !0xff != generation {
+            return false;
+        }
+        let kinds_id = memo as u8;
         let id = self.id;
         let variation = variation_key(variation);
+        if let Some(tally) = tally {
+            let Ok(mut local) = tally.local.try_borrow_mut() else {
+                return false;
+            };
+            return match local.as_deref_mut() {
+                Some(local) if local.summarizer_id == id => count_in(
+                    local,
+                    instance,
+                    variation,
+                    version,
+                    kinds_id,
+                    needs_only_summary,
+                    default,
+                ),
+                _ => false,
+            };
+        }
         // A `move` closure: it captures these plain values themselves rather than references to
         // them, which spares a load per value.
         LOCAL
@@ -371,62 +532,37 @@ impl Summarizer {
                         None => return false,
                     },
                 };
-                let Some(context_kinds) = local.recent.lookup(context_hash, generation) else {
-                    return false;
-                };
-                let kinds_id = context_kinds.id();
-                let slot = fast_slot(instance, variation, kinds_id);
-                let Some(cell) = &local.fast[slot] else {
-                    return false;
-                };
-                if cell.instance != instance
-                    || cell.variation_key != variation
-                    || cell.version_key != version
-                    || cell.retired.load(Ordering::Relaxed)
-                {
-                    return false;
-                }
-                let default = default();
-                let same_default = same_value(&cell.default, default.borrow());
-                if matches!(default.borrow(), Value::Null | Value::Bool(_)) {
-                    // Owns nothing: skipping its destructor leaks nothing, and lets the
-                    // compiler see that a scalar default built just for this is never dropped.
-                    std::mem::forget(default);
-                }
-                if !same_default {
-                    return false;
-                }
-                // The cell's kinds are the entry's (same interned id). Those are the context's
-                // for a plain user; for a multi-kind context when they are multi-kind too (the
-                // only other context with the same fully-qualified key is a single `user`); any
-                // other context's single kind is read and compared (see `KindsTag`).
-                let same_kinds = cell.kinds_id == kinds_id
-                    && kinds_id != NOT_INTERNED
-                    && if context_kinds.is_plain_user() {
-                        true
-                    } else if cell.multi {
-                        context.is_multi()
-                    } else {
-                        !context.is_multi()
-                            && same_kinds(
-                                &cell.kinds,
-                                context.contexts().iter().map(|c| c.kind().as_str()),
-                            )
-                    };
-                if !same_kinds {
-                    return false;
-                }
-                cell.bump();
-                local.recent.note_deduplicated();
-                publish_deduplicated(registry, local);
-                true
+                count_in(
+                    local,
+                    instance,
+                    variation,
+                    version,
+                    kinds_id,
+                    needs_only_summary,
+                    default,
+                )
             })
             .unwrap_or(false)
     }
 
-    /// Runs `f` on this thread's state for this summarizer, creating it on first use.
+    /// Runs `f` on this thread's state for this summarizer, creating it on first use: the
+    /// state in `tally` if one is given (taking it over if it is empty; if it is another
+    /// summarizer's, or in use, the thread-local list's is used instead), else the one in the
+    /// thread-local list.
     #[inline]
-    fn with_local<T>(&self, f: impl FnOnce(&mut Local) -> T) -> Option<T> {
+    fn with_local<T>(
+        &self,
+        tally: Option<&ThreadTally>,
+        f: impl FnOnce(&mut Local) -> T,
+    ) -> Option<T> {
+        if let Some(tally) = tally
+            && let Ok(mut slot) = tally.local.try_borrow_mut()
+        {
+            let local = slot.get_or_insert_with(|| Box::new(Local::new(self)));
+            if local.summarizer_id == self.id {
+                return Some(f(local));
+            }
+        }
         LOCAL
             .try_with(|locals| {
                 let mut locals = locals.borrow_mut();
@@ -435,14 +571,7 @@ impl Summarizer {
                     None => {
                         // First use on this thread: also forget summarizers that are gone.
                         locals.retain(|l| l.registry.strong_count() > 0);
-                        locals.push(Local {
-                            summarizer_id: self.id,
-                            registry: Arc::downgrade(&self.registry),
-                            fast: [const { None }; FAST_SLOTS],
-                            flags: HashMap::default(),
-                            recent: RecentContexts::for_capacity(self.context_keys),
-                            kinds: vec!["user".into()],
-                        });
+                        locals.push(Local::new(self));
                         locals.len() - 1
                     }
                 };
@@ -453,14 +582,14 @@ impl Summarizer {
 
     /// Whether this thread saw the context `(hash, generation)` lately; see
     /// [`RecentContexts::seen`]. Used when the evaluation itself is not counted.
-    pub(crate) fn seen_recently(&self, context: (u64, u64)) -> bool {
-        self.with_local(|local| self.check_recent(local, context))
+    pub(crate) fn seen_recently(&self, tally: Option<&ThreadTally>, context: (u64, u64)) -> bool {
+        self.with_local(tally, |local| self.check_recent(local, context))
             .unwrap_or(false)
     }
 
     #[inline]
     fn check_recent(&self, local: &mut Local, (hash, generation): (u64, u64)) -> bool {
-        let seen = local.recent.seen(hash, generation).is_some();
+        let seen = local.recent.seen(hash, generation);
         if seen {
             publish_deduplicated(&self.registry, local);
         }
@@ -472,11 +601,9 @@ impl Summarizer {
         self.registry.deduplicated.swap(0, Ordering::Relaxed)
     }
 
-    /// Counts one evaluation. `kinds` are the context's kinds; `now` is called only by the first
-    /// count of a window. With `context` (identity hash, cache generation), also returns whether
-    /// this thread saw that context lately.
-    #[inline]
-    pub(crate) fn record<'k, K>(
+    /// [`Summarizer::record_in`] on the thread-local state.
+    #[cfg(test)]
+    fn record<'k, K>(
         &self,
         input: SummaryInput<'_>,
         kinds: K,
@@ -486,39 +613,62 @@ impl Summarizer {
     where
         K: Iterator<Item = &'k str> + Clone,
     {
+        self.record_in(None, input, kinds, context, now).seen
+    }
+
+    /// Counts one evaluation, in `tally`'s state if given (see [`Summarizer::with_local`]).
+    /// `kinds` are the context's kinds; `now` is called only by the first count of a window.
+    /// With `context` (identity hash, cache generation), also says whether this thread saw that
+    /// context lately.
+    #[inline]
+    pub(crate) fn record_in<'k, K>(
+        &self,
+        tally: Option<&ThreadTally>,
+        input: SummaryInput<'_>,
+        kinds: K,
+        context: Option<(u64, u64)>,
+        now: impl FnOnce() -> u64,
+    ) -> Recorded
+    where
+        K: Iterator<Item = &'k str> + Clone,
+    {
         let registry = &*self.registry;
         if !registry.window_open.load(Ordering::Relaxed)
             && !registry.window_open.swap(true, Ordering::AcqRel)
         {
             registry.start_date.store(now().max(1), Ordering::Relaxed);
         }
-        let counted = self.with_local(|local| {
+        let counted = self.with_local(tally, |local| {
             let seen = context.is_some_and(|id| self.check_recent(local, id));
-            let kinds_id = local.kinds_id(kinds.clone());
+            let kinds_id = local.kinds_id(registry, kinds.clone());
             let slot = fast_slot(slot_seed(&input), variation_key(input.variation), kinds_id);
             match &local.fast[slot] {
                 Some(cell)
                     if cell.matches(&input, kinds.clone())
                         && !cell.retired.load(Ordering::Relaxed) =>
                 {
-                    cell.bump();
+                    cell.bump_general();
                 }
                 _ => self.record_in_map(local, slot, &input, kinds.clone(), kinds_id),
             }
-            seen
+            Recorded { seen, kinds_id }
         });
         match counted {
-            Some(seen) => seen,
+            Some(recorded) => recorded,
             None => {
                 // This thread's locals are being torn down (a count from a thread-local
                 // destructor): count it in a cell of its own.
                 registry.cells.lock().push(Registered {
                     cell: Arc::new(Cell::new(&input, kinds, NOT_INTERNED)),
                     reported: 0,
+                    reported_fast: 0,
                     idle_windows: 0,
                     retiring: false,
                 });
-                false
+                Recorded {
+                    seen: false,
+                    kinds_id: NOT_INTERNED,
+                }
             }
         }
     }
@@ -542,7 +692,7 @@ impl Summarizer {
         let found = cells.iter().position(|c| c.matches(input, kinds.clone()));
         let cell = match found {
             Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
-                cells[i].bump();
+                cells[i].bump_general();
                 Arc::clone(&cells[i])
             }
             found => {
@@ -553,6 +703,7 @@ impl Summarizer {
                 self.registry.cells.lock().push(Registered {
                     cell: Arc::clone(&cell),
                     reported: 0,
+                    reported_fast: 0,
                     idle_windows: 0,
                     retiring: false,
                 });
@@ -565,24 +716,11 @@ impl Summarizer {
         local.fast[slot] = Some(cell);
     }
 
-    /// Remembers on this thread that the shared context-key cache holds the context `hash` in
-    /// `generation`, so the next evaluation with it skips the shared cache; `plain_user` and
-    /// `kinds` (the context's) as for [`KindsTag`].
-    pub(crate) fn remember_context<'k>(
-        &self,
-        hash: u64,
-        generation: u64,
-        plain_user: bool,
-        kinds: impl Iterator<Item = &'k str> + Clone,
-    ) {
-        self.with_local(|local| {
-            let tag = if plain_user {
-                KindsTag::PLAIN_USER
-            } else {
-                KindsTag::interned(local.kinds_id(kinds))
-            };
-            local.recent.remember(hash, generation, tag);
-        });
+    /// Remembers on this thread (in `tally`'s state if given) that the shared context-key
+    /// cache holds the context `hash` in `generation`, so the next evaluation with it skips the
+    /// shared cache.
+    pub(crate) fn remember_context(&self, tally: Option<&ThreadTally>, hash: u64, generation: u64) {
+        self.with_local(tally, |local| local.recent.remember(hash, generation));
     }
 
     /// Reports what was counted since the last call and starts a new window. Returns `None` when
@@ -593,10 +731,15 @@ impl Summarizer {
         let start_date = registry.start_date.load(Ordering::Relaxed);
         let mut flags: BTreeMap<String, FlagSummary> = BTreeMap::new();
         let mut cells = registry.cells.lock();
+        let mut fast = 0;
         cells.retain_mut(|r| {
             let total = r.cell.count.load(Ordering::Acquire);
             let delta = total - r.reported;
             r.reported = total;
+            // Every fast-path count was a sighting of a known context (diagnostics).
+            let fast_total = r.cell.fast_count();
+            fast += fast_total.saturating_sub(r.reported_fast);
+            r.reported_fast = r.reported_fast.max(fast_total);
             if delta > 0 {
                 r.idle_windows = 0;
                 add_to_summary(&mut flags, &r.cell, delta);
@@ -619,6 +762,7 @@ impl Summarizer {
             true
         });
         drop(cells);
+        registry.deduplicated.fetch_add(fast, Ordering::Relaxed);
         if flags.is_empty() {
             return None;
         }
@@ -779,6 +923,7 @@ mod tests {
     ) -> SummaryInput<'a> {
         SummaryInput {
             instance: 0,
+            plain: false,
             flag_key: key,
             variation,
             version: Some(7),
@@ -887,6 +1032,7 @@ mod tests {
         s.record(
             SummaryInput {
                 instance: 0,
+                plain: false,
                 flag_key: "missing",
                 variation: None,
                 version: None,

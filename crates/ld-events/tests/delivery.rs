@@ -290,6 +290,51 @@ fn diagnostic_init_and_periodic_events_go_to_the_diagnostic_endpoint() {
     events.close();
 }
 
+#[test]
+fn periodic_diagnostics_count_every_sighting_of_an_already_known_context() {
+    let rt = runtime();
+    let server = RecordingServer::start(&rt);
+    let mut c = config(&server);
+    c.diagnostic_recording_interval = Duration::from_millis(50);
+    c.diagnostics = Some(DiagnosticsConfig::default());
+    let events = EventProcessor::new(c, http_sender(), rt.handle());
+    let flag: ld_eval::Flag = serde_json::from_value(json!({
+        "key": "f", "version": 1, "on": false, "offVariation": 0, "variations": [true]
+    }))
+    .unwrap();
+    let data = ld_eval::MemoryData::default();
+    let context = ld_eval::ContextBuilder::new("u1").build().unwrap();
+    let default = json!(false);
+    let record = |context: &ld_eval::Context| {
+        let detail = ld_eval::evaluate(&data, &flag, context);
+        events.record_evaluation("f", Some(&flag), context, &detail, &default, false, None);
+    };
+    // Ten sightings of one context object: the first indexes it, the other nine are counted by
+    // the fast path. (Sightings the general path deduplicates are published in batches of 64
+    // per thread, so they are left out here.)
+    for _ in 0..10 {
+        record(&context);
+    }
+    assert!(events.flush_and_wait(WAIT));
+    let deadline = std::time::Instant::now() + WAIT;
+    let deduplicated = loop {
+        let total: u64 = server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/diagnostic")
+            .map(|r| r.json())
+            .filter(|e| e["kind"] == "diagnostic")
+            .map(|e| e["deduplicatedUsers"].as_u64().unwrap())
+            .sum();
+        if total >= 9 || std::time::Instant::now() > deadline {
+            break total;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(deduplicated, 9);
+    events.close();
+}
+
 /// Fails the first `failures` sends with a network error, then accepts.
 struct Flaky {
     failures: usize,

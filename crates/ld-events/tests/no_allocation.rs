@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ld_eval::{ContextBuilder, Detail, ErrorKind, Flag, MemoryData, MultiContextBuilder};
 use ld_events::{
-    EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture,
+    EventProcessor, EventRequest, EventResponse, EventSender, EventsConfig, SendFuture, ThreadTally,
 };
 use serde_json::json;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -58,6 +58,9 @@ fn summary_only_evaluations_do_not_allocate_on_the_calling_thread() {
         .unwrap();
     let default = json!(false);
     let unknown = Detail::error(ErrorKind::FlagNotFound);
+    // Both places a thread's summary state can live: the thread-local list and a tally the
+    // caller keeps (as the SDK client does).
+    let tally = ThreadTally::default();
 
     let record_all = || {
         for context in [&single, &multi] {
@@ -65,6 +68,17 @@ fn summary_only_evaluations_do_not_allocate_on_the_calling_thread() {
             events.record_evaluation("flag", Some(&flag), context, &detail, &default, false, None);
             events.record_evaluation("flag", Some(&flag), context, &detail, &default, true, None);
             events.record_evaluation("missing", None, context, &unknown, &default, false, None);
+            let default = || serde_json::Value::Bool(false);
+            events.record_evaluation_in(
+                Some(&tally),
+                "flag",
+                Some(&flag),
+                context,
+                &detail,
+                default,
+                false,
+                None,
+            );
         }
     };
     // The first evaluations create the summary entries and remember the contexts.

@@ -11,7 +11,7 @@ use ld_eval::{
     Context, ContextBuilder, Detail, ErrorKind, Evaluator, Flag, MemoryData, MultiContextBuilder,
     Reason,
 };
-use ld_events::{EventProcessor, EventsConfig, PrerequisiteEvents};
+use ld_events::{EventProcessor, EventsConfig, PrerequisiteEvents, ThreadTally};
 use serde_json::{Value, json};
 use support::{RecordingServer, http_sender, runtime, without_dates};
 
@@ -352,6 +352,33 @@ fn reasons_are_sent_when_asked_for_and_always_for_experiments() {
 }
 
 #[test]
+fn only_evaluations_matching_a_tracked_rule_send_feature_events_however_often_repeated() {
+    let mut h = Harness::new(|_| {});
+    // Both rules serve variation 0, so their evaluations share a summary counter; only the
+    // first rule's are experiments.
+    let rule = |key: &str, track: bool| {
+        json!({"id": key, "variation": 0, "trackEvents": track, "clauses": [
+            {"attribute": "key", "op": "in", "values": [key], "negate": false}]})
+    };
+    let f = flag(json!({"rules": [rule("tracked", true), rule("plain", false)]}));
+    let (tracked, plain) = (user("tracked"), user("plain"));
+    for _ in 0..4 {
+        record_in(&h, None, &f, &plain);
+        record_in(&h, None, &f, &tracked);
+    }
+    let events = h.payload();
+    let features: Vec<_> = events.iter().filter(|e| e["kind"] == "feature").collect();
+    assert_eq!(features.len(), 4);
+    assert!(features.iter().all(|e| e["context"]["key"] == "tracked"));
+    assert_eq!(
+        features[3]["reason"],
+        json!({"kind": "RULE_MATCH", "ruleIndex": 0, "ruleId": "tracked"})
+    );
+    let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+    assert_eq!(summary["features"]["flag"]["counters"][0]["count"], 8);
+}
+
+#[test]
 fn prerequisite_evaluations_produce_events_with_prereq_of() {
     let mut h = Harness::new(|_| {});
     let mut data = MemoryData::default();
@@ -585,6 +612,27 @@ fn omit_anonymous_contexts_leaves_them_out_of_identify_and_index_events() {
 }
 
 #[test]
+fn omitting_anonymous_contexts_indexes_evaluated_contexts_by_their_named_parts_only() {
+    let mut h = Harness::new(|c| c.omit_anonymous_contexts = true);
+    let f = flag(json!({}));
+    let multi = MultiContextBuilder::new()
+        .push(ContextBuilder::new("anon").anonymous(true).build().unwrap())
+        .push(ContextBuilder::new("o1").kind("org").build().unwrap())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        record_in(&h, None, &f, &multi);
+    }
+    // Identified without its anonymous part, the context gets no memo: every evaluation takes
+    // the general path, which indexes the named part once and counts all three.
+    assert_eq!(multi.memo().get(), 0);
+    let events = h.payload();
+    assert_eq!(kinds(&events), ["index", "summary"]);
+    assert_eq!(events[0]["context"], json!({"kind": "org", "key": "o1"}));
+    assert_eq!(events[1]["features"]["flag"]["counters"][0]["count"], 3);
+}
+
+#[test]
 fn summaries_add_up_exactly_under_concurrent_evaluation() {
     const THREADS: usize = 8;
     const PER_THREAD: usize = 5_000;
@@ -592,12 +640,17 @@ fn summaries_add_up_exactly_under_concurrent_evaluation() {
     let flags: Vec<Flag> = (0..4)
         .map(|i| flag(json!({"key": format!("f{i}")})))
         .collect();
-    let contexts: Vec<Context> = (0..THREADS).map(|i| user(&format!("u{i}"))).collect();
+    // Two threads share each context object (so its memo is read and written from both), one
+    // of them keeping its summary state in a tally of its own.
+    let contexts: Vec<Context> = (0..THREADS / 2).map(|i| user(&format!("u{i}"))).collect();
     let events = &h.events;
     std::thread::scope(|s| {
-        for (t, c) in contexts.iter().enumerate() {
+        for t in 0..THREADS {
             let flags = &flags;
+            let c = &contexts[t / 2];
             s.spawn(move || {
+                let tally = ThreadTally::default();
+                let tally = (t % 2 == 1).then_some(&tally);
                 for i in 0..PER_THREAD {
                     let f = &flags[(i + t) % flags.len()];
                     let detail = if i % 3 == 0 {
@@ -614,12 +667,14 @@ fn summaries_add_up_exactly_under_concurrent_evaluation() {
                         value: Some(&value),
                         ..detail
                     };
-                    events.record_evaluation(
+                    let default = json!(null);
+                    events.record_evaluation_in(
+                        tally,
                         &f.key,
                         Some(f),
                         c,
                         &detail,
-                        &json!(null),
+                        || &default,
                         false,
                         None,
                     );
@@ -646,6 +701,91 @@ fn summaries_add_up_exactly_under_concurrent_evaluation() {
     );
     assert_eq!(
         payload.iter().filter(|e| e["kind"] == "index").count(),
-        THREADS
+        THREADS / 2
     );
+}
+
+/// Records one evaluation of `flag` for `context` in `tally` (the thread-local state if `None`).
+fn record_in(h: &Harness, tally: Option<&ThreadTally>, flag: &Flag, context: &Context) {
+    let default = json!(null);
+    h.events.record_evaluation_in(
+        tally,
+        &flag.key,
+        Some(flag),
+        context,
+        &eval(flag, context),
+        || &default,
+        false,
+        None,
+    );
+}
+
+fn indexed_keys(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["kind"] == "index")
+        .map(|e| e["context"]["key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_context_object_evaluated_again_is_indexed_again_once_the_lru_evicted_it() {
+    // As `context_key_lru_forgets_the_least_recently_used_context`, but with the same context
+    // objects evaluated again: the note each one carries must not outlive the LRU's memory.
+    let mut h = Harness::new(|c| c.context_keys_capacity = 2);
+    let f = flag(json!({}));
+    let (a, b, c) = (user("a"), user("b"), user("c"));
+    for context in [&a, &a, &b, &c, &a, &a, &c, &c] {
+        record_in(&h, None, &f, context);
+    }
+    let events = h.payload();
+    assert_eq!(indexed_keys(&events), ["a", "b", "c", "a"]);
+    let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+    assert_eq!(summary["features"]["flag"]["counters"][0]["count"], 8);
+}
+
+#[test]
+fn a_context_another_processor_has_seen_is_still_indexed_by_this_one() {
+    let mut first = Harness::new(|_| {});
+    let mut second = Harness::new(|_| {});
+    let f = flag(json!({}));
+    let c = user("shared");
+    // The second processor already counts this flag for `user` contexts on this thread.
+    record_in(&second, None, &f, &user("own"));
+    for _ in 0..3 {
+        record_in(&first, None, &f, &c);
+        record_in(&second, None, &f, &c);
+    }
+    for (h, indexed, count) in [
+        (&mut first, &["shared"][..], 3),
+        (&mut second, &["own", "shared"], 4),
+    ] {
+        let events = h.payload();
+        assert_eq!(indexed_keys(&events), indexed);
+        let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+        assert_eq!(summary["features"]["flag"]["counters"][0]["count"], count);
+    }
+}
+
+#[test]
+fn a_thread_tally_counts_and_deduplicates_like_the_thread_local_state() {
+    let mut h = Harness::new(|_| {});
+    let mut other = Harness::new(|_| {});
+    let f = flag(json!({}));
+    let c = user("u1");
+    let tally = ThreadTally::default();
+    record_in(&h, Some(&tally), &f, &c);
+    record_in(&h, Some(&tally), &f, &c);
+    record_in(&h, None, &f, &c);
+    // Another object for the same context: not noted yet, but known to the cache.
+    record_in(&h, Some(&tally), &f, &user("u1"));
+    // The tally belongs to `h`'s processor now; another processor records without it.
+    record_in(&other, Some(&tally), &f, &c);
+    record_in(&other, Some(&tally), &f, &c);
+    for (h, count) in [(&mut h, 4), (&mut other, 2)] {
+        let events = h.payload();
+        assert_eq!(indexed_keys(&events), ["u1"]);
+        let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+        assert_eq!(summary["features"]["flag"]["counters"][0]["count"], count);
+    }
 }

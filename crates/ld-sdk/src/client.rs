@@ -421,7 +421,10 @@ impl Client {
             // Prerequisite events need the recorder; a flag without prerequisites is evaluated
             // the plain way.
             let result = if events && !flag.prerequisites.is_empty() {
-                let recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+                let mut recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+                if let Some(tally) = view.tally() {
+                    recorder = recorder.with_tally(tally);
+                }
                 evaluator
                     .with_prerequisite_recorder(&recorder)
                     .evaluate_ref(flag, context)
@@ -435,7 +438,8 @@ impl Client {
                 _ => result,
             };
             if events {
-                inner.events.record_evaluation_with(
+                inner.events.record_evaluation_in(
+                    view.tally(),
                     flag_key,
                     Some(flag),
                     context,

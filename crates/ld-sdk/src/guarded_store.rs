@@ -14,13 +14,15 @@
 //! for a newer one, the old one goes to `ld_store::retire_snapshot`, so that an evaluation never
 //! pays for freeing a replaced data set. Along with the snapshot, a thread keeps the
 //! [`HotKeys`] it filled from it, so that flags and segments it evaluates again are found
-//! without hashing their keys (see `hot_keys`).
+//! without hashing their keys (see `hot_keys`), and its [`ThreadTally`] for the client's event
+//! processor, so that counting an evaluation needs no thread-local lookup of its own.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::{ArcSwap, Guard};
+use ld_events::ThreadTally;
 use ld_store::{
     AllData, DataStore, Flag, InMemoryDataStore, ItemDescriptor, Segment, Snapshot, StoreError,
 };
@@ -33,12 +35,14 @@ use crate::snapshot_view::SnapshotView;
 /// client's store.
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The snapshot this thread read last, with the flags and segments it found in it.
+/// The snapshot this thread read last, with the flags and segments it found in it, and the
+/// thread's summary state for the client's event processor.
 struct CachedSnapshot {
     store_id: u64,
     generation: u64,
     snapshot: Arc<Snapshot>,
     hot: HotKeys,
+    tally: ThreadTally,
 }
 
 thread_local! {
@@ -93,7 +97,7 @@ impl GuardedMemoryStore {
                 self.refresh(&mut last, generation);
             }
             match &*last {
-                Some(c) => read(SnapshotView::with_hot_keys(&c.snapshot, &c.hot)),
+                Some(c) => read(SnapshotView::with_hot_keys(&c.snapshot, &c.hot, &c.tally)),
                 None => read(SnapshotView::plain(&self.mirror.load())),
             }
         })
@@ -109,6 +113,11 @@ impl GuardedMemoryStore {
                 // The hot keys' items all belong to the old snapshot, which still holds them:
                 // emptying the table frees nothing.
                 c.hot.clear();
+                if c.store_id != self.id {
+                    // Another client's store: its tally is that client's (whose counts its
+                    // processor holds, so nothing is lost).
+                    c.tally = ThreadTally::default();
+                }
                 c.store_id = self.id;
                 c.generation = generation;
                 let replaced = std::mem::replace(&mut c.snapshot, snapshot);
@@ -123,6 +132,7 @@ impl GuardedMemoryStore {
                     generation,
                     snapshot,
                     hot: HotKeys::default(),
+                    tally: ThreadTally::default(),
                 });
             }
         }

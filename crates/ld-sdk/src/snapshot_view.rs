@@ -1,26 +1,36 @@
-//! The snapshot an evaluation reads, with its thread's [`HotKeys`] when it has them.
+//! The snapshot an evaluation reads, with its thread's [`HotKeys`] and events [`ThreadTally`]
+//! when it has them.
 
 use ld_eval::DataLookup;
+use ld_events::ThreadTally;
 use ld_store::{Flag, Segment, Snapshot};
 
 use crate::hot_keys::HotKeys;
 
 /// A snapshot being read by the client: flag and segment lookups go through the reading
 /// thread's [`HotKeys`] for that snapshot when there are some (the in-memory store's cached
-/// snapshot), straight to the snapshot's maps otherwise.
+/// snapshot), straight to the snapshot's maps otherwise. Along with them comes the thread's
+/// summary state for the client's event processor, kept in the same thread-local.
 #[derive(Clone, Copy)]
 pub(crate) struct SnapshotView<'s> {
     snapshot: &'s Snapshot,
     hot: Option<&'s HotKeys>,
+    tally: Option<&'s ThreadTally>,
 }
 
 impl<'s> SnapshotView<'s> {
-    /// A view whose lookups go through `hot`, which must hold only items of `snapshot`.
+    /// A view whose lookups go through `hot`, which must hold only items of `snapshot`, with
+    /// the thread's events `tally` for the client.
     #[inline]
-    pub(crate) fn with_hot_keys(snapshot: &'s Snapshot, hot: &'s HotKeys) -> Self {
+    pub(crate) fn with_hot_keys(
+        snapshot: &'s Snapshot,
+        hot: &'s HotKeys,
+        tally: &'s ThreadTally,
+    ) -> Self {
         Self {
             snapshot,
             hot: Some(hot),
+            tally: Some(tally),
         }
     }
 
@@ -30,7 +40,14 @@ impl<'s> SnapshotView<'s> {
         Self {
             snapshot,
             hot: None,
+            tally: None,
         }
+    }
+
+    /// This thread's summary state for the client's event processor, if the view comes with it.
+    #[inline]
+    pub(crate) fn tally(&self) -> Option<&'s ThreadTally> {
+        self.tally
     }
 
     /// The snapshot itself.
