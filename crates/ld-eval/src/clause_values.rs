@@ -120,7 +120,9 @@ impl ClauseValues {
         let mut start = 0;
         for &end in &ends[..usize::from(*len)] {
             let end = usize::from(end);
-            if end - start == s.len() && short_bytes_eq(&text[start..end], s) {
+            if end.wrapping_sub(start) == s.len()
+                && text.get(start..end).is_some_and(|v| short_bytes_eq(v, s))
+            {
                 return true;
             }
             start = end;
@@ -137,8 +139,7 @@ impl ClauseValues {
         }
     }
 
-    /// For each string length, whether a string of the list has it: bit `n` for `n` bytes
-    /// (bit 63: 63 bytes or more; see [`length_bit`]).
+    /// For each string length, whether a string of the list has it (see [`length_bit`]).
     pub(crate) fn length_mask(&self) -> u64 {
         self.strs().fold(0, |mask, s| mask | length_bit(s.len()))
     }
@@ -182,10 +183,11 @@ impl ClauseValues {
     }
 }
 
-/// The bit standing for strings of `n` bytes in a [`ClauseValues::length_mask`].
+/// The bit standing for strings of `n` bytes in a [`ClauseValues::length_mask`]: bit `n` modulo
+/// 64 (lengths 64 apart share a bit; the mask only turns strings away, it never accepts one).
 #[inline(always)]
 pub(crate) fn length_bit(n: usize) -> u64 {
-    1 << n.min(63)
+    1 << (n & 63)
 }
 
 /// Equality of two byte strings of the same length, with strings of up to 16 bytes compared in
