@@ -320,6 +320,23 @@ impl Local {
         }
     }
 
+    /// The fast path's kinds id for `context`: from its `memo` when it is current (`memo_ok`),
+    /// else from [`Local::fresh_kinds`].
+    #[inline(always)]
+    fn kinds_of(
+        &self,
+        memo: u64,
+        memo_ok: bool,
+        context: &ld_eval::Context,
+        generation: u64,
+    ) -> Option<u8> {
+        if memo_ok {
+            Some(memo as u8)
+        } else {
+            self.fresh_kinds(context, generation)
+        }
+    }
+
     /// For a context without a memo (one built for this evaluation), known to this thread's
     /// recent-contexts table in `generation`: its kinds id, which the entry for its
     /// fully-qualified key gives for a plain user and which is checked against the context's
@@ -536,13 +553,8 @@ impl Summarizer {
             };
             return match local.as_deref_mut() {
                 Some(local) if local.summarizer_id == id => {
-                    let kinds_id = if memo_ok {
-                        memo as u8
-                    } else {
-                        match local.fresh_kinds(context, generation) {
-                            Some(kinds_id) => kinds_id,
-                            None => return false,
-                        }
+                    let Some(kinds_id) = local.kinds_of(memo, memo_ok, context, generation) else {
+                        return false;
                     };
                     count_in(
                         local,
@@ -571,13 +583,8 @@ impl Summarizer {
                         None => return false,
                     },
                 };
-                let kinds_id = if memo_ok {
-                    memo as u8
-                } else {
-                    match local.fresh_kinds(context, generation) {
-                        Some(kinds_id) => kinds_id,
-                        None => return false,
-                    }
+                let Some(kinds_id) = local.kinds_of(memo, memo_ok, context, generation) else {
+                    return false;
                 };
                 count_in(
                     local,
