@@ -14,8 +14,14 @@
 //!   falls back to a thread-local map keyed by flag key (looked up with the caller's `&str`) and
 //!   refills the table entry;
 //! - whether the context is already known to the context-key cache, and its kinds id, are read
-//!   from the context's own memo word (`ld_eval::ContextMemo`), which the general path writes
-//!   once the cache holds the context: one load instead of a table probe;
+//!   from the context's own memo word (`ld_eval::ContextMemo`), written once the cache holds the
+//!   context: one load instead of a table probe. A context object without a memo (built for
+//!   this evaluation) is looked up by its fully-qualified key in the thread's recently seen
+//!   contexts instead, out of line, and gets its memo;
+//! - a cell also knows whether its flag can ever need more than the summary, so the fast path
+//!   checks the flag's event settings and the reason only for flags that can;
+//! - every fast-path count is a sighting of an already-known context: the flusher derives the
+//!   diagnostic deduplication count from the cells (what the general path did not count);
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
 //!   count, with a plain load and store, and the flusher reports the difference from what it last
 //!   reported, so nothing is ever reset under the owner's feet and no count is lost;
@@ -28,8 +34,8 @@
 //! - the window's start time is read from the clock only by the first evaluation of a window.
 //!
 //! The per-thread state also holds each thread's recently seen contexts
-//! (`context_key_cache::RecentContexts`), so that deduplicating index events of contexts built
-//! anew for each evaluation (whose memo is empty) costs no lock either.
+//! (`context_key_cache::RecentContexts`), so that deduplicating index events of contexts the
+//! thread has met costs no lock either.
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
