@@ -14,6 +14,12 @@
 //! flat profile (`callgrind_annotate --inclusive=no`) shows where the facade's own instructions
 //! go.
 //!
+//! A second argument `fresh` measures contexts built anew for each evaluation, as an
+//! application that builds a request's context and evaluates one flag for it does: after the
+//! usual runs, each client evaluates a second, freshly parsed copy of the 1,000 contexts once
+//! (`run_fresh_events_off` / `run_fresh_events_on`; divide by 1,000). The contexts are known to
+//! the event processor, but these objects carry no memo yet.
+//!
 //! Instruction counts are repeatable on a busy machine, where criterion's times are not.
 
 use std::hint::black_box;
@@ -53,6 +59,24 @@ fn run_client_events_on(client: &Client, key: &str, contexts: &[Context]) -> usi
     run_client(client, key, contexts) + black_box(1) - 1
 }
 
+#[inline(never)]
+fn run_fresh_events_off(client: &Client, key: &str, contexts: &[Context]) -> usize {
+    run_once(client, key, contexts) + black_box(0)
+}
+
+#[inline(never)]
+fn run_fresh_events_on(client: &Client, key: &str, contexts: &[Context]) -> usize {
+    run_once(client, key, contexts) + black_box(1) - 1
+}
+
+#[inline(always)]
+fn run_once(client: &Client, key: &str, contexts: &[Context]) -> usize {
+    contexts
+        .iter()
+        .map(|c| usize::from(black_box(client.bool_variation(black_box(key), c, false))))
+        .sum()
+}
+
 #[inline(always)]
 fn run_client(client: &Client, key: &str, contexts: &[Context]) -> usize {
     let mut served = 0;
@@ -89,6 +113,13 @@ fn main() {
     let c = run_client_events_on(&recording, s.flag_key, &contexts);
     assert_eq!(a, b, "client and evaluator disagree");
     assert_eq!(b, c, "events change the served values");
+    if std::env::args().nth(2).as_deref() == Some("fresh") {
+        let (fresh_off, fresh_on) = (s.parsed_contexts(), s.parsed_contexts());
+        assert_eq!(
+            run_fresh_events_off(&quiet, s.flag_key, &fresh_off),
+            run_fresh_events_on(&recording, s.flag_key, &fresh_on)
+        );
+    }
     println!(
         "{}: {} evaluations per side, {} served true",
         s.name,

@@ -152,9 +152,12 @@ const RECENT_MAX_SLOTS: usize = 8192;
 /// that a new generation invalidates every entry without touching the table. Thread-local: no
 /// synchronisation; allocated once, never grows.
 ///
+/// The top byte of an entry is not part of the identity: it is the context's [`KindsTag`], with
+/// which the summary's fast path counts a context object that carries no memo yet (one built
+/// for this evaluation) without reading its kinds, when it is a plain user.
 #[derive(Debug)]
 pub(crate) struct RecentContexts {
-    /// `hash ^ mix(generation)` in the low 56 bits; 0 is empty.
+    /// `hash ^ mix(generation)` in the low 56 bits, the [`KindsTag`] in the top 8; 0 is empty.
     slots: Box<[u64]>,
     mask: usize,
     /// Rotates the entry replaced when all the probed ones are taken.
@@ -170,6 +173,41 @@ fn mix(generation: u64) -> u64 {
 
 /// The identity bits of an entry.
 const IDENTITY: u64 = (1 << 56) - 1;
+
+/// What an entry of [`RecentContexts`] says about its context's kinds, in one byte: 0 for a
+/// *plain user*, otherwise `0x80` plus the id under which the summarizer interned the context's
+/// kinds (`summary::Registry::intern_kinds`).
+///
+/// A plain user is a single `user` context whose fully-qualified key has no `:`; that is exactly
+/// what such a key implies (every other context's key names its kinds, followed by `:`), so an
+/// entry found by the key's hash vouches for its kinds. For any other context the entry's kinds
+/// are those of *a* context with the same fully-qualified key, which is the same kinds unless one
+/// of the two is a `user` whose key contains `:`: the summary checks that (see
+/// `Summarizer::count_if_known`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KindsTag(pub(crate) u8);
+
+impl KindsTag {
+    /// A plain user's tag.
+    pub(crate) const PLAIN_USER: KindsTag = KindsTag(0);
+
+    /// The tag of a context that is not a plain user, whose kinds were interned as `id` (< 128).
+    pub(crate) fn interned(id: u8) -> KindsTag {
+        KindsTag(0x80 | (id & 0x7f))
+    }
+
+    /// The kinds' interned id (a plain user's kinds, `user`, are always id 0).
+    #[inline(always)]
+    pub(crate) fn id(self) -> u8 {
+        self.0 & 0x7f
+    }
+
+    /// Whether the context is a plain user.
+    #[inline(always)]
+    pub(crate) fn is_plain_user(self) -> bool {
+        self.0 == 0
+    }
+}
 
 impl RecentContexts {
     /// A table for a context-key cache of `capacity` keys: twice that (so that the whole cache
@@ -187,31 +225,40 @@ impl RecentContexts {
         }
     }
 
-    /// Whether `hash` was confirmed by the shared LRU in `generation`; if not, the caller asks
-    /// the shared LRU and then calls [`RecentContexts::remember`]. Does not count a
-    /// deduplicated sighting (see [`RecentContexts::seen`]).
+    /// The context's [`KindsTag`] when `hash` was confirmed by the shared LRU in `generation`;
+    /// otherwise `None`, and the caller asks the shared LRU and then calls
+    /// [`RecentContexts::remember`]. Does not count a deduplicated sighting (see
+    /// [`RecentContexts::seen`]).
     #[inline(always)]
-    pub(crate) fn lookup(&self, hash: u64, generation: u64) -> bool {
+    pub(crate) fn lookup(&self, hash: u64, generation: u64) -> Option<KindsTag> {
         let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
-            return false; // would match an empty entry
+            return None; // would match an empty entry
         }
         let start = hash as usize;
-        (0..RECENT_WAYS).any(|i| self.slots[(start + i) & self.mask] & IDENTITY == tagged)
+        for i in 0..RECENT_WAYS {
+            let entry = self.slots[(start + i) & self.mask];
+            if entry & IDENTITY == tagged {
+                return Some(KindsTag((entry >> 56) as u8));
+            }
+        }
+        None
     }
 
-    /// [`RecentContexts::lookup`], counting a deduplicated sighting when found.
+    /// Whether [`RecentContexts::lookup`] finds `hash`, counting a deduplicated sighting when
+    /// it does.
     #[inline]
     pub(crate) fn seen(&mut self, hash: u64, generation: u64) -> bool {
-        let found = self.lookup(hash, generation);
+        let found = self.lookup(hash, generation).is_some();
         if found {
             self.deduplicated += 1;
         }
         found
     }
 
-    /// Remembers that the shared LRU holds `hash` in `generation`.
-    pub(crate) fn remember(&mut self, hash: u64, generation: u64) {
+    /// Remembers that the shared LRU holds `hash` in `generation`; `kinds` as described in
+    /// [`KindsTag`].
+    pub(crate) fn remember(&mut self, hash: u64, generation: u64, kinds: KindsTag) {
         let tagged = (hash ^ mix(generation)) & IDENTITY;
         if tagged == 0 {
             return;
@@ -232,7 +279,7 @@ impl RecentContexts {
             self.victim = self.victim.wrapping_add(1);
             (start + self.victim % RECENT_WAYS) & mask
         });
-        self.slots[at] = tagged;
+        self.slots[at] = tagged | (u64::from(kinds.0) << 56);
     }
 
     /// Deduplicated sightings not yet taken.
@@ -404,13 +451,17 @@ mod tests {
     fn recent_contexts_remember_until_the_generation_changes() {
         let mut r = RecentContexts::for_capacity(10);
         assert!(!r.seen(42, 1));
-        r.remember(42, 1);
+        r.remember(42, 1, KindsTag::PLAIN_USER);
         assert!(r.seen(42, 1));
         assert!(!r.seen(44, 1));
         assert!(!r.seen(42, 2), "a new generation forgets");
-        r.remember(42, 2);
+        r.remember(42, 2, KindsTag::interned(3));
         assert!(r.seen(42, 2));
-        assert!(r.lookup(42, 2), "looking up does not count");
+        assert_eq!(
+            r.lookup(42, 2),
+            Some(KindsTag::interned(3)),
+            "looking up does not count"
+        );
         assert_eq!(r.take_deduplicated(), 2);
         assert_eq!(r.take_deduplicated(), 0);
     }
@@ -422,26 +473,45 @@ mod tests {
             .map(|k| ld_eval::Context::hash_key(&format!("user-{k}")))
             .collect();
         for &k in &keys {
-            r.remember(k, 7);
+            r.remember(k, 7, KindsTag::PLAIN_USER);
         }
         let held = keys.iter().filter(|&&k| r.seen(k, 7)).count();
         assert!(held >= 990, "only {held} of 1000 held");
         // Entries of the old generation are reused first.
         for &k in &keys {
-            r.remember(k, 8);
+            r.remember(k, 8, KindsTag(0x85));
         }
-        assert!(keys.iter().filter(|&&k| r.seen(k, 8)).count() >= 990);
+        assert!(
+            keys.iter()
+                .filter(|&&k| r.lookup(k, 8) == Some(KindsTag(0x85)))
+                .count()
+                >= 990
+        );
     }
 
     #[test]
     fn recent_contexts_never_vouch_for_an_unseen_context() {
         let mut r = RecentContexts::for_capacity(0);
         for k in 1..=10_000u64 {
-            r.remember(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), 1);
+            r.remember(
+                k.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                1,
+                KindsTag::PLAIN_USER,
+            );
         }
         // The table is small and overflowed: old entries were replaced, new ones never invented.
         assert!(!r.seen(12_344, 1));
         assert!(!r.seen(0, 1));
+    }
+
+    #[test]
+    fn kinds_tags_tell_plain_users_apart() {
+        assert!(KindsTag::PLAIN_USER.is_plain_user());
+        // A user whose key has a `:` is not vouched for, but has the `user` kinds id.
+        let colon_user = KindsTag::interned(0);
+        assert!(!colon_user.is_plain_user());
+        assert_eq!(colon_user.id(), KindsTag::PLAIN_USER.id());
+        assert_eq!(KindsTag::interned(5).id(), 5);
     }
 
     #[test]

@@ -344,11 +344,14 @@ impl EventProcessor {
         let Some(shared) = self.active() else {
             return true; // nothing to record
         };
-        // With omit-anonymous-contexts no memo is written on contexts (they are identified
-        // without their anonymous parts), so the summarizer declines them by itself. A flag
+        // The fast path knows contexts by their fully-qualified key, so it is off when
+        // anonymous parts are omitted (contexts are then identified without them). A flag
         // whose evaluations need nothing but the summary is known from its cell (see
         // `plain_flag`); any other is checked here, so only its evaluations that need no full
         // event are counted.
+        if shared.omit_anonymous_contexts {
+            return false;
+        }
         let needs_only_summary = || {
             !(flag.track_events
                 || flag.debug_events_until_date.is_some()
@@ -524,7 +527,18 @@ impl Shared {
     {
         let indexed = self.notice_context(context, hash, true);
         if self.key_cache.remembers() {
-            self.summarizer.remember_context(tally, hash, generation);
+            // A plain user: one `user` part and no `:` in the key (see `KindsTag`).
+            let mut parts = context.parts();
+            let plain_user = parts.next().is_some_and(|p| p.kind == "user")
+                && parts.next().is_none()
+                && !context.fully_qualified_key().contains(':');
+            self.summarizer.remember_context(
+                tally,
+                hash,
+                generation,
+                plain_user,
+                context.parts().map(|p| p.kind),
+            );
         }
         indexed
     }

@@ -14,8 +14,14 @@
 //!   falls back to a thread-local map keyed by flag key (looked up with the caller's `&str`) and
 //!   refills the table entry;
 //! - whether the context is already known to the context-key cache, and its kinds id, are read
-//!   from the context's own memo word (`ld_eval::ContextMemo`), which the general path writes
-//!   once the cache holds the context: one load instead of a table probe;
+//!   from the context's own memo word (`ld_eval::ContextMemo`), written once the cache holds the
+//!   context: one load instead of a table probe. A context object without a memo (built for
+//!   this evaluation) is looked up by its fully-qualified key in the thread's recently seen
+//!   contexts instead, out of line, and gets its memo;
+//! - a cell also knows whether its flag can ever need more than the summary, so the fast path
+//!   checks the flag's event settings and the reason only for flags that can;
+//! - every fast-path count is a sighting of an already-known context: the flusher derives the
+//!   diagnostic deduplication count from the cells (what the general path did not count);
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
 //!   count, with a plain load and store, and the flusher reports the difference from what it last
 //!   reported, so nothing is ever reset under the owner's feet and no count is lost;
@@ -28,8 +34,8 @@
 //! - the window's start time is read from the clock only by the first evaluation of a window.
 //!
 //! The per-thread state also holds each thread's recently seen contexts
-//! (`context_key_cache::RecentContexts`), so that deduplicating index events of contexts built
-//! anew for each evaluation (whose memo is empty) costs no lock either.
+//! (`context_key_cache::RecentContexts`), so that deduplicating index events of contexts the
+//! thread has met costs no lock either.
 
 use std::borrow::Borrow;
 use std::cell::RefCell;
@@ -42,7 +48,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-use crate::context_key_cache::RecentContexts;
+use crate::context_key_cache::{KindsTag, RecentContexts};
 use crate::fast_hash::FastBuildHasher;
 use crate::thread_tally::ThreadTally;
 
@@ -303,7 +309,7 @@ pub(crate) struct Local {
 
 /// The kinds id of lists beyond the registry's capacity: never written in a context's memo,
 /// so no evaluation with them takes the fast path.
-const NOT_INTERNED: u8 = u8::MAX;
+const NOT_INTERNED: u8 = 127;
 
 /// How many kinds lists a thread remembers the ids of.
 const LOCAL_KINDS: usize = 64;
@@ -318,6 +324,54 @@ impl Local {
             recent: RecentContexts::for_capacity(summarizer.context_keys),
             kinds: Vec::new(),
         }
+    }
+
+    /// The fast path's kinds id for `context`: from its `memo` when it is current (`memo_ok`),
+    /// else from [`Local::fresh_kinds`].
+    #[inline(always)]
+    fn kinds_of(
+        &self,
+        memo: u64,
+        memo_ok: bool,
+        context: &ld_eval::Context,
+        generation: u64,
+    ) -> Option<u8> {
+        if memo_ok {
+            Some(memo as u8)
+        } else {
+            self.fresh_kinds(context, generation)
+        }
+    }
+
+    /// For a context without a memo (one built for this evaluation), known to this thread's
+    /// recent-contexts table in `generation`: its kinds id, which the entry for its
+    /// fully-qualified key gives for a plain user and which is checked against the context's
+    /// kinds otherwise (another context, a `user` whose key contains `:`, can have the same
+    /// fully-qualified key). The context gets its memo. `None` when the thread does not know
+    /// the context or its kinds. Out of line, so that the memo path stays short.
+    #[cold]
+    #[inline(never)]
+    fn fresh_kinds(&self, context: &ld_eval::Context, generation: u64) -> Option<u8> {
+        let tag = self
+            .recent
+            .lookup(context.fully_qualified_key_hash(), generation)?;
+        let kinds_id = tag.id();
+        if !tag.is_plain_user() {
+            let (joined, _) = self.kinds.iter().find(|(_, id)| *id == kinds_id)?;
+            // Two multi-kind contexts with the same fully-qualified key have the same kinds
+            // (the key names them, and keys are escaped); a single-kind one is compared.
+            let same = if joined.contains(',') {
+                context.is_multi()
+            } else {
+                !context.is_multi()
+                    && same_kinds(joined, context.contexts().iter().map(|c| c.kind().as_str()))
+            };
+            if kinds_id == NOT_INTERNED || !same {
+                return None;
+            }
+        }
+        context.memo().set(generation | u64::from(kinds_id));
+        Some(kinds_id)
     }
 
     /// The registry's id for the kinds list `kinds`, from this thread's list when it has met
@@ -467,11 +521,13 @@ impl Summarizer {
     }
 
     /// The common case of an evaluation, without side effects unless it succeeds: the window
-    /// is open, the context's memo says that the processor's context-key cache holds it in
-    /// `generation` (see [`Summarizer::context_memo`]) and gives its kinds id, and the thread's
+    /// is open, the processor's context-key cache holds the context in `generation` (as its
+    /// memo says, see [`Summarizer::context_memo`], or else this thread's recent-contexts
+    /// entry for its fully-qualified key, when its kinds are known), and the thread's
     /// direct-mapped table (in `tally`, or else in the thread-local list) holds the
-    /// evaluation's cell. Then counts and returns true; otherwise returns false and the caller
-    /// takes the general path ([`Summarizer::record`] and the context-key cache).
+    /// evaluation's cell. Then counts (and, found through the recent-contexts entry, writes the
+    /// context's memo) and returns true; otherwise returns false and the caller takes the
+    /// general path ([`Summarizer::record_in`] and the context-key cache).
     ///
     /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
     /// process), the variation and the kinds id, then verified field by field: instance id (so
@@ -490,15 +546,11 @@ impl Summarizer {
         context: &ld_eval::Context,
         generation: u64,
     ) -> bool {
-        let registry = &*self.registry;
-        if !registry.window_open.load(Ordering::Relaxed) {
+        if !self.registry.window_open.load(Ordering::Relaxed) {
             return false;
         }
         let memo = context.memo().get();
-        if memo & !0xff != generation {
-            return false;
-        }
-        let kinds_id = memo as u8;
+        let memo_ok = memo & !0xff == generation;
         let id = self.id;
         let variation = variation_key(variation);
         if let Some(tally) = tally {
@@ -506,15 +558,20 @@ impl Summarizer {
                 return false;
             };
             return match local.as_deref_mut() {
-                Some(local) if local.summarizer_id == id => count_in(
-                    local,
-                    instance,
-                    variation,
-                    version,
-                    kinds_id,
-                    needs_only_summary,
-                    default,
-                ),
+                Some(local) if local.summarizer_id == id => {
+                    let Some(kinds_id) = local.kinds_of(memo, memo_ok, context, generation) else {
+                        return false;
+                    };
+                    count_in(
+                        local,
+                        instance,
+                        variation,
+                        version,
+                        kinds_id,
+                        needs_only_summary,
+                        default,
+                    )
+                }
                 _ => false,
             };
         }
@@ -532,6 +589,9 @@ impl Summarizer {
                         None => return false,
                     },
                 };
+                let Some(kinds_id) = local.kinds_of(memo, memo_ok, context, generation) else {
+                    return false;
+                };
                 count_in(
                     local,
                     instance,
@@ -546,9 +606,9 @@ impl Summarizer {
     }
 
     /// Runs `f` on this thread's state for this summarizer, creating it on first use: the
-    /// state in `tally` if one is given (taking it over if it is empty; if it is another
-    /// summarizer's, or in use, the thread-local list's is used instead), else the one in the
-    /// thread-local list.
+    /// state in `tally` if one is given (taking it over if it is empty or its summarizer is
+    /// gone; if it is another live summarizer's, or in use, the thread-local list's is used
+    /// instead), else the one in the thread-local list.
     #[inline]
     fn with_local<T>(
         &self,
@@ -558,8 +618,15 @@ impl Summarizer {
         if let Some(tally) = tally
             && let Ok(mut slot) = tally.local.try_borrow_mut()
         {
-            let local = slot.get_or_insert_with(|| Box::new(Local::new(self)));
-            if local.summarizer_id == self.id {
+            if slot
+                .as_ref()
+                .is_none_or(|l| l.summarizer_id != self.id && l.registry.strong_count() == 0)
+            {
+                *slot = Some(Box::new(Local::new(self)));
+            }
+            if let Some(local) = slot.as_deref_mut()
+                && local.summarizer_id == self.id
+            {
                 return Some(f(local));
             }
         }
@@ -719,8 +786,23 @@ impl Summarizer {
     /// Remembers on this thread (in `tally`'s state if given) that the shared context-key
     /// cache holds the context `hash` in `generation`, so the next evaluation with it skips the
     /// shared cache.
-    pub(crate) fn remember_context(&self, tally: Option<&ThreadTally>, hash: u64, generation: u64) {
-        self.with_local(tally, |local| local.recent.remember(hash, generation));
+    /// `plain_user` and `kinds` (the context's) as for [`KindsTag`].
+    pub(crate) fn remember_context<'k>(
+        &self,
+        tally: Option<&ThreadTally>,
+        hash: u64,
+        generation: u64,
+        plain_user: bool,
+        kinds: impl Iterator<Item = &'k str> + Clone,
+    ) {
+        self.with_local(tally, |local| {
+            let tag = if plain_user {
+                KindsTag::PLAIN_USER
+            } else {
+                KindsTag::interned(local.kinds_id(&self.registry, kinds))
+            };
+            local.recent.remember(hash, generation, tag);
+        });
     }
 
     /// Reports what was counted since the last call and starts a new window. Returns `None` when
@@ -993,6 +1075,119 @@ mod tests {
             || 50,
         );
         assert_eq!(s.snapshot_and_reset(60).unwrap().count_for("a"), 2);
+    }
+
+    #[test]
+    fn a_fresh_object_of_a_remembered_context_is_counted_when_its_kinds_are_known() {
+        use ld_eval::ContextBuilder;
+        let s = Summarizer::new(10);
+        let tally = ThreadTally::default();
+        let (v, d) = (json!(true), json!(null));
+        let generation = 5 << 8;
+        let counted = |instance: u64, context: &ld_eval::Context| {
+            s.count_if_known(
+                Some(&tally),
+                instance,
+                Some(0),
+                7,
+                || true,
+                || &d,
+                context,
+                generation,
+            )
+        };
+        let seen = |instance, kinds: &'static [&'static str], context: &ld_eval::Context, plain| {
+            let input = SummaryInput {
+                instance,
+                plain: true,
+                ..input("a", Some(0), &v, &d)
+            };
+            s.record_in(Some(&tally), input, kinds.iter().copied(), None, || 1);
+            let hash = context.fully_qualified_key_hash();
+            s.remember_context(Some(&tally), hash, generation, plain, kinds.iter().copied());
+        };
+
+        // A plain user: its entry vouches for its kinds, and the fresh object gets its memo.
+        seen(
+            11,
+            &["user"],
+            &ContextBuilder::new("u1").build().unwrap(),
+            true,
+        );
+        let fresh = ContextBuilder::new("u1").build().unwrap();
+        assert!(counted(11, &fresh));
+        assert_eq!(fresh.memo().get(), generation, "user kinds have id 0");
+
+        // An org and a user whose key makes the same fully-qualified key, `org:o1`: the entry
+        // written for the org does not count the user in the org's cell.
+        let org = ContextBuilder::new("o1").kind("org").build().unwrap();
+        seen(12, &["org"], &org, false);
+        let colon_user = ContextBuilder::new("org:o1").build().unwrap();
+        assert_eq!(colon_user.fully_qualified_key(), org.fully_qualified_key());
+        assert!(!counted(12, &colon_user));
+        assert_eq!(colon_user.memo().get(), 0);
+        assert!(counted(
+            12,
+            &ContextBuilder::new("o1").kind("org").build().unwrap()
+        ));
+
+        // A multi-kind context.
+        let multi = || {
+            ld_eval::MultiContextBuilder::new()
+                .push(ContextBuilder::new("o1").kind("org").build().unwrap())
+                .push(ContextBuilder::new("u1").build().unwrap())
+                .build()
+                .unwrap()
+        };
+        seen(13, &["org", "user"], &multi(), false);
+        assert!(counted(13, &multi()));
+        let colon_user = ContextBuilder::new("org:o1:user:u1").build().unwrap();
+        assert_eq!(
+            colon_user.fully_qualified_key(),
+            multi().fully_qualified_key()
+        );
+        assert!(!counted(13, &colon_user));
+        assert_eq!(s.snapshot_and_reset(2).unwrap().count_for("a"), 6);
+    }
+
+    #[test]
+    fn a_tally_serves_its_first_summarizer_until_that_one_is_gone() {
+        let tally = ThreadTally::default();
+        let owner_of = |tally: &ThreadTally| tally.local.borrow().as_ref().map(|l| l.summarizer_id);
+        let (v, d) = (json!(true), json!(null));
+        let first = Summarizer::new(10);
+        first.record_in(
+            Some(&tally),
+            input("a", Some(0), &v, &d),
+            ["user"].into_iter(),
+            None,
+            || 1,
+        );
+        assert_eq!(owner_of(&tally), Some(first.id));
+        let second = Summarizer::new(10);
+        second.record_in(
+            Some(&tally),
+            input("a", Some(0), &v, &d),
+            ["user"].into_iter(),
+            None,
+            || 1,
+        );
+        assert_eq!(
+            owner_of(&tally),
+            Some(first.id),
+            "a live summarizer keeps its tally"
+        );
+        assert_eq!(second.snapshot_and_reset(2).unwrap().count_for("a"), 1);
+        drop(first);
+        second.record_in(
+            Some(&tally),
+            input("a", Some(0), &v, &d),
+            ["user"].into_iter(),
+            None,
+            || 1,
+        );
+        assert_eq!(owner_of(&tally), Some(second.id));
+        assert_eq!(second.snapshot_and_reset(3).unwrap().count_for("a"), 1);
     }
 
     #[test]

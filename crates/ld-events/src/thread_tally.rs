@@ -10,9 +10,10 @@ use crate::summary::Local;
 /// The SDK client already keeps per-thread state for every evaluation (its cached store
 /// snapshot); handing its `ThreadTally` to [`EventProcessor::record_evaluation_in`] spares the
 /// processor a thread-local lookup of its own on every evaluation. A tally starts empty and
-/// belongs to the first processor that records into it; given to another processor, it is
-/// ignored (that processor uses its thread-local state). It must stay on one thread (it is not
-/// `Sync`); dropping it loses no count (the processor holds every cell until it is reported).
+/// belongs to the first processor that records into it, until that processor is dropped; given
+/// to another processor meanwhile, it is ignored (that processor uses its thread-local state).
+/// It must stay on one thread (it is not `Sync`); dropping it loses no count (the processor
+/// holds every cell until it is reported).
 ///
 /// [`EventProcessor::record_evaluation_in`]: crate::EventProcessor::record_evaluation_in
 ///

@@ -113,11 +113,9 @@ impl GuardedMemoryStore {
                 // The hot keys' items all belong to the old snapshot, which still holds them:
                 // emptying the table frees nothing.
                 c.hot.clear();
-                if c.store_id != self.id {
-                    // Another client's store: its tally is that client's (whose counts its
-                    // processor holds, so nothing is lost).
-                    c.tally = ThreadTally::default();
-                }
+                // The tally stays with the client that used it first (another client's event
+                // processor uses its own thread-local state), so threads that alternate
+                // between clients lose no per-thread state at each switch.
                 c.store_id = self.id;
                 c.generation = generation;
                 let replaced = std::mem::replace(&mut c.snapshot, snapshot);
