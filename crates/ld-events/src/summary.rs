@@ -396,9 +396,10 @@ impl Local {
     }
 }
 
-/// Diagnostics only: deduplicated context sightings are published in batches of 64 so the
-/// shared counter is not touched on every evaluation (a thread's last partial batch is reported
-/// late or not at all). A free function so that the fast path's closure need not capture `self`.
+/// Diagnostics only: sightings of known contexts that the general path deduplicated are
+/// published in batches of 64, so the shared counter is not touched on every such evaluation (a
+/// thread's last partial batch is reported late or not at all). The fast path's sightings are
+/// counted by the flusher from the cells instead (see [`Cell::general`]).
 #[inline(always)]
 fn publish_deduplicated(registry: &Registry, local: &mut Local) {
     if local.recent.pending_deduplicated() >= 64 {
@@ -407,20 +408,41 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
     }
 }
 
-/// The fast path's count (see [`Summarizer::count_if_known`]) in `local`: the cell for the flag
-/// value `instance`, the [`variation_key`] `variation`, `version` and the kinds id `kinds_id`, if
-/// the thread's direct-mapped table holds it and it was counting for the same default.
-#[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
-#[inline(always)]
-fn count_in<V: Borrow<Value>>(
-    local: &mut Local,
+/// What the fast path looks for: the cell of the flag value `instance` (its
+/// `ld_eval::InstanceId`) with the [`variation_key`] `variation` and `version`, for a context
+/// whose `memo` is current (`memo_ok`) in the cache's `generation`, or else is looked up
+/// ([`Local::kinds_of`]).
+#[derive(Clone, Copy)]
+struct Probe {
     instance: u64,
     variation: usize,
     version: u64,
-    kinds_id: u8,
+    memo: u64,
+    memo_ok: bool,
+    generation: u64,
+}
+
+/// The fast path's count (see [`Summarizer::count_if_known`]) in `local`: the cell `probe`
+/// describes, if the thread's direct-mapped table holds it, its flag needs nothing but the
+/// summary for this evaluation, and it was counting for the same default.
+#[inline(always)]
+fn count_in<V: Borrow<Value>>(
+    local: &mut Local,
+    probe: Probe,
+    context: &ld_eval::Context,
     needs_only_summary: impl Fn() -> bool,
     default: impl Fn() -> V,
 ) -> bool {
+    let Some(kinds_id) = local.kinds_of(probe.memo, probe.memo_ok, context, probe.generation)
+    else {
+        return false;
+    };
+    let Probe {
+        instance,
+        variation,
+        version,
+        ..
+    } = probe;
     let slot = fast_slot(instance, variation, kinds_id);
     let Some(cell) = &local.fast[slot] else {
         return false;
@@ -550,27 +572,22 @@ impl Summarizer {
             return false;
         }
         let memo = context.memo().get();
-        let memo_ok = memo & !0xff == generation;
+        let probe = Probe {
+            instance,
+            variation: variation_key(variation),
+            version,
+            memo,
+            memo_ok: memo & !0xff == generation,
+            generation,
+        };
         let id = self.id;
-        let variation = variation_key(variation);
         if let Some(tally) = tally {
             let Ok(mut local) = tally.local.try_borrow_mut() else {
                 return false;
             };
             return match local.as_deref_mut() {
                 Some(local) if local.summarizer_id == id => {
-                    let Some(kinds_id) = local.kinds_of(memo, memo_ok, context, generation) else {
-                        return false;
-                    };
-                    count_in(
-                        local,
-                        instance,
-                        variation,
-                        version,
-                        kinds_id,
-                        needs_only_summary,
-                        default,
-                    )
+                    count_in(local, probe, context, needs_only_summary, default)
                 }
                 _ => false,
             };
@@ -589,18 +606,7 @@ impl Summarizer {
                         None => return false,
                     },
                 };
-                let Some(kinds_id) = local.kinds_of(memo, memo_ok, context, generation) else {
-                    return false;
-                };
-                count_in(
-                    local,
-                    instance,
-                    variation,
-                    version,
-                    kinds_id,
-                    needs_only_summary,
-                    default,
-                )
+                count_in(local, probe, context, needs_only_summary, default)
             })
             .unwrap_or(false)
     }
