@@ -1161,23 +1161,20 @@ mod tests {
         let tally = ThreadTally::default();
         let owner_of = |tally: &ThreadTally| tally.local.borrow().as_ref().map(|l| l.summarizer_id);
         let (v, d) = (json!(true), json!(null));
+        let record = |s: &Summarizer| {
+            s.record_in(
+                Some(&tally),
+                input("a", Some(0), &v, &d),
+                ["user"].into_iter(),
+                None,
+                || 1,
+            );
+        };
         let first = Summarizer::new(10);
-        first.record_in(
-            Some(&tally),
-            input("a", Some(0), &v, &d),
-            ["user"].into_iter(),
-            None,
-            || 1,
-        );
+        record(&first);
         assert_eq!(owner_of(&tally), Some(first.id));
         let second = Summarizer::new(10);
-        second.record_in(
-            Some(&tally),
-            input("a", Some(0), &v, &d),
-            ["user"].into_iter(),
-            None,
-            || 1,
-        );
+        record(&second);
         assert_eq!(
             owner_of(&tally),
             Some(first.id),
@@ -1185,13 +1182,7 @@ mod tests {
         );
         assert_eq!(second.snapshot_and_reset(2).unwrap().count_for("a"), 1);
         drop(first);
-        second.record_in(
-            Some(&tally),
-            input("a", Some(0), &v, &d),
-            ["user"].into_iter(),
-            None,
-            || 1,
-        );
+        record(&second);
         assert_eq!(owner_of(&tally), Some(second.id));
         assert_eq!(second.snapshot_and_reset(3).unwrap().count_for("a"), 1);
     }
