@@ -7,6 +7,7 @@
 //! Unknown paths and event names are not errors: they are ignored, so newer servers can add
 //! kinds without breaking older SDKs.
 
+use ld_eval::JsonCursor;
 use ld_store::{AllData, Flag, ItemDescriptor, Segment, flag_from_json, segment_from_json};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -84,6 +85,9 @@ pub(crate) fn parse_stream_event(event: &str, data: &str) -> Result<StreamMessag
     };
     match event {
         "put" => {
+            if let Some(all) = read_put_fast(data) {
+                return Ok(StreamMessage::Put(all));
+            }
             if let Ok(body) = serde_json::from_str::<PutBody>(data) {
                 return Ok(StreamMessage::Put(body.data));
             }
@@ -126,6 +130,28 @@ pub(crate) fn parse_stream_event(event: &str, data: &str) -> Result<StreamMessag
         }
         _ => Ok(StreamMessage::Ignored),
     }
+}
+
+/// Reads a `put` body with the fast reader (`ld_eval::JsonCursor`): the `data` object straight
+/// into a data set, other properties skipped. `None` when the reader gives up on anything, and
+/// the `serde` readings decide (they accept every input this accepts, with the same result).
+fn read_put_fast(body: &str) -> Option<AllData> {
+    let mut cursor = JsonCursor::new(body);
+    let mut data = None;
+    let mut field = cursor.first_key().ok()?;
+    while let Some(name) = field {
+        if name == "data" {
+            if data.is_some() {
+                return None;
+            }
+            data = Some(AllData::read_json(&mut cursor).ok()?);
+        } else {
+            cursor.skip_value().ok()?;
+        }
+        field = cursor.next_key().ok()?;
+    }
+    cursor.end().ok()?;
+    data
 }
 
 /// Parses a full data set (`{"flags": {...}, "segments": {...}}`), as in a `put` event's

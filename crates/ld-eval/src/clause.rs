@@ -502,15 +502,28 @@ impl<'de> Deserialize<'de> for Clause {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r: ClauseRepr<Kind, BorrowedStr<'de>, Option<ClauseValues>> =
             ClauseRepr::deserialize(d)?;
-        // Old-style data (no kind) names attributes literally.
-        let attribute = AttrRef::shared(&r.attribute, r.context_kind.is_none());
-        Ok(Clause::with_attribute(
+        Ok(Clause::from_parts(
             r.context_kind,
-            attribute,
+            &r.attribute,
             r.op,
             r.values.unwrap_or_default(),
             r.negate,
         ))
+    }
+}
+
+impl Clause {
+    /// A clause from its JSON fields as read (the serde path and the fast JSON reader).
+    pub(crate) fn from_parts(
+        context_kind: Option<Kind>,
+        attribute: &str,
+        op: Op,
+        values: ClauseValues,
+        negate: bool,
+    ) -> Clause {
+        // Old-style data (no kind) names attributes literally.
+        let attribute = AttrRef::shared(attribute, context_kind.is_none());
+        Clause::with_attribute(context_kind, attribute, op, values, negate)
     }
 }
 

@@ -63,7 +63,7 @@ impl ClauseValues {
     }
 
     /// An all-string list: the strings of `text` ending at `ends`.
-    fn from_strings(text: &str, ends: &[u32]) -> ClauseValues {
+    pub(crate) fn from_strings(text: &str, ends: &[u32]) -> ClauseValues {
         if ends.len() <= SHORT_MAX && text.len() <= usize::from(u16::MAX) {
             let mut short = [0u16; SHORT_MAX];
             for (slot, &end) in short.iter_mut().zip(ends) {
@@ -341,6 +341,19 @@ impl<'de> Visitor<'de> for ElementSeed<'_> {
     }
 }
 
+/// The strings gathered in `scratch` as JSON values, followed by `value`: where a list of
+/// values turns out not to be all strings (the rest of the list is to be appended).
+pub(crate) fn strings_then(scratch: &Scratch, value: Value) -> Vec<Value> {
+    let mut values = Vec::with_capacity(scratch.ends.len() + 4);
+    let mut start = 0;
+    for &end in &scratch.ends {
+        values.push(Value::from(&scratch.text[start..end as usize]));
+        start = end as usize;
+    }
+    values.push(value);
+    values
+}
+
 fn read_values<'de, A: SeqAccess<'de>>(
     mut seq: A,
     scratch: &mut Scratch,
@@ -351,13 +364,7 @@ fn read_values<'de, A: SeqAccess<'de>>(
             Some(Element::Str) => {}
             Some(Element::Other(value)) => {
                 // Not all strings: the strings read so far, this value and the rest, as JSON.
-                let mut values = Vec::with_capacity(scratch.ends.len() + 4);
-                let mut start = 0;
-                for &end in &scratch.ends {
-                    values.push(Value::from(&scratch.text[start..end as usize]));
-                    start = end as usize;
-                }
-                values.push(value);
+                let mut values = strings_then(scratch, value);
                 while let Some(value) = seq.next_element::<Value>()? {
                     values.push(value);
                 }

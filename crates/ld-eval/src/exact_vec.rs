@@ -34,27 +34,36 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ExactVec<T> {
                 f.write_str("a sequence")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ExactVec<T>, A::Error> {
-                let mut head: [Option<T>; INLINE] = [None, None, None, None];
-                for (n, slot) in head.iter_mut().enumerate() {
-                    match seq.next_element()? {
-                        Some(item) => *slot = Some(item),
-                        None => {
-                            let mut out = Vec::with_capacity(n);
-                            out.extend(head.into_iter().flatten());
-                            return Ok(ExactVec(out));
-                        }
-                    }
-                }
-                let mut out = Vec::with_capacity(INLINE * 2);
-                out.extend(head.into_iter().flatten());
-                while let Some(item) = seq.next_element()? {
-                    out.push(item);
-                }
-                Ok(ExactVec(trimmed(out)))
+                collect_exact(|| seq.next_element()).map(ExactVec)
             }
         }
         d.deserialize_seq(ExactVisitor(PhantomData))
     }
+}
+
+/// Collects the elements `next` gives until it gives `None`, into a `Vec` without spare
+/// capacity (the serde path and the fast JSON reader both read lists through this).
+#[inline]
+pub(crate) fn collect_exact<T, E>(
+    mut next: impl FnMut() -> Result<Option<T>, E>,
+) -> Result<Vec<T>, E> {
+    let mut head: [Option<T>; INLINE] = [None, None, None, None];
+    for (n, slot) in head.iter_mut().enumerate() {
+        match next()? {
+            Some(item) => *slot = Some(item),
+            None => {
+                let mut out = Vec::with_capacity(n);
+                out.extend(head.into_iter().flatten());
+                return Ok(out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(INLINE * 2);
+    out.extend(head.into_iter().flatten());
+    while let Some(item) = next()? {
+        out.push(item);
+    }
+    Ok(trimmed(out))
 }
 
 /// Deserializes a list (for `#[serde(deserialize_with = ...)]`) without spare capacity.

@@ -93,16 +93,31 @@ struct FlagRuleIn<'a> {
 impl<'de> Deserialize<'de> for FlagRule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = FlagRuleIn::deserialize(d)?;
-        Ok(FlagRule {
-            id: r.id.map_or_else(|| Arc::from(""), |id| Arc::from(&*id)),
-            clauses: r.clauses,
-            variation_or_rollout: VariationOrRolloutRepr {
-                variation: r.variation,
-                rollout: r.rollout,
-            }
-            .into(),
-            track_events: r.track_events,
-        })
+        Ok(FlagRule::from_parts(
+            r.id.as_deref(),
+            r.clauses,
+            r.variation,
+            r.rollout,
+            r.track_events,
+        ))
+    }
+}
+
+impl FlagRule {
+    /// A rule from its JSON fields as read (the serde path and the fast JSON reader).
+    pub(crate) fn from_parts(
+        id: Option<&str>,
+        clauses: Vec<Clause>,
+        variation: Option<i64>,
+        rollout: Option<Rollout>,
+        track_events: bool,
+    ) -> FlagRule {
+        FlagRule {
+            id: Arc::from(id.unwrap_or_default()),
+            clauses,
+            variation_or_rollout: VariationOrRolloutRepr { variation, rollout }.into(),
+            track_events,
+        }
     }
 }
 

@@ -264,6 +264,14 @@ impl KeySet {
     }
 }
 
+impl KeySet {
+    /// A set of the keys gathered in `scratch` (the serde path and the fast JSON reader).
+    #[inline]
+    pub(crate) fn from_scratch(scratch: &Scratch) -> KeySet {
+        KeySet::from_parts(&scratch.text, &scratch.ends, LINEAR_SCAN_MAX)
+    }
+}
+
 /// Appends `key` to the scratch text and records where it ends.
 pub(crate) fn push_key<E: de::Error>(scratch: &mut Scratch, key: &str) -> Result<(), E> {
     scratch.text.push_str(key);
@@ -280,11 +288,7 @@ fn read_keys<'de, A: SeqAccess<'de>>(
     while let Some(key) = seq.next_element::<BorrowedStr<'_>>()? {
         push_key(scratch, &key)?;
     }
-    Ok(KeySet::from_parts(
-        &scratch.text,
-        &scratch.ends,
-        LINEAR_SCAN_MAX,
-    ))
+    Ok(KeySet::from_scratch(scratch))
 }
 
 impl<'de> Deserialize<'de> for KeySet {

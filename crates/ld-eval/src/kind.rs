@@ -130,16 +130,25 @@ impl<'de> Deserialize<'de> for Kind {
     /// Kinds read from data are shared: `user` always, others when this thread read the same
     /// kind recently (see `name_cache`).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = crate::borrowed_str::BorrowedStr::deserialize(d)?;
+        Ok(Kind::shared(&s))
+    }
+}
+
+impl Kind {
+    /// The kind named `s` read from flag data: shared with the kinds this thread read recently
+    /// (see `name_cache`), and `user` always.
+    #[inline]
+    pub(crate) fn shared(s: &str) -> Kind {
         thread_local! {
             static CACHE: RefCell<NameCache<Kind>> = RefCell::default();
         }
-        let s = crate::borrowed_str::BorrowedStr::deserialize(d)?;
-        if &*s == "user" {
-            return Ok(Kind::user());
+        if s == "user" {
+            return Kind::user();
         }
-        Ok(CACHE.with(|cache| match cache.try_borrow_mut() {
-            Ok(mut cache) => cache.get_or_make(&s, 0, |k| *k.0 == *s, || Kind::from(&*s)),
-            Err(_) => Kind::from(&*s),
-        }))
+        CACHE.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => cache.get_or_make(s, 0, |k| *k.0 == *s, || Kind::from(s)),
+            Err(_) => Kind::from(s),
+        })
     }
 }

@@ -59,6 +59,8 @@ mod evaluator;
 mod exact_vec;
 mod fast_hash;
 mod flag;
+mod flag_json;
+mod json_cursor;
 mod key_set;
 mod kind;
 mod lookup;
@@ -69,6 +71,7 @@ mod reason;
 mod reason_ref;
 mod rollout;
 mod segment;
+mod segment_json;
 mod semver;
 mod timestamp;
 
@@ -85,6 +88,7 @@ pub use fast_hash::{FastBuildHasher, FastHasher};
 pub use flag::{
     ClientSideAvailability, Flag, FlagRule, InstanceId, Migration, Prerequisite, Target,
 };
+pub use json_cursor::{JsonCursor, Unsupported};
 pub use key_set::KeySet;
 pub use kind::{Kind, KindError};
 pub use lookup::{DataLookup, MemoryData};

@@ -109,6 +109,33 @@ impl From<Vec<WeightedVariation>> for Buckets {
     }
 }
 
+impl Buckets {
+    /// Collects the buckets `next` gives until it gives `None` (the serde path and the fast
+    /// JSON reader both read buckets through this).
+    #[inline]
+    pub(crate) fn collect<E>(
+        mut next: impl FnMut() -> Result<Option<WeightedVariation>, E>,
+    ) -> Result<Buckets, E> {
+        let mut items = [WeightedVariation::default(); INLINE_BUCKETS];
+        for n in 0..INLINE_BUCKETS {
+            match next()? {
+                Some(item) => items[n] = item,
+                None => return Ok(Buckets(BucketsRepr::Inline(n as u8, items))),
+            }
+        }
+        let Some(third) = next()? else {
+            return Ok(Buckets(BucketsRepr::Inline(INLINE_BUCKETS as u8, items)));
+        };
+        let mut all = Vec::with_capacity(INLINE_BUCKETS * 2 + 1);
+        all.extend_from_slice(&items);
+        all.push(third);
+        while let Some(item) = next()? {
+            all.push(item);
+        }
+        Ok(Buckets(BucketsRepr::Heap(all.into_boxed_slice())))
+    }
+}
+
 impl PartialEq for Buckets {
     fn eq(&self, other: &Self) -> bool {
         **self == **other
@@ -136,23 +163,7 @@ impl<'de> Deserialize<'de> for Buckets {
                 f.write_str("a list of weighted variations")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Buckets, A::Error> {
-                let mut items = [WeightedVariation::default(); INLINE_BUCKETS];
-                for n in 0..INLINE_BUCKETS {
-                    match seq.next_element()? {
-                        Some(item) => items[n] = item,
-                        None => return Ok(Buckets(BucketsRepr::Inline(n as u8, items))),
-                    }
-                }
-                let Some(third) = seq.next_element::<WeightedVariation>()? else {
-                    return Ok(Buckets(BucketsRepr::Inline(INLINE_BUCKETS as u8, items)));
-                };
-                let mut all = Vec::with_capacity(INLINE_BUCKETS * 2 + 1);
-                all.extend_from_slice(&items);
-                all.push(third);
-                while let Some(item) = seq.next_element()? {
-                    all.push(item);
-                }
-                Ok(Buckets(BucketsRepr::Heap(all.into_boxed_slice())))
+                Buckets::collect(|| seq.next_element())
             }
         }
         d.deserialize_seq(BucketsVisitor)
@@ -260,14 +271,34 @@ impl Serialize for Rollout {
 impl<'de> Deserialize<'de> for Rollout {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r: RolloutRepr<Kind, BorrowedStr<'de>, Buckets> = RolloutRepr::deserialize(d)?;
-        let literal = r.context_kind.is_none();
-        Ok(Rollout {
-            kind: r.kind.unwrap_or_default(),
-            bucket_by: r.bucket_by.map(|b| AttrRef::shared(&b, literal)),
-            context_kind: r.context_kind,
-            variations: r.variations,
-            seed: r.seed,
-        })
+        Ok(Rollout::from_parts(
+            r.kind,
+            r.context_kind,
+            r.bucket_by.as_deref(),
+            r.variations,
+            r.seed,
+        ))
+    }
+}
+
+impl Rollout {
+    /// A rollout from its JSON fields as read (the serde path and the fast JSON reader).
+    pub(crate) fn from_parts(
+        kind: Option<RolloutKind>,
+        context_kind: Option<Kind>,
+        bucket_by: Option<&str>,
+        variations: Buckets,
+        seed: Option<i64>,
+    ) -> Rollout {
+        // Without a context kind (old-style data), `bucketBy` is a literal attribute name.
+        let literal = context_kind.is_none();
+        Rollout {
+            kind: kind.unwrap_or_default(),
+            bucket_by: bucket_by.map(|b| AttrRef::shared(b, literal)),
+            context_kind,
+            variations,
+            seed,
+        }
     }
 }
 

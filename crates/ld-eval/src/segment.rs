@@ -74,14 +74,34 @@ impl Serialize for SegmentRule {
 impl<'de> Deserialize<'de> for SegmentRule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r: SegmentRuleRepr<String> = SegmentRuleRepr::deserialize(d)?;
-        let literal = r.rollout_context_kind.is_none();
-        Ok(SegmentRule {
-            id: r.id.unwrap_or_else(|| Arc::from("")),
-            clauses: r.clauses,
-            weight: r.weight.and_then(|w| w.as_f64()),
-            bucket_by: r.bucket_by.map(|b| AttrRef::shared(&b, literal)),
-            rollout_context_kind: r.rollout_context_kind,
-        })
+        Ok(SegmentRule::from_parts(
+            r.id,
+            r.clauses,
+            r.weight.and_then(|w| w.as_f64()),
+            r.bucket_by.as_deref(),
+            r.rollout_context_kind,
+        ))
+    }
+}
+
+impl SegmentRule {
+    /// A segment rule from its JSON fields as read (the serde path and the fast JSON reader).
+    pub(crate) fn from_parts(
+        id: Option<Arc<str>>,
+        clauses: Vec<Clause>,
+        weight: Option<f64>,
+        bucket_by: Option<&str>,
+        rollout_context_kind: Option<Kind>,
+    ) -> SegmentRule {
+        // Without a context kind (old-style data), `bucketBy` is a literal attribute name.
+        let literal = rollout_context_kind.is_none();
+        SegmentRule {
+            id: id.unwrap_or_else(|| Arc::from("")),
+            clauses,
+            weight,
+            bucket_by: bucket_by.map(|b| AttrRef::shared(b, literal)),
+            rollout_context_kind,
+        }
     }
 }
 

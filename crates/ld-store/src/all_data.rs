@@ -1,16 +1,19 @@
 //! A complete data set: what a data source hands the store on (re)initialization.
 //!
 //! Parsing is the hot part of a streaming `put` (megabytes of JSON replacing the whole store),
-//! so [`AllData::from_json`] reads the document in one streaming pass: each flag and segment is
-//! deserialized straight into its prepared form, and the `version`/`deleted` fields that decide
-//! between a live item and a tombstone are read as part of that same pass. Only if that fails
-//! (malformed data, or a tombstone too sparse to be a flag, such as one without a `key`) does it
-//! fall back to a slower item-by-item reading that accepts exactly the same inputs and reports
-//! the same errors.
+//! so [`AllData::from_json`] first reads the document with `ld-eval`'s purpose-built
+//! [`JsonCursor`], which builds each flag and segment straight into its prepared form. An item
+//! the cursor does not handle (see [`ld_eval::Unsupported`]) is read from its slice of the input
+//! with `serde`; anything else it does not handle (malformed JSON, escaped item keys, an item
+//! `serde` rejects) sends the whole document to the `serde` readings below, so accepted inputs,
+//! results and errors are those of `serde`. The first of those reads the document in one
+//! streaming pass; only if that fails (malformed data, or a tombstone too sparse to be a flag,
+//! such as one without a `key`) does it fall back to a slower item-by-item reading that accepts
+//! exactly the same inputs and reports the same errors.
 
 use crate::item_descriptor::ItemDescriptor;
 use crate::model::{Flag, Segment};
-use ld_eval::FastBuildHasher;
+use ld_eval::{FastBuildHasher, JsonCursor, Unsupported};
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -48,13 +51,64 @@ impl AllData {
     /// assert!(data.flags["b"].is_deleted());
     /// ```
     pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        let mut cursor = JsonCursor::new(json);
+        if let Ok(data) = Self::read_json(&mut cursor)
+            && cursor.end().is_ok()
+        {
+            return Ok(data);
+        }
         match Self::from_json_one_pass(json) {
             Ok(data) => Ok(data),
             Err(_) => Self::from_json_item_by_item(json),
         }
     }
 
-    /// The fast path: one streaming pass over the whole document.
+    /// Reads the `{"flags": .., "segments": ..}` object at the cursor with the fast reader
+    /// (other properties skipped; either collection may be missing or `null`), for data
+    /// embedded in a larger document such as the `data` of a streaming `put`.
+    ///
+    /// On [`Unsupported`] the cursor is left anywhere: read the document with `serde`
+    /// instead ([`AllData::from_json`] on the object, or the enclosing document's own reader),
+    /// which accepts the input or reports what is wrong with it.
+    ///
+    /// ```
+    /// use ld_eval::JsonCursor;
+    /// use ld_store::AllData;
+    /// let put = r#"{"path":"/","data":{"flags":{"a":{"key":"a","version":2}},"segments":null}}"#;
+    /// let mut c = JsonCursor::new(put);
+    /// let mut field = c.first_key().unwrap();
+    /// let mut data = None;
+    /// while let Some(name) = field {
+    ///     if name == "data" {
+    ///         data = Some(AllData::read_json(&mut c).unwrap());
+    ///     } else {
+    ///         c.skip_value().unwrap();
+    ///     }
+    ///     field = c.next_key().unwrap();
+    /// }
+    /// assert_eq!(data.unwrap().flags["a"].version, 2);
+    /// ```
+    pub fn read_json(cursor: &mut JsonCursor<'_>) -> Result<Self, Unsupported> {
+        let mut out = AllData::default();
+        let (mut seen_flags, mut seen_segments) = (false, false);
+        let mut field = cursor.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "flags" if !std::mem::replace(&mut seen_flags, true) => {
+                    out.flags = read_items(cursor, JsonCursor::read_flag)?;
+                }
+                "segments" if !std::mem::replace(&mut seen_segments, true) => {
+                    out.segments = read_items(cursor, JsonCursor::read_segment)?;
+                }
+                "flags" | "segments" => return Err(Unsupported),
+                _ => cursor.skip_value()?,
+            }
+            field = cursor.next_key()?;
+        }
+        Ok(out)
+    }
+
+    /// The one-pass `serde` reading of the whole document.
     fn from_json_one_pass(json: &str) -> Result<Self, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(json);
         let data = AllDataVisitor.deserialize_with(&mut de)?;
@@ -276,6 +330,38 @@ impl<'de, T: Deserialize<'de> + Versioned> Visitor<'de> for ItemsSeed<T> {
     }
 }
 
+/// Reads `{key: item}` (or `null`) with the fast reader: each item with `read`, or, where that
+/// gives up, from its slice of the input with `serde` (an item `serde` rejects is
+/// [`Unsupported`], so that the caller's `serde` reading reports it).
+fn read_items<'a, T>(
+    cursor: &mut JsonCursor<'a>,
+    read: impl Fn(&mut JsonCursor<'a>) -> Result<T, Unsupported>,
+) -> Result<ItemMap<T>, Unsupported>
+where
+    T: for<'de> Deserialize<'de> + Versioned,
+{
+    if cursor.null() {
+        return Ok(ItemMap::default());
+    }
+    let mut out = ItemMap::with_capacity_and_hasher(T::last_count(), FastBuildHasher::default());
+    let mut key = cursor.first_key()?;
+    while let Some(k) = key {
+        let item = match read(cursor) {
+            Ok(item) => item,
+            Err(Unsupported) => {
+                serde_json::from_str::<T>(cursor.raw_value()?).map_err(|_| Unsupported)?
+            }
+        };
+        out.insert(Arc::from(k), descriptor(item));
+        key = cursor.next_key()?;
+    }
+    if out.len() < out.capacity() / 4 {
+        out.shrink_to_fit();
+    }
+    T::set_last_count(out.len());
+    Ok(out)
+}
+
 /// An item key read straight into a shared string (one allocation, none for an intermediate
 /// `String`).
 struct SharedKey(Arc<str>);
@@ -311,12 +397,24 @@ struct VersionAndDeleted {
 /// assert_eq!(d.version, 5);
 /// ```
 pub fn flag_from_json(json: &str) -> Result<ItemDescriptor<Flag>, serde_json::Error> {
+    let mut cursor = JsonCursor::new(json);
+    if let Ok(flag) = cursor.read_flag()
+        && cursor.end().is_ok()
+    {
+        return Ok(descriptor(flag));
+    }
     item_from_json(json)
 }
 
 /// Parses one segment's JSON into a descriptor; `{"version": n, "deleted": true}` is a
 /// tombstone.
 pub fn segment_from_json(json: &str) -> Result<ItemDescriptor<Segment>, serde_json::Error> {
+    let mut cursor = JsonCursor::new(json);
+    if let Ok(segment) = cursor.read_segment()
+        && cursor.end().is_ok()
+    {
+        return Ok(descriptor(segment));
+    }
     item_from_json(json)
 }
 

@@ -1,0 +1,530 @@
+//! Reading flags (and the parts segments share with them: clauses, key lists, kinds) straight
+//! from a [`JsonCursor`], with exactly the result of the `serde` path.
+//!
+//! Every field is read as the `serde`-derived reader of its type reads it (defaults for missing
+//! fields, `null` where an `Option` or a key list allows it, unknown fields skipped), and the
+//! values are built by the same constructors (`Clause::from_parts`, `FlagRule::from_parts`,
+//! `Rollout::from_parts`, `KeySet::from_scratch`, `collect_exact`…), so a flag read here is
+//! the flag `serde_json::from_str` gives, down to list capacities and shared names. Whatever is
+//! read differently or rejected by `serde` (a duplicate field, a wrong type, a float where an
+//! integer is expected) is [`Unsupported`], and the caller falls back to `serde`.
+
+use std::sync::Arc;
+
+use crate::clause::Clause;
+use crate::clause_values::{ClauseValues, strings_then};
+use crate::exact_vec::collect_exact;
+use crate::flag::{
+    ClientSideAvailability, Flag, FlagRule, InstanceId, Migration, Prerequisite, Target,
+};
+use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
+use crate::key_set::{KeySet, push_key, with_scratch};
+use crate::kind::Kind;
+use crate::operator::Op;
+use crate::rollout::{Buckets, Rollout, RolloutKind, VariationOrRollout, WeightedVariation};
+
+impl<'a> JsonCursor<'a> {
+    /// Reads a flag object, prepared for evaluation exactly as `serde_json::from_str::<Flag>`
+    /// would give it; on [`Unsupported`] the cursor is back where it was, so the caller can
+    /// take the value with [`JsonCursor::raw_value`] and read it with `serde`.
+    ///
+    /// ```
+    /// use ld_eval::{Flag, JsonCursor};
+    /// let json = r#"{"key": "f", "version": 3, "on": true, "variations": [false, true],
+    ///     "fallthrough": {"variation": 1}, "future": {"nested": [1, 2]}}"#;
+    /// let fast = JsonCursor::new(json).read_flag().unwrap();
+    /// assert_eq!(fast, serde_json::from_str::<Flag>(json).unwrap());
+    /// // A float where an integer belongs: left to serde, which reports the error.
+    /// assert!(JsonCursor::new(r#"{"key": "f", "version": 1.5}"#).read_flag().is_err());
+    /// ```
+    pub fn read_flag(&mut self) -> Result<Flag, Unsupported> {
+        self.or_rewind(Self::flag)
+    }
+
+    fn flag(&mut self) -> Read<Flag> {
+        const KEY: u32 = 1;
+        const VERSION: u32 = 1 << 1;
+        const ON: u32 = 1 << 2;
+        const PREREQUISITES: u32 = 1 << 3;
+        const TARGETS: u32 = 1 << 4;
+        const CONTEXT_TARGETS: u32 = 1 << 5;
+        const RULES: u32 = 1 << 6;
+        const FALLTHROUGH: u32 = 1 << 7;
+        const OFF_VARIATION: u32 = 1 << 8;
+        const VARIATIONS: u32 = 1 << 9;
+        const SALT: u32 = 1 << 10;
+        const CLIENT_SIDE: u32 = 1 << 11;
+        const AVAILABILITY: u32 = 1 << 12;
+        const TRACK_EVENTS: u32 = 1 << 13;
+        const TRACK_FALLTHROUGH: u32 = 1 << 14;
+        const DEBUG_UNTIL: u32 = 1 << 15;
+        const SAMPLING_RATIO: u32 = 1 << 16;
+        const EXCLUDE: u32 = 1 << 17;
+        const MIGRATION: u32 = 1 << 18;
+        const DELETED: u32 = 1 << 19;
+
+        let mut seen = 0u32;
+        let mut flag = Flag {
+            key: String::new(),
+            version: 0,
+            on: false,
+            prerequisites: Vec::new(),
+            targets: Vec::new(),
+            context_targets: Vec::new(),
+            rules: Vec::new(),
+            fallthrough: VariationOrRollout::default(),
+            off_variation: None,
+            variations: Vec::new(),
+            salt: String::new(),
+            client_side: false,
+            client_side_availability: None,
+            track_events: false,
+            track_events_fallthrough: false,
+            debug_events_until_date: None,
+            sampling_ratio: None,
+            exclude_from_summaries: false,
+            migration: None,
+            deleted: false,
+            instance: InstanceId::default(),
+        };
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "key" => {
+                    first_time(&mut seen, KEY)?;
+                    flag.key = self.str()?.into_owned();
+                }
+                "version" => {
+                    first_time(&mut seen, VERSION)?;
+                    flag.version = self.u64()?;
+                }
+                "on" => {
+                    first_time(&mut seen, ON)?;
+                    flag.on = self.bool()?;
+                }
+                "prerequisites" => {
+                    first_time(&mut seen, PREREQUISITES)?;
+                    flag.prerequisites = self.list(Self::prerequisite)?;
+                }
+                "targets" => {
+                    first_time(&mut seen, TARGETS)?;
+                    flag.targets = self.list(Self::target)?;
+                }
+                "contextTargets" => {
+                    first_time(&mut seen, CONTEXT_TARGETS)?;
+                    flag.context_targets = self.list(Self::target)?;
+                }
+                "rules" => {
+                    first_time(&mut seen, RULES)?;
+                    flag.rules = self.list(Self::flag_rule)?;
+                }
+                "fallthrough" => {
+                    first_time(&mut seen, FALLTHROUGH)?;
+                    flag.fallthrough = self.variation_or_rollout()?;
+                }
+                "offVariation" => {
+                    first_time(&mut seen, OFF_VARIATION)?;
+                    flag.off_variation = self.option(Self::i64)?;
+                }
+                "variations" => {
+                    first_time(&mut seen, VARIATIONS)?;
+                    flag.variations = self.list(Self::value)?;
+                }
+                "salt" => {
+                    first_time(&mut seen, SALT)?;
+                    flag.salt = self.str()?.into_owned();
+                }
+                "clientSide" => {
+                    first_time(&mut seen, CLIENT_SIDE)?;
+                    flag.client_side = self.bool()?;
+                }
+                "clientSideAvailability" => {
+                    first_time(&mut seen, AVAILABILITY)?;
+                    flag.client_side_availability = self.option(Self::availability)?;
+                }
+                "trackEvents" => {
+                    first_time(&mut seen, TRACK_EVENTS)?;
+                    flag.track_events = self.bool()?;
+                }
+                "trackEventsFallthrough" => {
+                    first_time(&mut seen, TRACK_FALLTHROUGH)?;
+                    flag.track_events_fallthrough = self.bool()?;
+                }
+                "debugEventsUntilDate" => {
+                    first_time(&mut seen, DEBUG_UNTIL)?;
+                    flag.debug_events_until_date = self.option(Self::u64)?;
+                }
+                "samplingRatio" => {
+                    first_time(&mut seen, SAMPLING_RATIO)?;
+                    flag.sampling_ratio = self.option(Self::u64)?;
+                }
+                "excludeFromSummaries" => {
+                    first_time(&mut seen, EXCLUDE)?;
+                    flag.exclude_from_summaries = self.bool()?;
+                }
+                "migration" => {
+                    first_time(&mut seen, MIGRATION)?;
+                    flag.migration = self.option(Self::migration)?;
+                }
+                "deleted" => {
+                    first_time(&mut seen, DELETED)?;
+                    flag.deleted = self.bool()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        // `key` is the one required field.
+        if seen & KEY == 0 {
+            return Err(Unsupported);
+        }
+        Ok(flag)
+    }
+
+    /// `null` as `None`, anything else read by `read`.
+    #[inline]
+    pub(crate) fn option<T>(&mut self, read: impl FnOnce(&mut Self) -> Read<T>) -> Read<Option<T>> {
+        if self.null() {
+            Ok(None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
+    /// A JSON array read element by element into a `Vec` without spare capacity (`null` is
+    /// not a list).
+    #[inline]
+    pub(crate) fn list<T>(&mut self, mut read: impl FnMut(&mut Self) -> Read<T>) -> Read<Vec<T>> {
+        let mut more = self.first_element()?;
+        collect_exact(|| {
+            if !more {
+                return Ok(None);
+            }
+            let item = read(self)?;
+            more = self.next_element()?;
+            Ok(Some(item))
+        })
+    }
+
+    fn prerequisite(&mut self) -> Read<Prerequisite> {
+        let (mut key, mut variation) = (None, None);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "key" if key.is_none() => key = Some(Arc::from(&*self.str()?)),
+                "variation" if variation.is_none() => variation = Some(self.i64()?),
+                "key" | "variation" => return Err(Unsupported),
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(Prerequisite {
+            key: key.ok_or(Unsupported)?,
+            variation: variation.ok_or(Unsupported)?,
+        })
+    }
+
+    fn target(&mut self) -> Read<Target> {
+        let mut seen = 0;
+        let (mut context_kind, mut values, mut variation) = (None, KeySet::default(), None);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "contextKind" => {
+                    first_time(&mut seen, 1)?;
+                    context_kind = self.option(Self::kind)?;
+                }
+                "values" => {
+                    first_time(&mut seen, 2)?;
+                    values = self.key_set()?;
+                }
+                "variation" => {
+                    first_time(&mut seen, 4)?;
+                    variation = Some(self.i64()?);
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(Target {
+            context_kind,
+            values,
+            variation: variation.ok_or(Unsupported)?,
+        })
+    }
+
+    /// A context kind, shared as the serde path shares it.
+    #[inline]
+    pub(crate) fn kind(&mut self) -> Read<Kind> {
+        Ok(Kind::shared(&self.str()?))
+    }
+
+    /// A list of keys (`null`: empty), gathered in this thread's scratch buffers as the serde
+    /// path gathers them.
+    pub(crate) fn key_set(&mut self) -> Read<KeySet> {
+        if self.null() {
+            return Ok(KeySet::default());
+        }
+        let mut more = self.first_element()?;
+        with_scratch(|scratch| {
+            while more {
+                let key = self.str()?;
+                push_key::<serde::de::value::Error>(scratch, &key).map_err(|_| Unsupported)?;
+                more = self.next_element()?;
+            }
+            Ok(KeySet::from_scratch(scratch))
+        })
+    }
+
+    fn flag_rule(&mut self) -> Read<FlagRule> {
+        let mut seen = 0;
+        let mut id = None;
+        let mut clauses = Vec::new();
+        let (mut variation, mut rollout, mut track_events) = (None, None, false);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "id" => {
+                    first_time(&mut seen, 1)?;
+                    id = self.option(Self::str)?;
+                }
+                "clauses" => {
+                    first_time(&mut seen, 2)?;
+                    clauses = self.list(Self::clause)?;
+                }
+                "variation" => {
+                    first_time(&mut seen, 4)?;
+                    variation = self.option(Self::i64)?;
+                }
+                "rollout" => {
+                    first_time(&mut seen, 8)?;
+                    rollout = self.option(Self::rollout)?;
+                }
+                "trackEvents" => {
+                    first_time(&mut seen, 16)?;
+                    track_events = self.bool()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(FlagRule::from_parts(
+            id.as_deref(),
+            clauses,
+            variation,
+            rollout,
+            track_events,
+        ))
+    }
+
+    /// A clause of a flag rule or segment rule.
+    pub(crate) fn clause(&mut self) -> Read<Clause> {
+        let mut seen = 0;
+        let mut context_kind = None;
+        let mut attribute = std::borrow::Cow::Borrowed("");
+        let mut op = None;
+        let mut values = ClauseValues::default();
+        let mut negate = false;
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "contextKind" => {
+                    first_time(&mut seen, 1)?;
+                    context_kind = self.option(Self::kind)?;
+                }
+                "attribute" => {
+                    first_time(&mut seen, 2)?;
+                    attribute = self.str()?;
+                }
+                "op" => {
+                    first_time(&mut seen, 4)?;
+                    op = Some(Op::from_name(&self.str()?));
+                }
+                "values" => {
+                    first_time(&mut seen, 8)?;
+                    values = self.option(Self::clause_values)?.unwrap_or_default();
+                }
+                "negate" => {
+                    first_time(&mut seen, 16)?;
+                    negate = self.bool()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(Clause::from_parts(
+            context_kind,
+            &attribute,
+            op.ok_or(Unsupported)?,
+            values,
+            negate,
+        ))
+    }
+
+    /// A clause's values: compact when they are all strings, JSON values otherwise.
+    fn clause_values(&mut self) -> Read<ClauseValues> {
+        let mut more = self.first_element()?;
+        with_scratch(|scratch| {
+            while more {
+                if self.peek() != Some(b'"') {
+                    // Not all strings: the strings so far, this value and the rest, as JSON.
+                    let first = self.value()?;
+                    let mut values = strings_then(scratch, first);
+                    while self.next_element()? {
+                        values.push(self.value()?);
+                    }
+                    return Ok(ClauseValues::Json(values.into_boxed_slice()));
+                }
+                let s = self.str()?;
+                push_key::<serde::de::value::Error>(scratch, &s).map_err(|_| Unsupported)?;
+                more = self.next_element()?;
+            }
+            Ok(ClauseValues::from_strings(&scratch.text, &scratch.ends))
+        })
+    }
+
+    /// A rule's or the fallthrough's `variation`/`rollout` object.
+    fn variation_or_rollout(&mut self) -> Read<VariationOrRollout> {
+        let mut seen = 0;
+        let (mut variation, mut rollout) = (None, None);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "variation" => {
+                    first_time(&mut seen, 1)?;
+                    variation = self.option(Self::i64)?;
+                }
+                "rollout" => {
+                    first_time(&mut seen, 2)?;
+                    rollout = self.option(Self::rollout)?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(crate::rollout::VariationOrRolloutRepr { variation, rollout }.into())
+    }
+
+    fn rollout(&mut self) -> Read<Rollout> {
+        let mut seen = 0;
+        let (mut kind, mut context_kind, mut bucket_by) = (None, None, None);
+        let (mut variations, mut seed) = (Buckets::default(), None);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "kind" => {
+                    first_time(&mut seen, 1)?;
+                    kind = self.option(Self::rollout_kind)?;
+                }
+                "contextKind" => {
+                    first_time(&mut seen, 2)?;
+                    context_kind = self.option(Self::kind)?;
+                }
+                "bucketBy" => {
+                    first_time(&mut seen, 4)?;
+                    bucket_by = self.option(Self::str)?;
+                }
+                "variations" => {
+                    first_time(&mut seen, 8)?;
+                    let mut more = self.first_element()?;
+                    variations = Buckets::collect(|| {
+                        if !more {
+                            return Ok(None);
+                        }
+                        let item = self.weighted_variation()?;
+                        more = self.next_element()?;
+                        Ok(Some(item))
+                    })?;
+                }
+                "seed" => {
+                    first_time(&mut seen, 16)?;
+                    seed = self.option(Self::i64)?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(Rollout::from_parts(
+            kind,
+            context_kind,
+            bucket_by.as_deref(),
+            variations,
+            seed,
+        ))
+    }
+
+    fn rollout_kind(&mut self) -> Read<RolloutKind> {
+        match &*self.str()? {
+            "rollout" => Ok(RolloutKind::Rollout),
+            "experiment" => Ok(RolloutKind::Experiment),
+            _ => Err(Unsupported),
+        }
+    }
+
+    fn weighted_variation(&mut self) -> Read<WeightedVariation> {
+        let mut seen = 0;
+        let (mut variation, mut weight, mut untracked) = (None, 0.0, false);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "variation" => {
+                    first_time(&mut seen, 1)?;
+                    variation = Some(self.i64()?);
+                }
+                "weight" => {
+                    first_time(&mut seen, 2)?;
+                    weight = self.integer_as_f64()?;
+                }
+                "untracked" => {
+                    first_time(&mut seen, 4)?;
+                    untracked = self.bool()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(WeightedVariation {
+            variation: variation.ok_or(Unsupported)?,
+            weight,
+            untracked,
+        })
+    }
+
+    fn availability(&mut self) -> Read<ClientSideAvailability> {
+        let mut seen = 0;
+        let mut out = ClientSideAvailability::default();
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "usingMobileKey" => {
+                    first_time(&mut seen, 1)?;
+                    out.using_mobile_key = self.bool()?;
+                }
+                "usingEnvironmentId" => {
+                    first_time(&mut seen, 2)?;
+                    out.using_environment_id = self.bool()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(out)
+    }
+
+    fn migration(&mut self) -> Read<Migration> {
+        let mut check_ratio = None;
+        let mut seen = 0;
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "checkRatio" => {
+                    first_time(&mut seen, 1)?;
+                    check_ratio = self.option(Self::u64)?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(Migration { check_ratio })
+    }
+}

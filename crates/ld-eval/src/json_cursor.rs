@@ -1,0 +1,673 @@
+//! A small byte-level JSON reader for the hot path of loading flag data.
+//!
+//! Loading a data set (a streaming `put`, a polling response, a data file) is megabytes of
+//! flag and segment JSON, almost all of it the same few shapes: objects with known field
+//! names, plain strings without escapes, small integers and booleans. [`JsonCursor`] reads those
+//! shapes directly from the bytes of the input, lending strings from it, and the readers in
+//! `flag_json` and `segment_json` build prepared [`Flag`]s and [`Segment`]s from it through the
+//! same constructors the `serde` path uses.
+//!
+//! **It is never the judge of what is valid.** The moment it meets anything it does not read
+//! exactly as `serde_json` would (a float where an integer is expected, a duplicate field, a
+//! lone surrogate escape, malformed JSON, deep nesting, an unexpected type…) it answers
+//! [`Unsupported`], and the caller reads the same input with `serde`, so accepted inputs,
+//! results and error messages are exactly those of the `serde` path. Values it does not build
+//! itself (objects, arrays and non-trivial numbers among variation or clause values) are handed
+//! to `serde_json` as the slice of input they occupy.
+//!
+//! [`Flag`]: crate::Flag
+//! [`Segment`]: crate::Segment
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+/// The fast reader met input it does not handle; read the same input with `serde` instead
+/// (which accepts it, or reports the error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsupported;
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("input not handled by the fast JSON reader")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+/// What every reading step returns.
+pub(crate) type Read<T> = Result<T, Unsupported>;
+
+/// Containers nested deeper than this (counted from the cursor's start, in skipped or handed-on
+/// values) are left to `serde_json`, whose own limit (128) then decides.
+const MAX_SKIP_DEPTH: u32 = 48;
+
+/// A position in a JSON document, read forward.
+///
+/// ```
+/// use ld_eval::JsonCursor;
+/// let mut c = JsonCursor::new(r#"{"flags": {"f": {"key": "f", "version": 2}}, "x": [1]}"#);
+/// let mut field = c.first_key().unwrap();
+/// while let Some(name) = field {
+///     if name == "flags" {
+///         let mut item = c.first_key().unwrap();
+///         while let Some(key) = item {
+///             let flag = c.read_flag().unwrap();
+///             assert_eq!((key, flag.version), ("f", 2));
+///             item = c.next_key().unwrap();
+///         }
+///     } else {
+///         c.skip_value().unwrap();
+///     }
+///     field = c.next_key().unwrap();
+/// }
+/// c.end().unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct JsonCursor<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+/// Whether any byte of `w` is `"`, `\` or a control character (below 0x20): the bytes that end
+/// a plain run of string content. The lowest flagged byte is exact (later ones may be false
+/// positives, which the caller never looks at).
+#[inline(always)]
+fn special_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    (zero(quote) | zero(backslash) | w.wrapping_sub(ONES * 0x20)) & !w & HIGH
+}
+
+impl<'a> JsonCursor<'a> {
+    /// A cursor at the start of `src`.
+    pub fn new(src: &'a str) -> Self {
+        JsonCursor { src, pos: 0 }
+    }
+
+    /// The byte offset the cursor is at.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    #[inline(always)]
+    fn bytes(&self) -> &'a [u8] {
+        self.src.as_bytes()
+    }
+
+    /// The next byte after any whitespace (not consumed), or `None` at the end.
+    #[inline(always)]
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        let bytes = self.bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if b > b' ' || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn expect(&mut self, byte: u8) -> Read<()> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Unsupported)
+        }
+    }
+
+    /// Checks that only whitespace is left.
+    pub fn end(&mut self) -> Result<(), Unsupported> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(Unsupported),
+        }
+    }
+
+    /// Enters an object (`{`) and reads its first property name, up to and including the `:`;
+    /// `None` if the object is empty (its `}` is consumed).
+    ///
+    /// Property names with escapes are [`Unsupported`].
+    #[inline]
+    pub fn first_key(&mut self) -> Result<Option<&'a str>, Unsupported> {
+        self.expect(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(None);
+        }
+        self.key_and_colon().map(Some)
+    }
+
+    /// After a property's value: the next property name (after the `,`), or `None` at the
+    /// object's `}` (consumed).
+    #[inline]
+    pub fn next_key(&mut self) -> Result<Option<&'a str>, Unsupported> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.key_and_colon().map(Some)
+            }
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(None)
+            }
+            _ => Err(Unsupported),
+        }
+    }
+
+    #[inline]
+    fn key_and_colon(&mut self) -> Read<&'a str> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let end = self.plain_run(start);
+        if self.bytes().get(end) != Some(&b'"') {
+            return Err(Unsupported);
+        }
+        self.pos = end + 1;
+        self.expect(b':')?;
+        self.src.get(start..end).ok_or(Unsupported)
+    }
+
+    /// Where the run of plain string bytes (not `"`, `\` or a control character) starting at
+    /// `at` ends.
+    #[inline(always)]
+    fn plain_run(&self, mut at: usize) -> usize {
+        let bytes = self.bytes();
+        while let Some(chunk) = bytes.get(at..at + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let found = special_bytes(u64::from_le_bytes(word));
+            if found != 0 {
+                return at + (found.trailing_zeros() / 8) as usize;
+            }
+            at += 8;
+        }
+        while let Some(&b) = bytes.get(at) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                return at;
+            }
+            at += 1;
+        }
+        at
+    }
+
+    /// Enters an array (`[`): whether it has a first element (if not, its `]` is consumed).
+    #[inline]
+    pub(crate) fn first_element(&mut self) -> Read<bool> {
+        self.expect(b'[')?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// After an element: whether another follows (its `,` consumed), or the array ends (its
+    /// `]` consumed).
+    #[inline]
+    pub(crate) fn next_element(&mut self) -> Read<bool> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b']') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(Unsupported),
+        }
+    }
+
+    /// Consumes `null` if that is what comes next.
+    #[inline]
+    pub fn null(&mut self) -> bool {
+        if self.peek() == Some(b'n') && self.bytes().get(self.pos..self.pos + 4) == Some(b"null")
+        {
+            self.pos += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Reads `true` or `false`.
+    #[inline]
+    pub(crate) fn bool(&mut self) -> Read<bool> {
+        let at = self.pos;
+        match self.peek() {
+            Some(b't') if self.bytes().get(self.pos..self.pos + 4) == Some(b"true") => {
+                self.pos += 4;
+                Ok(true)
+            }
+            Some(b'f') if self.bytes().get(self.pos..self.pos + 5) == Some(b"false") => {
+                self.pos += 5;
+                Ok(false)
+            }
+            _ => {
+                self.pos = at;
+                Err(Unsupported)
+            }
+        }
+    }
+
+    /// Reads the digits of a non-negative integer as `serde_json` reads them: no leading zero,
+    /// no fraction or exponent; at most 19 digits (longer ones are left to `serde_json`).
+    #[inline]
+    fn digits(&mut self) -> Read<u64> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut at = start;
+        let mut v: u64 = 0;
+        while let Some(&b) = bytes.get(at) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            v = v.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            at += 1;
+        }
+        let n = at - start;
+        if n == 0 || n > 19 || (n > 1 && bytes[start] == b'0') {
+            return Err(Unsupported);
+        }
+        if matches!(bytes.get(at), Some(b'.' | b'e' | b'E')) {
+            return Err(Unsupported);
+        }
+        self.pos = at;
+        Ok(v)
+    }
+
+    /// Reads an integer for a `u64` field.
+    #[inline]
+    pub(crate) fn u64(&mut self) -> Read<u64> {
+        self.peek();
+        self.digits()
+    }
+
+    /// Reads an integer for an `i64` field.
+    #[inline]
+    pub(crate) fn i64(&mut self) -> Read<i64> {
+        if self.peek() == Some(b'-') {
+            let at = self.pos;
+            self.pos += 1;
+            let magnitude = self.digits();
+            // `serde_json` reads `-0` as a float, and magnitudes past 2^63 as floats too.
+            match magnitude {
+                Ok(m) if (1..=1 << 63).contains(&m) => Ok((-i128::from(m)) as i64),
+                _ => {
+                    self.pos = at;
+                    Err(Unsupported)
+                }
+            }
+        } else {
+            let at = self.pos;
+            match self.digits() {
+                Ok(v) if v <= i64::MAX as u64 => Ok(v as i64),
+                _ => {
+                    self.pos = at;
+                    Err(Unsupported)
+                }
+            }
+        }
+    }
+
+    /// Reads an integer for an `f64` field (as `serde_json` gives it: the integer converted);
+    /// numbers with a fraction or exponent are [`Unsupported`].
+    #[inline]
+    pub(crate) fn integer_as_f64(&mut self) -> Read<f64> {
+        if self.peek() == Some(b'-') {
+            self.i64().map(|v| v as f64)
+        } else {
+            self.digits().map(|v| v as f64)
+        }
+    }
+
+    /// Reads a string: borrowed from the input unless it has escapes.
+    #[inline]
+    pub(crate) fn str(&mut self) -> Read<Cow<'a, str>> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let end = self.plain_run(start);
+        match self.bytes().get(end) {
+            Some(b'"') => {
+                self.pos = end + 1;
+                Ok(Cow::Borrowed(self.src.get(start..end).ok_or(Unsupported)?))
+            }
+            Some(b'\\') => {
+                let mut out = String::from(self.src.get(start..end).ok_or(Unsupported)?);
+                self.pos = end;
+                self.escaped_rest(&mut out)?;
+                Ok(Cow::Owned(out))
+            }
+            _ => Err(Unsupported),
+        }
+    }
+
+    /// Reads the rest of a string from an escape on, appending its text to `out`.
+    #[cold]
+    fn escaped_rest(&mut self, out: &mut String) -> Read<()> {
+        loop {
+            let start = self.pos;
+            let end = self.plain_run(start);
+            out.push_str(self.src.get(start..end).ok_or(Unsupported)?);
+            let bytes = self.bytes();
+            match bytes.get(end) {
+                Some(b'"') => {
+                    self.pos = end + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    let c = match bytes.get(end + 1) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos = end + 2;
+                            out.push(self.unicode_escape()?);
+                            continue;
+                        }
+                        _ => return Err(Unsupported),
+                    };
+                    out.push(c);
+                    self.pos = end + 2;
+                }
+                _ => return Err(Unsupported),
+            }
+        }
+    }
+
+    /// After `\u`: the character, combining a surrogate pair; lone surrogates are left to
+    /// `serde_json`.
+    fn unicode_escape(&mut self) -> Read<char> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes().get(self.pos..self.pos + 2) != Some(b"\\u") {
+                    return Err(Unsupported);
+                }
+                self.pos += 2;
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(Unsupported);
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(Unsupported),
+            c => c,
+        };
+        char::from_u32(code).ok_or(Unsupported)
+    }
+
+    fn hex4(&mut self) -> Read<u32> {
+        let digits = self.bytes().get(self.pos..self.pos + 4).ok_or(Unsupported)?;
+        let mut v = 0;
+        for &d in digits {
+            v = v * 16 + char::from(d).to_digit(16).ok_or(Unsupported)?;
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// Skips one value of any type, checking its syntax.
+    pub fn skip_value(&mut self) -> Result<(), Unsupported> {
+        self.skip_nested(0)
+    }
+
+    fn skip_nested(&mut self, depth: u32) -> Read<()> {
+        match self.peek() {
+            Some(b'"') => {
+                self.str()?;
+            }
+            Some(b'{') => {
+                if depth >= MAX_SKIP_DEPTH {
+                    return Err(Unsupported);
+                }
+                let mut key = self.first_key()?;
+                while key.is_some() {
+                    self.skip_nested(depth + 1)?;
+                    key = self.next_key()?;
+                }
+            }
+            Some(b'[') => {
+                if depth >= MAX_SKIP_DEPTH {
+                    return Err(Unsupported);
+                }
+                let mut more = self.first_element()?;
+                while more {
+                    self.skip_nested(depth + 1)?;
+                    more = self.next_element()?;
+                }
+            }
+            Some(b't' | b'f') => {
+                self.bool()?;
+            }
+            Some(b'n') => {
+                if !self.null() {
+                    return Err(Unsupported);
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                self.number_text()?;
+            }
+            _ => return Err(Unsupported),
+        }
+        Ok(())
+    }
+
+    /// Skips one value and returns the input it occupies (without surrounding whitespace).
+    pub fn raw_value(&mut self) -> Result<&'a str, Unsupported> {
+        self.peek();
+        let start = self.pos;
+        self.skip_value()?;
+        self.src.get(start..self.pos).ok_or(Unsupported)
+    }
+
+    /// The text of a number, checked against JSON's number grammar.
+    fn number_text(&mut self) -> Read<&'a str> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut at = start;
+        let digits_from = |mut at: usize| {
+            let from = at;
+            while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+                at += 1;
+            }
+            (at, at - from)
+        };
+        if bytes.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        let (after, n) = digits_from(at);
+        if n == 0 || (n > 1 && bytes[at] == b'0') {
+            return Err(Unsupported);
+        }
+        at = after;
+        if bytes.get(at) == Some(&b'.') {
+            let (after, n) = digits_from(at + 1);
+            if n == 0 {
+                return Err(Unsupported);
+            }
+            at = after;
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            if matches!(bytes.get(at), Some(b'+' | b'-')) {
+                at += 1;
+            }
+            let (after, n) = digits_from(at);
+            if n == 0 {
+                return Err(Unsupported);
+            }
+            at = after;
+        }
+        self.pos = at;
+        self.src.get(start..at).ok_or(Unsupported)
+    }
+
+    /// Reads any JSON value: strings, booleans, `null` and small non-negative integers
+    /// directly, anything else through `serde_json` from the slice of input it occupies.
+    pub(crate) fn value(&mut self) -> Read<Value> {
+        match self.peek() {
+            Some(b'"') => Ok(Value::String(self.str()?.into_owned())),
+            Some(b't' | b'f') => Ok(Value::Bool(self.bool()?)),
+            Some(b'n') if self.null() => Ok(Value::Null),
+            Some(b'0'..=b'9') => {
+                let at = self.pos;
+                match self.digits() {
+                    Ok(v) => Ok(Value::from(v)),
+                    Err(_) => {
+                        self.pos = at;
+                        self.serde_value()
+                    }
+                }
+            }
+            _ => self.serde_value(),
+        }
+    }
+
+    #[cold]
+    fn serde_value(&mut self) -> Read<Value> {
+        let raw = self.raw_value()?;
+        serde_json::from_str(raw).map_err(|_| Unsupported)
+    }
+
+    /// Runs `read`; if it gives up, puts the cursor back where it was.
+    #[inline]
+    pub(crate) fn or_rewind<T>(&mut self, read: impl FnOnce(&mut Self) -> Read<T>) -> Read<T> {
+        let at = self.pos;
+        let out = read(self);
+        if out.is_err() {
+            self.pos = at;
+        }
+        out
+    }
+}
+
+/// Marks a field as read; a field read twice is [`Unsupported`] (`serde` reports it).
+#[inline(always)]
+pub(crate) fn first_time(seen: &mut u32, bit: u32) -> Read<()> {
+    if *seen & bit != 0 {
+        return Err(Unsupported);
+    }
+    *seen |= bit;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_byte_search_finds_the_first_quote_backslash_or_control_character() {
+        let samples: [&[u8]; 6] = [
+            b"abcdefgh\"",
+            b"ab\"defgh",
+            b"abcdefg\\",
+            b"a\x1fcdefgh",
+            b"\xc3\xa9\xc3\xa9\"xyz",
+            b"        \x7f\x80\xff\"",
+        ];
+        for s in samples {
+            let text = String::from_utf8_lossy(s).into_owned();
+            let c = JsonCursor::new(&text);
+            let expected = text
+                .bytes()
+                .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(text.len());
+            assert_eq!(c.plain_run(0), expected, "{text:?}");
+        }
+        // Every byte value, at every position of a word.
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut w = [b'a'; 8];
+                w[at] = b;
+                let found = special_bytes(u64::from_le_bytes(w));
+                let special = b == b'"' || b == b'\\' || b < 0x20;
+                assert_eq!(found != 0, special, "{b} at {at}");
+                if special {
+                    assert_eq!(found.trailing_zeros() / 8, at as u32);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_escaped_and_escapes_decode_like_serde_json() {
+        for json in [
+            r#""plain""#,
+            r#""""#,
+            r#""a\"b\\c\/d\b\f\n\r\t""#,
+            r#""\u00e9\u2603\ud83d\ude00 done""#,
+            r#""long string without any escape at all, é and ☃ included""#,
+        ] {
+            let mut c = JsonCursor::new(json);
+            let s = c.str().unwrap();
+            assert_eq!(s, serde_json::from_str::<String>(json).unwrap());
+            assert_eq!(matches!(s, Cow::Borrowed(_)), !json.contains('\\'));
+            c.end().unwrap();
+        }
+        for bad in [r#""\ud83d""#, r#""\ude00""#, r#""\x""#, "\"a\u{1}\"", r#""open"#] {
+            assert_eq!(JsonCursor::new(bad).str(), Err(Unsupported), "{bad}");
+        }
+    }
+
+    #[test]
+    fn integers_read_as_serde_json_reads_them_and_floats_are_unsupported() {
+        let u = |s: &str| JsonCursor::new(s).u64();
+        let i = |s: &str| JsonCursor::new(s).i64();
+        assert_eq!(u("0"), Ok(0));
+        assert_eq!(u(" 1234567890123456789"), Ok(1_234_567_890_123_456_789));
+        assert_eq!(u("12345678901234567890"), Err(Unsupported));
+        assert_eq!(u("01"), Err(Unsupported));
+        assert_eq!(u("1.0"), Err(Unsupported));
+        assert_eq!(u("1e3"), Err(Unsupported));
+        assert_eq!(u("-1"), Err(Unsupported));
+        assert_eq!(i("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(i("9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(i("9223372036854775808"), Err(Unsupported));
+        assert_eq!(i("-0"), Err(Unsupported));
+        assert_eq!(i("-"), Err(Unsupported));
+        assert_eq!(i("-12"), Ok(-12));
+    }
+
+    #[test]
+    fn skipping_checks_syntax_and_returns_the_raw_value() {
+        let json = r#" {"a": [1, -2.5e3, true, null, {"b": "c\"d"}], "e": {}} , "#;
+        let mut c = JsonCursor::new(json);
+        assert_eq!(c.raw_value().unwrap(), json.trim().trim_end_matches(',').trim());
+        for bad in ["[1,]", "{\"a\" 1}", "[01]", "-", "1.", "{\"a\":1,}", "tru", "[", "nul"] {
+            assert_eq!(JsonCursor::new(bad).skip_value(), Err(Unsupported), "{bad}");
+        }
+        let deep = "[".repeat(60) + &"]".repeat(60);
+        assert_eq!(JsonCursor::new(&deep).skip_value(), Err(Unsupported));
+    }
+
+    #[test]
+    fn values_other_than_plain_ones_go_through_serde_json() {
+        for json in [
+            "\"s\"",
+            "true",
+            "null",
+            "42",
+            "-7",
+            "-0",
+            "2.5",
+            "1e400",
+            "18446744073709551616",
+            "[1,{\"a\":[null]}]",
+        ] {
+            let v = JsonCursor::new(json).value();
+            assert_eq!(v.ok(), serde_json::from_str::<Value>(json).ok(), "{json}");
+        }
+    }
+}

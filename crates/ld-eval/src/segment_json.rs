@@ -1,0 +1,165 @@
+//! Reading segments straight from a [`JsonCursor`], with exactly the result of the `serde`
+//! path (see `flag_json`, which reads the clauses and key lists both share).
+
+use std::sync::Arc;
+
+use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
+use crate::key_set::KeySet;
+use crate::segment::{Segment, SegmentRule, SegmentTarget};
+
+impl<'a> JsonCursor<'a> {
+    /// Reads a segment object exactly as `serde_json::from_str::<Segment>` would give it; on
+    /// [`Unsupported`] the cursor is back where it was (see [`JsonCursor::read_flag`]).
+    ///
+    /// ```
+    /// use ld_eval::{JsonCursor, Segment};
+    /// let json = r#"{"key": "beta", "version": 2, "included": ["a", "b"], "rules": []}"#;
+    /// let fast = JsonCursor::new(json).read_segment().unwrap();
+    /// assert_eq!(fast, serde_json::from_str::<Segment>(json).unwrap());
+    /// ```
+    pub fn read_segment(&mut self) -> Result<Segment, Unsupported> {
+        self.or_rewind(Self::segment)
+    }
+
+    fn segment(&mut self) -> Read<Segment> {
+        const KEY: u32 = 1;
+        let mut seen = 0u32;
+        let mut segment = Segment {
+            key: String::new(),
+            version: 0,
+            included: KeySet::default(),
+            excluded: KeySet::default(),
+            included_contexts: Vec::new(),
+            excluded_contexts: Vec::new(),
+            rules: Vec::new(),
+            salt: String::new(),
+            unbounded: false,
+            unbounded_context_kind: None,
+            generation: None,
+            deleted: false,
+        };
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "key" => {
+                    first_time(&mut seen, KEY)?;
+                    segment.key = self.str()?.into_owned();
+                }
+                "version" => {
+                    first_time(&mut seen, 1 << 1)?;
+                    segment.version = self.u64()?;
+                }
+                "included" => {
+                    first_time(&mut seen, 1 << 2)?;
+                    segment.included = self.key_set()?;
+                }
+                "excluded" => {
+                    first_time(&mut seen, 1 << 3)?;
+                    segment.excluded = self.key_set()?;
+                }
+                "includedContexts" => {
+                    first_time(&mut seen, 1 << 4)?;
+                    segment.included_contexts = self.list(Self::segment_target)?;
+                }
+                "excludedContexts" => {
+                    first_time(&mut seen, 1 << 5)?;
+                    segment.excluded_contexts = self.list(Self::segment_target)?;
+                }
+                "rules" => {
+                    first_time(&mut seen, 1 << 6)?;
+                    segment.rules = self.list(Self::segment_rule)?;
+                }
+                "salt" => {
+                    first_time(&mut seen, 1 << 7)?;
+                    segment.salt = self.str()?.into_owned();
+                }
+                "unbounded" => {
+                    first_time(&mut seen, 1 << 8)?;
+                    segment.unbounded = self.bool()?;
+                }
+                "unboundedContextKind" => {
+                    first_time(&mut seen, 1 << 9)?;
+                    segment.unbounded_context_kind = self.option(Self::kind)?;
+                }
+                "generation" => {
+                    first_time(&mut seen, 1 << 10)?;
+                    segment.generation = self.option(Self::i64)?;
+                }
+                "deleted" => {
+                    first_time(&mut seen, 1 << 11)?;
+                    segment.deleted = self.bool()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        if seen & KEY == 0 {
+            return Err(Unsupported);
+        }
+        Ok(segment)
+    }
+
+    fn segment_target(&mut self) -> Read<SegmentTarget> {
+        let mut seen = 0;
+        let (mut context_kind, mut values) = (None, KeySet::default());
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "contextKind" => {
+                    first_time(&mut seen, 1)?;
+                    context_kind = self.option(Self::kind)?;
+                }
+                "values" => {
+                    first_time(&mut seen, 2)?;
+                    values = self.key_set()?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(SegmentTarget {
+            context_kind,
+            values,
+        })
+    }
+
+    fn segment_rule(&mut self) -> Read<SegmentRule> {
+        let mut seen = 0;
+        let (mut id, mut clauses, mut weight) = (None, Vec::new(), None);
+        let (mut bucket_by, mut rollout_context_kind) = (None, None);
+        let mut field = self.first_key()?;
+        while let Some(name) = field {
+            match name {
+                "id" => {
+                    first_time(&mut seen, 1)?;
+                    id = self.option(|c| Ok(Arc::<str>::from(&*c.str()?)))?;
+                }
+                "clauses" => {
+                    first_time(&mut seen, 2)?;
+                    clauses = self.list(Self::clause)?;
+                }
+                "weight" => {
+                    first_time(&mut seen, 4)?;
+                    weight = self.option(Self::integer_as_f64)?;
+                }
+                "bucketBy" => {
+                    first_time(&mut seen, 8)?;
+                    bucket_by = self.option(Self::str)?;
+                }
+                "rolloutContextKind" => {
+                    first_time(&mut seen, 16)?;
+                    rollout_context_kind = self.option(Self::kind)?;
+                }
+                _ => self.skip_value()?,
+            }
+            field = self.next_key()?;
+        }
+        Ok(SegmentRule::from_parts(
+            id,
+            clauses,
+            weight,
+            bucket_by.as_deref(),
+            rollout_context_kind,
+        ))
+    }
+}
