@@ -182,6 +182,63 @@ mod tests {
         assert_eq!(all.segments["s"].version, 1);
     }
 
+    /// A `put` read by the `serde` readings only, as before the fast reader.
+    fn serde_put(data: &str) -> Result<AllData, MalformedEvent> {
+        let malformed = |reason: String| MalformedEvent {
+            event: "put".into(),
+            reason,
+        };
+        if let Ok(body) = serde_json::from_str::<PutBody>(data) {
+            return Ok(body.data);
+        }
+        let body: RawPutBody<'_> =
+            serde_json::from_str(data).map_err(|e| malformed(e.to_string()))?;
+        parse_all_data(body.data.get()).map_err(malformed)
+    }
+
+    fn summary(all: &AllData) -> Vec<String> {
+        let mut v: Vec<String> = all
+            .flags
+            .iter()
+            .map(|(k, d)| {
+                let item = d.item().map(|f| serde_json::to_string(f).unwrap());
+                format!("{k} {} {item:?}", d.version)
+            })
+            .chain(all.segments.iter().map(|(k, d)| {
+                let item = d.item().map(|s| serde_json::to_string(s).unwrap());
+                format!("{k} {} {item:?}", d.version)
+            }))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn put_bodies_and_every_truncation_of_one_read_exactly_as_with_serde_alone() {
+        let put = r#"{"path":"/","data":{"flags":{"f":{"key":"f","version":3,"on":true,
+            "variations":["a","b"],"fallthrough":{"variation":1},"rules":[{"id":"r",
+            "clauses":[{"attribute":"email","op":"in","values":["x",2]}],"variation":0}]},
+            "g":{"version":4,"deleted":true}},"segments":{"s":{"key":"s","version":1,
+            "included":["u\u00e9"]}}},"extra":[null]}"#;
+        let others = [
+            r#"{"data":{"flags":{}},"data":{"flags":{}}}"#,
+            r#"{"data":null}"#,
+            r#"{"data":{"flags":{"f":{"key":"f","version":1.5}}}}"#,
+            r#"{"data":{"flags":{"f":{"key":"f"}}}}"#,
+        ];
+        let prefixes = (0..=put.len()).filter_map(|end| put.get(..end));
+        for data in prefixes.chain(others) {
+            let fast = match parse_stream_event("put", data) {
+                Ok(StreamMessage::Put(all)) => Ok(summary(&all)),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e),
+            };
+            assert_eq!(fast, serde_put(data).map(|all| summary(&all)), "{data}");
+        }
+        // Including the tombstone without a key (read as the item-by-item reading reads it).
+        assert!(read_put_fast(put).is_some());
+    }
+
     #[test]
     fn put_without_path_is_accepted() {
         let msg = parse_stream_event("put", r#"{"data":{"flags":{},"segments":{}}}"#).unwrap();

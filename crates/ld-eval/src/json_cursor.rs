@@ -227,8 +227,7 @@ impl<'a> JsonCursor<'a> {
     /// Consumes `null` if that is what comes next.
     #[inline]
     pub fn null(&mut self) -> bool {
-        if self.peek() == Some(b'n') && self.bytes().get(self.pos..self.pos + 4) == Some(b"null")
-        {
+        if self.peek() == Some(b'n') && self.bytes().get(self.pos..self.pos + 4) == Some(b"null") {
             self.pos += 4;
             true
         } else {
@@ -409,7 +408,10 @@ impl<'a> JsonCursor<'a> {
     }
 
     fn hex4(&mut self) -> Read<u32> {
-        let digits = self.bytes().get(self.pos..self.pos + 4).ok_or(Unsupported)?;
+        let digits = self
+            .bytes()
+            .get(self.pos..self.pos + 4)
+            .ok_or(Unsupported)?;
         let mut v = 0;
         for &d in digits {
             v = v * 16 + char::from(d).to_digit(16).ok_or(Unsupported)?;
@@ -616,7 +618,13 @@ mod tests {
             assert_eq!(matches!(s, Cow::Borrowed(_)), !json.contains('\\'));
             c.end().unwrap();
         }
-        for bad in [r#""\ud83d""#, r#""\ude00""#, r#""\x""#, "\"a\u{1}\"", r#""open"#] {
+        for bad in [
+            r#""\ud83d""#,
+            r#""\ude00""#,
+            r#""\x""#,
+            "\"a\u{1}\"",
+            r#""open"#,
+        ] {
             assert_eq!(JsonCursor::new(bad).str(), Err(Unsupported), "{bad}");
         }
     }
@@ -644,8 +652,21 @@ mod tests {
     fn skipping_checks_syntax_and_returns_the_raw_value() {
         let json = r#" {"a": [1, -2.5e3, true, null, {"b": "c\"d"}], "e": {}} , "#;
         let mut c = JsonCursor::new(json);
-        assert_eq!(c.raw_value().unwrap(), json.trim().trim_end_matches(',').trim());
-        for bad in ["[1,]", "{\"a\" 1}", "[01]", "-", "1.", "{\"a\":1,}", "tru", "[", "nul"] {
+        assert_eq!(
+            c.raw_value().unwrap(),
+            json.trim().trim_end_matches(',').trim()
+        );
+        for bad in [
+            "[1,]",
+            "{\"a\" 1}",
+            "[01]",
+            "-",
+            "1.",
+            "{\"a\":1,}",
+            "tru",
+            "[",
+            "nul",
+        ] {
             assert_eq!(JsonCursor::new(bad).skip_value(), Err(Unsupported), "{bad}");
         }
         let deep = "[".repeat(60) + &"]".repeat(60);

@@ -34,6 +34,38 @@ const CASES: usize = 120_000;
 const FLAGS_PER_WORLD: usize = 8;
 const CONTEXTS_PER_WORLD: usize = 30;
 
+/// Our flag, read from its JSON text by the fast reader (`JsonCursor`), which must accept it
+/// and give exactly serde's flag: the evaluations compared below run on what the streaming
+/// `put` path builds.
+fn fast_flag(v: &Value) -> Flag {
+    let text = v.to_string();
+    let fast = ld_eval::JsonCursor::new(&text)
+        .read_flag()
+        .expect("the fast reader reads generated flags");
+    let serde: Flag = serde_json::from_str(&text).expect("our flag parse");
+    assert_eq!(fast, serde);
+    assert_eq!(
+        serde_json::to_value(&fast).unwrap(),
+        serde_json::to_value(&serde).unwrap()
+    );
+    fast
+}
+
+/// Our segment, read by the fast reader (see [`fast_flag`]).
+fn fast_segment(v: &Value) -> Segment {
+    let text = v.to_string();
+    let fast = ld_eval::JsonCursor::new(&text)
+        .read_segment()
+        .expect("the fast reader reads generated segments");
+    let serde: Segment = serde_json::from_str(&text).expect("our segment parse");
+    assert_eq!(fast, serde);
+    assert_eq!(
+        serde_json::to_value(&fast).unwrap(),
+        serde_json::to_value(&serde).unwrap()
+    );
+    fast
+}
+
 struct Rng(u64);
 
 impl Rng {
@@ -574,15 +606,14 @@ fn random_flags_evaluate_exactly_like_the_official_crate() {
             flags: flags_json
                 .iter()
                 .map(|f| {
-                    let flag: Flag = serde_json::from_value(f.clone()).expect("our flag parse");
+                    let flag = fast_flag(f);
                     (flag.key.clone(), flag)
                 })
                 .collect(),
             segments: segments_json
                 .iter()
                 .map(|s| {
-                    let seg: Segment =
-                        serde_json::from_value(s.clone()).expect("our segment parse");
+                    let seg = fast_segment(s);
                     (seg.key.clone(), seg)
                 })
                 .collect(),

@@ -331,8 +331,9 @@ impl<'de, T: Deserialize<'de> + Versioned> Visitor<'de> for ItemsSeed<T> {
 }
 
 /// Reads `{key: item}` (or `null`) with the fast reader: each item with `read`, or, where that
-/// gives up, from its slice of the input with `serde` (an item `serde` rejects is
-/// [`Unsupported`], so that the caller's `serde` reading reports it).
+/// gives up, from its slice of the input as the item-by-item reading takes it (see
+/// [`item_from_json`]); an item that reading rejects is [`Unsupported`], so that the caller's
+/// `serde` reading reports it.
 fn read_items<'a, T>(
     cursor: &mut JsonCursor<'a>,
     read: impl Fn(&mut JsonCursor<'a>) -> Result<T, Unsupported>,
@@ -347,12 +348,11 @@ where
     let mut key = cursor.first_key()?;
     while let Some(k) = key {
         let item = match read(cursor) {
-            Ok(item) => item,
-            Err(Unsupported) => {
-                serde_json::from_str::<T>(cursor.raw_value()?).map_err(|_| Unsupported)?
-            }
+            Ok(item) => descriptor(item),
+            // As the item-by-item reading takes it (a tombstone need not parse as an item).
+            Err(Unsupported) => item_from_json(cursor.raw_value()?).map_err(|_| Unsupported)?,
         };
-        out.insert(Arc::from(k), descriptor(item));
+        out.insert(Arc::from(k), item);
         key = cursor.next_key()?;
     }
     if out.len() < out.capacity() / 4 {
@@ -506,6 +506,105 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["a/b", "cd"]
         );
+    }
+
+    /// The `serde` readings alone, as `from_json` read documents before the fast reader.
+    fn serde_only(json: &str) -> Result<AllData, serde_json::Error> {
+        AllData::from_json_one_pass(json).or_else(|_| AllData::from_json_item_by_item(json))
+    }
+
+    /// Same keys, versions, tombstones and items (by `==` and by their JSON).
+    fn assert_same(a: &AllData, b: &AllData, json: &str) {
+        assert_eq!(summary(a), summary(b), "{json}");
+        for (k, d) in &a.flags {
+            let other = b.flags[k].item();
+            assert_eq!(d.item(), other, "{json}");
+            assert_eq!(
+                d.item().map(|f| serde_json::to_value(f).unwrap()),
+                other.map(|f| serde_json::to_value(f).unwrap())
+            );
+        }
+        for (k, d) in &a.segments {
+            assert_eq!(d.item(), b.segments[k].item(), "{json}");
+        }
+    }
+
+    /// `from_json` (fast reader first) against the `serde` readings: same result, or the same
+    /// error message.
+    fn assert_reads_like_serde(json: &str) {
+        match (AllData::from_json(json), serde_only(json)) {
+            (Ok(fast), Ok(slow)) => assert_same(&fast, &slow, json),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{json}"),
+            (a, b) => panic!("{json}: {:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+
+    const DOCUMENT: &str = r#"{"flags":{"a":{"key":"a","version":3,"on":true,
+        "variations":[true,false,1.5,{"x":[-1]}],"fallthrough":{"variation":0},
+        "rules":[{"id":"r","clauses":[{"contextKind":"user","attribute":"email",
+        "op":"endsWith","values":["@x.com","a\\.b"],"negate":false}],
+        "rollout":{"variations":[{"variation":0,"weight":60000},{"variation":1,"weight":40000}]}}]},
+        "b":{"key":"b","version":9,"deleted":true},
+        "c":{"key":"c","version":1,"offVariation":null,"targets":[{"values":null,"variation":0}]}},
+        "extra":{"nested":[1,2,{"k":"v"}]},
+        "segments":{"s":{"key":"s","version":2,"included":["u"],"rules":[{"clauses":[],
+        "weight":50000,"bucketBy":"key"}]},"t":{"key":"t","version":5,"deleted":true}}}"#;
+
+    #[test]
+    fn the_fast_reader_reads_documents_exactly_as_serde_does() {
+        assert!(AllData::read_json(&mut JsonCursor::new(DOCUMENT)).is_ok());
+        assert_reads_like_serde(DOCUMENT);
+        // Items the fast reader leaves to serde (a float version, an escaped key, a tombstone
+        // without a key, a duplicate field), and documents it leaves to serde as a whole.
+        for json in [
+            r#"{"flags":{"a":{"key":"a","version":1.0}}}"#,
+            r#"{"flags":{"a":{"key":"a","version":1}}}"#,
+            r#"{"flags":{"gé":{"key":"g","version":1}}}"#,
+            r#"{"flags":{"gone":{"version":7,"deleted":true}}}"#,
+            r#"{"flags":{"a":{"key":"a","key":"b"}}}"#,
+            r#"{"flags":{"a":{"key":"a","version":2},"a":{"key":"a","version":3}}}"#,
+            r#"{"segments":{"s":{"key":"s","weight":1.5}},"flags":null}"#,
+            r#"{"flags":{},"flags":{}}"#,
+            r#"{"flags":{"a":{"key":"a","rules":[{"clauses":[{"op":"in","values":[1e2]}]}]}}}"#,
+            r#"{"flags":{"a":{"key":"a","rules":[{"rollout":{"variations":[{"variation":0,"weight":0.5}]}}]}}}"#,
+            r#"{"flags":{"a":{"key":"a","fallthrough":null}}}"#,
+            "null",
+            "[]",
+            " { } ",
+        ] {
+            assert_reads_like_serde(json);
+        }
+    }
+
+    #[test]
+    fn truncated_documents_fail_exactly_as_with_serde_alone() {
+        for end in 0..=DOCUMENT.len() {
+            if let Some(prefix) = DOCUMENT.get(..end) {
+                assert_reads_like_serde(prefix);
+            }
+        }
+    }
+
+    #[test]
+    fn single_items_read_fast_exactly_as_serde_reads_them() {
+        for json in [
+            r#"{"key":"f","version":5,"on":true,"variations":[1,2]}"#,
+            r#"{"version":4,"deleted":true}"#,
+            r#"{"key":"f","version":-1}"#,
+            r#"{"key":"f"} x"#,
+        ] {
+            let fast = flag_from_json(json);
+            let slow = item_from_json::<Flag>(json);
+            match (fast, slow) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((a.version, a.item()), (b.version, b.item()), "{json}")
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                _ => panic!("{json}"),
+            }
+        }
+        let s = segment_from_json(r#"{"key":"s","version":2,"included":["a"]}"#).unwrap();
+        assert!(s.item().unwrap().included.contains("a"));
     }
 
     #[test]
