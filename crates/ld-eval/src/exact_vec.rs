@@ -47,19 +47,23 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ExactVec<T> {
 pub(crate) fn collect_exact<T, E>(
     mut next: impl FnMut() -> Result<Option<T>, E>,
 ) -> Result<Vec<T>, E> {
+    // Elements are taken out of `head` one by one: moving the whole array (a kilobyte for
+    // clauses) into an iterator would copy it again.
     let mut head: [Option<T>; INLINE] = [None, None, None, None];
-    for (n, slot) in head.iter_mut().enumerate() {
+    let mut n = 0;
+    while n < INLINE {
         match next()? {
-            Some(item) => *slot = Some(item),
+            Some(item) => head[n] = Some(item),
             None => {
                 let mut out = Vec::with_capacity(n);
-                out.extend(head.into_iter().flatten());
+                out.extend(head[..n].iter_mut().filter_map(Option::take));
                 return Ok(out);
             }
         }
+        n += 1;
     }
     let mut out = Vec::with_capacity(INLINE * 2);
-    out.extend(head.into_iter().flatten());
+    out.extend(head.iter_mut().filter_map(Option::take));
     while let Some(item) = next()? {
         out.push(item);
     }

@@ -160,17 +160,29 @@ impl<'a> JsonCursor<'a> {
         }
     }
 
+    /// A property name (without escapes) and its `:`. Names are short, so they are scanned a
+    /// byte at a time rather than a word at a time.
     #[inline]
     fn key_and_colon(&mut self) -> Read<&'a str> {
         self.expect(b'"')?;
+        let bytes = self.bytes();
         let start = self.pos;
-        let end = self.plain_run(start);
-        if self.bytes().get(end) != Some(&b'"') {
-            return Err(Unsupported);
+        let mut end = start;
+        loop {
+            match bytes.get(end) {
+                Some(b'"') => break,
+                Some(&b) if b != b'\\' && b >= 0x20 => end += 1,
+                _ => return Err(Unsupported),
+            }
         }
-        self.pos = end + 1;
-        self.expect(b':')?;
-        self.src.get(start..end).ok_or(Unsupported)
+        let name = self.src.get(start..end).ok_or(Unsupported)?;
+        if bytes.get(end + 1) == Some(&b':') {
+            self.pos = end + 2;
+        } else {
+            self.pos = end + 1;
+            self.expect(b':')?;
+        }
+        Ok(name)
     }
 
     /// Where the run of plain string bytes (not `"`, `\` or a control character) starting at
