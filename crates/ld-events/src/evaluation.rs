@@ -463,17 +463,38 @@ impl<'a> PrerequisiteEvents<'a> {
 }
 
 impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
+    /// The fast path inline; everything else out of line, so that the fast path does not pay
+    /// for loading what only the general path reads.
+    #[inline]
     fn record(&self, e: PrerequisiteEvaluation<'_>) {
         let Some(recorder) = self.recorder else {
             return;
         };
-        recorder.record_in(
+        if !EventProcessor::count_if_known(
+            recorder.shared,
+            e.prerequisite,
+            e.context,
+            &e.detail,
+            || &Value::Null,
+            self.tally,
+        ) {
+            self.record_general(recorder, e);
+        }
+    }
+}
+
+impl PrerequisiteEvents<'_> {
+    /// [`PrerequisiteRecorder::record`] beyond the fast path.
+    #[cold]
+    #[inline(never)]
+    fn record_general(&self, recorder: EvaluationRecorder<'_>, e: PrerequisiteEvaluation<'_>) {
+        recorder.events.record_general(
             self.tally,
             &e.prerequisite.key,
             Some(e.prerequisite),
             e.context,
             &e.detail,
-            || &Value::Null,
+            &Value::Null,
             self.with_reasons,
             Some(&e.prerequisite_of.key),
         );

