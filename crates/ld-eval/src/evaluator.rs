@@ -68,12 +68,23 @@ fn depth_of(chain: Option<&Chain<'_>>) -> usize {
 /// assert_eq!(d.value, Some(&serde_json::json!("a")));
 /// assert_eq!(d.reason.kind, ReasonKind::TargetMatch);
 /// ```
-#[derive(Clone, Copy)]
-pub struct Evaluator<'a> {
+///
+/// The recorder's type `R` is a parameter, so that a recorder passed as a concrete type (as
+/// the SDK client does) is called directly and can be inlined into the prerequisite loop; by
+/// default it is a `dyn PrerequisiteRecorder`.
+pub struct Evaluator<'a, R: PrerequisiteRecorder + ?Sized = dyn PrerequisiteRecorder + 'a> {
     lookup: &'a dyn DataLookup,
-    recorder: Option<&'a dyn PrerequisiteRecorder>,
+    recorder: Option<&'a R>,
     big_segments: Option<&'a dyn BigSegmentProvider>,
 }
+
+impl<R: PrerequisiteRecorder + ?Sized> Clone for Evaluator<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R: PrerequisiteRecorder + ?Sized> Copy for Evaluator<'_, R> {}
 
 /// Per-evaluation state.
 struct Scope<'c> {
@@ -90,11 +101,20 @@ impl<'a> Evaluator<'a> {
             big_segments: None,
         }
     }
+}
 
-    /// Reports every prerequisite evaluation to `recorder`.
-    pub fn with_prerequisite_recorder(mut self, recorder: &'a dyn PrerequisiteRecorder) -> Self {
-        self.recorder = Some(recorder);
-        self
+impl<'a, R: PrerequisiteRecorder + ?Sized> Evaluator<'a, R> {
+    /// Reports every prerequisite evaluation to `recorder` (a concrete type, or a
+    /// `&dyn PrerequisiteRecorder`).
+    pub fn with_prerequisite_recorder<S: PrerequisiteRecorder + ?Sized>(
+        self,
+        recorder: &'a S,
+    ) -> Evaluator<'a, S> {
+        Evaluator {
+            lookup: self.lookup,
+            recorder: Some(recorder),
+            big_segments: self.big_segments,
+        }
     }
 
     /// Answers big segment membership with `provider`. Without one, evaluations that reach a big

@@ -291,21 +291,35 @@ impl EventProcessor {
         with_reasons: bool,
         prereq_of: Option<&str>,
     ) {
-        if let Some(f) = flag
-            && self.count_if_known(f, context, detail, &default, tally)
-        {
-            return;
+        if let Some(recorder) = self.evaluation_recorder() {
+            recorder.record_in(
+                tally,
+                flag_key,
+                flag,
+                context,
+                detail,
+                default,
+                with_reasons,
+                prereq_of,
+            );
         }
-        self.record_general(
-            tally,
-            flag_key,
-            flag,
-            context,
-            detail,
-            default().borrow(),
-            with_reasons,
-            prereq_of,
-        );
+    }
+
+    /// What records evaluations while events are being recorded (see
+    /// [`EventProcessor::is_enabled`]), `None` otherwise. A caller that needs to know whether
+    /// to record before it evaluates (to pass a [`PrerequisiteEvents`] recorder, say) asks once
+    /// and records through the handle, rather than asking again at each recording call.
+    ///
+    /// ```
+    /// use ld_events::EventProcessor;
+    /// assert!(EventProcessor::disabled().evaluation_recorder().is_none());
+    /// ```
+    #[inline]
+    pub fn evaluation_recorder(&self) -> Option<EvaluationRecorder<'_>> {
+        self.active().map(|shared| EvaluationRecorder {
+            events: self,
+            shared,
+        })
     }
 
     /// Everything [`EventProcessor::record_evaluation`]'s fast path does not cover.
@@ -345,6 +359,66 @@ impl EventProcessor {
     }
 }
 
+/// Records evaluations into an [`EventProcessor`] that was recording events when the handle was
+/// made ([`EventProcessor::evaluation_recorder`]). Closing the processor meanwhile is harmless:
+/// what is recorded after that is never sent.
+#[derive(Clone, Copy)]
+pub struct EvaluationRecorder<'a> {
+    events: &'a EventProcessor,
+    shared: &'a crate::processor::Shared,
+}
+
+impl std::fmt::Debug for EvaluationRecorder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvaluationRecorder").finish_non_exhaustive()
+    }
+}
+
+impl EvaluationRecorder<'_> {
+    /// [`EventProcessor::record_evaluation_in`] through this handle.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Detail, ErrorKind};
+    /// use ld_events::{EventProcessor, ThreadTally};
+    /// let events = EventProcessor::disabled();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let detail = Detail::error(ErrorKind::FlagNotFound);
+    /// if let Some(recorder) = events.evaluation_recorder() {
+    ///     recorder.record_in(Some(&ThreadTally::default()), "missing-flag", None, &context,
+    ///         &detail, || serde_json::Value::Bool(false), false, None);
+    /// }
+    /// ```
+    #[allow(clippy::too_many_arguments)] // mirrors the facade's call site one to one
+    #[inline(always)]
+    pub fn record_in<D: EvaluationResult, V: std::borrow::Borrow<Value>>(
+        &self,
+        tally: Option<&ThreadTally>,
+        flag_key: &str,
+        flag: Option<&Flag>,
+        context: &Context,
+        detail: &D,
+        default: impl Fn() -> V,
+        with_reasons: bool,
+        prereq_of: Option<&str>,
+    ) {
+        if let Some(f) = flag
+            && EventProcessor::count_if_known(self.shared, f, context, detail, &default, tally)
+        {
+            return;
+        }
+        self.events.record_general(
+            tally,
+            flag_key,
+            flag,
+            context,
+            detail,
+            default().borrow(),
+            with_reasons,
+            prereq_of,
+        );
+    }
+}
+
 /// A [`PrerequisiteRecorder`] that records each prerequisite evaluation as an event with
 /// `prereqOf` (default `null`), to pass to `ld_eval::Evaluator::with_prerequisite_recorder`.
 ///
@@ -355,7 +429,8 @@ impl EventProcessor {
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct PrerequisiteEvents<'a> {
-    events: &'a EventProcessor,
+    /// `None` when `events` was not recording.
+    recorder: Option<EvaluationRecorder<'a>>,
     with_reasons: bool,
     tally: Option<&'a ThreadTally>,
 }
@@ -364,7 +439,7 @@ impl<'a> PrerequisiteEvents<'a> {
     /// Records into `events`; `with_reasons` as for the evaluation that needed the prerequisites.
     pub fn new(events: &'a EventProcessor, with_reasons: bool) -> Self {
         Self {
-            events,
+            recorder: events.evaluation_recorder(),
             with_reasons,
             tally: None,
         }
@@ -388,14 +463,38 @@ impl<'a> PrerequisiteEvents<'a> {
 }
 
 impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
+    /// The fast path inline; everything else out of line, so that the fast path does not pay
+    /// for loading what only the general path reads.
+    #[inline]
     fn record(&self, e: PrerequisiteEvaluation<'_>) {
-        self.events.record_evaluation_in(
+        let Some(recorder) = self.recorder else {
+            return;
+        };
+        if !EventProcessor::count_if_known(
+            recorder.shared,
+            e.prerequisite,
+            e.context,
+            &e.detail,
+            || &Value::Null,
+            self.tally,
+        ) {
+            self.record_general(recorder, e);
+        }
+    }
+}
+
+impl PrerequisiteEvents<'_> {
+    /// [`PrerequisiteRecorder::record`] beyond the fast path.
+    #[cold]
+    #[inline(never)]
+    fn record_general(&self, recorder: EvaluationRecorder<'_>, e: PrerequisiteEvaluation<'_>) {
+        recorder.events.record_general(
             self.tally,
             &e.prerequisite.key,
             Some(e.prerequisite),
             e.context,
             &e.detail,
-            || &Value::Null,
+            &Value::Null,
             self.with_reasons,
             Some(&e.prerequisite_of.key),
         );

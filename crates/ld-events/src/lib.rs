@@ -61,6 +61,7 @@ mod event;
 mod event_context;
 mod event_output;
 mod fast_hash;
+mod fast_key;
 mod http_date;
 #[cfg(feature = "http")]
 mod http_sender;
@@ -74,7 +75,7 @@ mod thread_tally;
 pub use config::{DEFAULT_EVENTS_BASE_URI, DiagnosticsConfig, EventsConfig};
 pub use context_source::{ContextPart, EventContextSource};
 pub use diagnostics::{DiagnosticsRecorder, StreamInit};
-pub use evaluation::{EvaluationResult, PrerequisiteEvents, is_experiment};
+pub use evaluation::{EvaluationRecorder, EvaluationResult, PrerequisiteEvents, is_experiment};
 pub use event::{CustomEvent, FeatureEvent, OutputEvent, RawJson};
 pub use event_context::{EventContext, IndividualContext};
 #[cfg(feature = "http")]

@@ -93,7 +93,7 @@ enum Command {
 }
 
 /// State shared by the recording calls and the background task.
-struct Shared {
+pub(crate) struct Shared {
     summarizer: Summarizer,
     key_cache: ContextKeyCache,
     outbox: Outbox,
@@ -230,7 +230,7 @@ impl EventProcessor {
     }
 
     #[inline]
-    fn active(&self) -> Option<&Shared> {
+    pub(crate) fn active(&self) -> Option<&Shared> {
         let shared = self.shared.as_deref()?;
         (!shared.inactive.load(Ordering::Relaxed)).then_some(shared)
     }
@@ -334,16 +334,13 @@ impl EventProcessor {
     /// otherwise.
     #[inline(always)]
     pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
-        &self,
+        shared: &Shared,
         flag: &ld_eval::Flag,
         context: &ld_eval::Context,
         detail: &D,
         default: impl Fn() -> V,
         tally: Option<&ThreadTally>,
     ) -> bool {
-        let Some(shared) = self.active() else {
-            return true; // nothing to record
-        };
         // The fast path knows contexts by their fully-qualified key, so it is off when
         // anonymous parts are omitted (contexts are then identified without them). A flag
         // whose evaluations need nothing but the summary is known from its cell (see
@@ -362,7 +359,6 @@ impl EventProcessor {
             tally,
             flag.instance.get(),
             detail.variation_index(),
-            flag.version,
             needs_only_summary,
             default,
             context,

@@ -7,12 +7,13 @@
 //! - each thread counts in its own cells, kept in the thread-local list or, when the caller keeps
 //!   per-thread state of its own (the SDK client does, next to its cached snapshot), in a
 //!   [`ThreadTally`] it hands in, which spares a thread-local lookup. A cell is found first
-//!   through a small direct-mapped table indexed by a hash of the flag's `ld_eval::InstanceId`
-//!   (unique per flag value in the process), the variation and the id of the context's kinds
-//!   list (interned per summarizer), then verified field by field — instance id, variation,
-//!   version, default, kinds id — so no other flag or kinds list can ever count into it. A miss
-//!   falls back to a thread-local map keyed by flag key (looked up with the caller's `&str`) and
-//!   refills the table entry;
+//!   through a small direct-mapped table indexed by a hash of its [`fast_key`]: one word packing
+//!   the flag's `ld_eval::InstanceId` (unique per flag value in the process, so it also fixes the
+//!   flag's key and version), the variation, the default's class (`null`, `false`, `true` or
+//!   another value, compared separately) and the id of the context's kinds list (interned per
+//!   summarizer); one compare of that word verifies the cell, so no other flag or kinds list
+//!   can ever count into it. A miss falls back to a thread-local map keyed by flag key (looked
+//!   up with the caller's `&str`) and refills the table entry;
 //! - whether the context is already known to the context-key cache, and its kinds id, are read
 //!   from the context's own memo word (`ld_eval::ContextMemo`), written once the cache holds the
 //!   context: one load instead of a table probe. A context object without a memo (built for
@@ -50,6 +51,7 @@ use serde_json::Value;
 
 use crate::context_key_cache::{KindsTag, RecentContexts};
 use crate::fast_hash::FastBuildHasher;
+use crate::fast_key;
 use crate::thread_tally::ThreadTally;
 
 /// Windows without a count after which the flusher retires a cell.
@@ -61,20 +63,14 @@ struct Cell {
     flag_key: Box<str>,
     /// The flag value counted (`ld_eval::InstanceId`), 0 when not known.
     instance: u64,
-    /// `variation`, with `usize::MAX` for `None` (no variation index reaches it), and
-    /// `version` with 0 for `None` (a cell whose `instance` matches is of a known flag): what
-    /// the fast path compares.
-    variation_key: usize,
-    version_key: u64,
-    /// No evaluation of the flag value `instance` needs more than the summary (no full or
-    /// debug events, no experiment, not excluded), so the fast path need not check the
-    /// evaluation itself.
-    plain: bool,
+    /// What the fast path compares ([`fast_key`]): the instance, variation, default class and
+    /// kinds id, with [`fast_key::PLAIN`] when no evaluation of the flag value needs more than
+    /// the summary (no full or debug events, no experiment, not excluded), so that the fast
+    /// path need not check the evaluation itself. [`fast_key::NO_KEY`] once retired, or when
+    /// the evaluation does not fit a key. Written by the flusher only to retire the cell.
+    fast_key: AtomicU64,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
-    /// The id the summarizer interned `kinds` under ([`Registry::intern_kinds`]);
-    /// [`NOT_INTERNED`] for a cell of no thread or when the summarizer's table is full.
-    kinds_id: u8,
     variation: Option<usize>,
     version: Option<u64>,
     default: Value,
@@ -99,10 +95,13 @@ impl Cell {
         Self {
             flag_key: input.flag_key.into(),
             instance: input.instance,
-            variation_key: variation_key(input.variation),
-            version_key: input.version.unwrap_or(0),
-            plain: input.plain,
-            kinds_id,
+            fast_key: AtomicU64::new(fast_key::cell_key(
+                input.instance,
+                input.variation,
+                input.default,
+                kinds_id,
+                input.plain,
+            )),
             kinds: joined.into_boxed_str(),
             variation: input.variation,
             version: input.version,
@@ -152,33 +151,19 @@ impl Cell {
     }
 }
 
-/// [`Cell::variation_key`] of `variation`.
+/// The direct-mapped table entry of an evaluation counted by the general path, for contexts
+/// whose kinds have the interned id `kinds_id`: the one the fast path probes
+/// ([`fast_key::slot`] of its probe key) when there is a flag at hand, else one derived from
+/// the key's address.
 #[inline(always)]
-fn variation_key(variation: Option<usize>) -> usize {
-    variation.unwrap_or(usize::MAX)
-}
-
-/// Entries of a thread's direct-mapped cell table.
-const FAST_SLOTS: usize = 256;
-
-/// The direct-mapped table entry for an evaluation of the flag value `seed` (its
-/// `ld_eval::InstanceId`, or the key's address when there is no flag at hand) with the
-/// [`variation_key`] `variation`, for contexts whose kinds have the interned id `kinds` (see
-/// [`Local::kinds_id`]): a multiplicative hash of the three, whose top bits depend on every bit.
-#[inline(always)]
-fn fast_slot(seed: u64, variation: usize, kinds: u8) -> usize {
-    let mixed = seed ^ (variation as u64).rotate_left(40) ^ (u64::from(kinds) << 56);
-    (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FAST_SLOTS.trailing_zeros())) as usize
-}
-
-/// The [`fast_slot`] seed of an evaluation: the flag's instance id, or the key's address.
-#[inline(always)]
-fn slot_seed(input: &SummaryInput<'_>) -> u64 {
-    if input.instance != 0 {
-        input.instance
+fn general_slot(input: &SummaryInput<'_>, kinds_id: u8) -> usize {
+    let key = if input.instance != 0 {
+        let class = fast_key::default_class(input.default);
+        fast_key::probe(input.instance, input.variation, class) | u64::from(kinds_id)
     } else {
-        input.flag_key.as_ptr() as u64
-    }
+        (input.flag_key.as_ptr() as u64) ^ input.variation.map_or(0, |v| v as u64 + 1) << 40
+    };
+    fast_key::slot(key)
 }
 
 /// `a == b` for strings, with short ones compared in registers rather than by a `memcmp` call.
@@ -260,7 +245,6 @@ struct Registered {
 #[derive(Debug, Default)]
 struct Registry {
     cells: Mutex<Vec<Registered>>,
-    window_open: AtomicBool,
     start_date: AtomicU64,
     /// Deduplicated context sightings, published by the threads.
     deduplicated: AtomicU64,
@@ -298,7 +282,7 @@ pub(crate) struct Local {
     registry: Weak<Registry>,
     /// The direct-mapped cell table (see [`fast_slot`]), inline so that reaching an entry takes
     /// no extra load.
-    fast: [Option<Arc<Cell>>; FAST_SLOTS],
+    fast: [Option<Arc<Cell>>; fast_key::FAST_SLOTS],
     /// Every live cell of this thread, by flag key.
     flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
     recent: RecentContexts,
@@ -309,17 +293,29 @@ pub(crate) struct Local {
 
 /// The kinds id of lists beyond the registry's capacity: never written in a context's memo,
 /// so no evaluation with them takes the fast path.
-const NOT_INTERNED: u8 = 127;
+const NOT_INTERNED: u8 = fast_key::KINDS_LIMIT;
 
 /// How many kinds lists a thread remembers the ids of.
 const LOCAL_KINDS: usize = 64;
 
 impl Local {
+    /// The state of no summarizer (id 0, which none has), that an unused [`ThreadTally`] holds.
+    pub(crate) fn empty() -> Self {
+        Local {
+            summarizer_id: 0,
+            registry: Weak::new(),
+            fast: [const { None }; fast_key::FAST_SLOTS],
+            flags: HashMap::default(),
+            recent: RecentContexts::for_capacity(0),
+            kinds: Vec::new(),
+        }
+    }
+
     fn new(summarizer: &Summarizer) -> Self {
         Local {
             summarizer_id: summarizer.id,
             registry: Arc::downgrade(&summarizer.registry),
-            fast: [const { None }; FAST_SLOTS],
+            fast: [const { None }; fast_key::FAST_SLOTS],
             flags: HashMap::default(),
             recent: RecentContexts::for_capacity(summarizer.context_keys),
             kinds: Vec::new(),
@@ -408,62 +404,42 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
     }
 }
 
-/// What the fast path looks for: the cell of the flag value `instance` (its
-/// `ld_eval::InstanceId`) with the [`variation_key`] `variation` and `version`, for a context
-/// whose `memo` is current (`memo_ok`) in the cache's `generation`, or else is looked up
-/// ([`Local::kinds_of`]).
+/// What the fast path looks for: the cell whose [`fast_key`] is `key` once the context's
+/// kinds id is or-ed in, for a context whose `memo` is current (`memo_ok`) in the cache's
+/// `generation`, or else is looked up ([`Local::kinds_of`]).
 #[derive(Clone, Copy)]
 struct Probe {
-    instance: u64,
-    variation: usize,
-    version: u64,
+    key: u64,
     memo: u64,
     memo_ok: bool,
     generation: u64,
 }
 
 /// The fast path's count (see [`Summarizer::count_if_known`]) in `local`: the cell `probe`
-/// describes, if the thread's direct-mapped table holds it, its flag needs nothing but the
-/// summary for this evaluation, and it was counting for the same default.
+/// describes, if the thread's direct-mapped table holds it and its flag needs nothing but the
+/// summary for this evaluation (known from the cell's key, else from `needs_only_summary`).
+/// A default of class [`fast_key::OTHER_DEFAULT`] is compared with the cell's too.
 #[inline(always)]
-fn count_in<V: Borrow<Value>>(
-    local: &mut Local,
+fn count_in(
+    local: &Local,
     probe: Probe,
     context: &ld_eval::Context,
     needs_only_summary: impl Fn() -> bool,
-    default: impl Fn() -> V,
+    default: &Value,
 ) -> bool {
     let Some(kinds_id) = local.kinds_of(probe.memo, probe.memo_ok, context, probe.generation)
     else {
         return false;
     };
-    let Probe {
-        instance,
-        variation,
-        version,
-        ..
-    } = probe;
-    let slot = fast_slot(instance, variation, kinds_id);
-    let Some(cell) = &local.fast[slot] else {
+    let key = probe.key | u64::from(kinds_id);
+    let Some(cell) = &local.fast[fast_key::slot(key)] else {
         return false;
     };
-    if cell.instance != instance
-        || cell.variation_key != variation
-        || cell.version_key != version
-        || cell.kinds_id != kinds_id
-        || cell.retired.load(Ordering::Relaxed)
-        || !(cell.plain || needs_only_summary())
-    {
+    let found = cell.fast_key.load(Ordering::Relaxed);
+    if found != key && !(found == key & !fast_key::PLAIN && needs_only_summary()) {
         return false;
     }
-    let default = default();
-    let same_default = same_value(&cell.default, default.borrow());
-    if matches!(default.borrow(), Value::Null | Value::Bool(_)) {
-        // Owns nothing: skipping its destructor leaks nothing, and lets the compiler see that a
-        // scalar default built just for this is never dropped.
-        std::mem::forget(default);
-    }
-    if !same_default {
+    if fast_key::compares_default(key) && !same_value(&cell.default, default) {
         return false;
     }
     cell.bump();
@@ -516,6 +492,9 @@ pub(crate) struct SummaryInput<'a> {
 #[derive(Debug)]
 pub(crate) struct Summarizer {
     id: u64,
+    /// Whether the current window has had a count (and so a start date). Here rather than in
+    /// the registry, so that the fast path reads it with no extra load.
+    window_open: AtomicBool,
     registry: Arc<Registry>,
     /// Capacity of the context-key cache, which sizes the threads' [`RecentContexts`].
     context_keys: usize,
@@ -527,6 +506,7 @@ impl Summarizer {
     pub(crate) fn new(context_keys: usize) -> Self {
         Self {
             id: NEXT_SUMMARIZER_ID.fetch_add(1, Ordering::Relaxed),
+            window_open: AtomicBool::new(false),
             registry: Arc::default(),
             context_keys,
         }
@@ -562,53 +542,60 @@ impl Summarizer {
         tally: Option<&ThreadTally>,
         instance: u64,
         variation: Option<usize>,
-        version: u64,
         needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
         context: &ld_eval::Context,
         generation: u64,
     ) -> bool {
-        if !self.registry.window_open.load(Ordering::Relaxed) {
+        if !self.window_open.load(Ordering::Relaxed) {
             return false;
         }
         let memo = context.memo().get();
+        let default = default();
         let probe = Probe {
-            instance,
-            variation: variation_key(variation),
-            version,
+            key: fast_key::probe(
+                instance,
+                variation,
+                fast_key::default_class(default.borrow()),
+            ),
             memo,
             memo_ok: memo & !0xff == generation,
             generation,
         };
         let id = self.id;
-        if let Some(tally) = tally {
-            let Ok(mut local) = tally.local.try_borrow_mut() else {
-                return false;
-            };
-            return match local.as_deref_mut() {
-                Some(local) if local.summarizer_id == id => {
-                    count_in(local, probe, context, needs_only_summary, default)
+        let default_value = default.borrow();
+        // A mutable borrow is the cheaper check (the flag is compared with 0, not a bound).
+        let counted = match tally {
+            Some(tally) => match tally.local.try_borrow_mut() {
+                Ok(local) if local.summarizer_id == id => {
+                    count_in(&local, probe, context, needs_only_summary, default_value)
                 }
                 _ => false,
-            };
+            },
+            // A `move` closure: it captures these plain values themselves rather than
+            // references to them, which spares a load per value.
+            None => LOCAL
+                .try_with(move |locals| {
+                    let Ok(locals) = locals.try_borrow_mut() else {
+                        return false;
+                    };
+                    let local = match locals.first() {
+                        Some(first) if first.summarizer_id == id => first,
+                        _ => match locals.iter().find(|l| l.summarizer_id == id) {
+                            Some(local) => local,
+                            None => return false,
+                        },
+                    };
+                    count_in(local, probe, context, needs_only_summary, default_value)
+                })
+                .unwrap_or(false),
+        };
+        if matches!(default.borrow(), Value::Null | Value::Bool(_)) {
+            // Owns nothing: skipping its destructor leaks nothing, and lets the compiler see that a
+            // scalar default built just for this is never dropped.
+            std::mem::forget(default);
         }
-        // A `move` closure: it captures these plain values themselves rather than references to
-        // them, which spares a load per value.
-        LOCAL
-            .try_with(move |locals| {
-                let Ok(mut locals) = locals.try_borrow_mut() else {
-                    return false;
-                };
-                let local = match locals.first_mut() {
-                    Some(first) if first.summarizer_id == id => first,
-                    _ => match locals.iter_mut().find(|l| l.summarizer_id == id) {
-                        Some(local) => local,
-                        None => return false,
-                    },
-                };
-                count_in(local, probe, context, needs_only_summary, default)
-            })
-            .unwrap_or(false)
+        counted
     }
 
     /// Runs `f` on this thread's state for this summarizer, creating it on first use: the
@@ -622,18 +609,14 @@ impl Summarizer {
         f: impl FnOnce(&mut Local) -> T,
     ) -> Option<T> {
         if let Some(tally) = tally
-            && let Ok(mut slot) = tally.local.try_borrow_mut()
+            && let Ok(mut local) = tally.local.try_borrow_mut()
         {
-            if slot
-                .as_ref()
-                .is_none_or(|l| l.summarizer_id != self.id && l.registry.strong_count() == 0)
-            {
-                *slot = Some(Box::new(Local::new(self)));
+            // An empty tally's summarizer (id 0) is never alive.
+            if local.summarizer_id != self.id && local.registry.strong_count() == 0 {
+                *local = Local::new(self);
             }
-            if let Some(local) = slot.as_deref_mut()
-                && local.summarizer_id == self.id
-            {
-                return Some(f(local));
+            if local.summarizer_id == self.id {
+                return Some(f(&mut local));
             }
         }
         LOCAL
@@ -706,15 +689,15 @@ impl Summarizer {
         K: Iterator<Item = &'k str> + Clone,
     {
         let registry = &*self.registry;
-        if !registry.window_open.load(Ordering::Relaxed)
-            && !registry.window_open.swap(true, Ordering::AcqRel)
+        if !self.window_open.load(Ordering::Relaxed)
+            && !self.window_open.swap(true, Ordering::AcqRel)
         {
             registry.start_date.store(now().max(1), Ordering::Relaxed);
         }
         let counted = self.with_local(tally, |local| {
             let seen = context.is_some_and(|id| self.check_recent(local, id));
             let kinds_id = local.kinds_id(registry, kinds.clone());
-            let slot = fast_slot(slot_seed(&input), variation_key(input.variation), kinds_id);
+            let slot = general_slot(&input, kinds_id);
             match &local.fast[slot] {
                 Some(cell)
                     if cell.matches(&input, kinds.clone())
@@ -815,7 +798,7 @@ impl Summarizer {
     /// nothing was counted.
     pub(crate) fn snapshot_and_reset(&self, now: u64) -> Option<SummarySnapshot> {
         let registry = &*self.registry;
-        let was_open = registry.window_open.swap(false, Ordering::AcqRel);
+        let was_open = self.window_open.swap(false, Ordering::AcqRel);
         let start_date = registry.start_date.load(Ordering::Relaxed);
         let mut flags: BTreeMap<String, FlagSummary> = BTreeMap::new();
         let mut cells = registry.cells.lock();
@@ -845,6 +828,7 @@ impl Summarizer {
                     || r.idle_windows >= IDLE_WINDOWS_BEFORE_RETIRING)
             {
                 r.cell.retired.store(true, Ordering::Relaxed);
+                r.cell.fast_key.store(fast_key::NO_KEY, Ordering::Relaxed);
                 r.retiring = true;
             }
             true
@@ -1095,7 +1079,6 @@ mod tests {
                 Some(&tally),
                 instance,
                 Some(0),
-                7,
                 || true,
                 || &d,
                 context,
@@ -1159,7 +1142,10 @@ mod tests {
     #[test]
     fn a_tally_serves_its_first_summarizer_until_that_one_is_gone() {
         let tally = ThreadTally::default();
-        let owner_of = |tally: &ThreadTally| tally.local.borrow().as_ref().map(|l| l.summarizer_id);
+        let owner_of = |tally: &ThreadTally| {
+            let id = tally.local.borrow().summarizer_id;
+            (id != 0).then_some(id)
+        };
         let (v, d) = (json!(true), json!(null));
         let record = |s: &Summarizer| {
             s.record_in(

@@ -27,7 +27,17 @@ use crate::summary::Local;
 /// events.record_evaluation_in(Some(&tally), "missing-flag", None, &context, &detail,
 ///     || serde_json::Value::Bool(false), false, None);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ThreadTally {
-    pub(crate) local: RefCell<Option<Box<Local>>>,
+    /// Inline, so that the fast path reaches the cell table with no extra load; empty
+    /// ([`Local::empty`]) until the first processor records into it.
+    pub(crate) local: RefCell<Local>,
+}
+
+impl Default for ThreadTally {
+    fn default() -> Self {
+        Self {
+            local: RefCell::new(Local::empty()),
+        }
+    }
 }

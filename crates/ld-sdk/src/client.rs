@@ -389,72 +389,89 @@ impl Client {
             return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
         }
         inner.store.with_snapshot(|view| {
-            let events = inner.events.is_enabled();
-            if !inner.store.usable(view.snapshot()) {
-                inspect(None);
-                if events {
-                    self.record_unknown(
-                        flag_key,
-                        context,
-                        &default,
-                        ErrorKind::ClientNotReady,
-                        O::WITH_REASONS,
-                    );
-                }
-                return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
-            }
-            let flag = view.flag(flag_key);
-            inspect(flag);
-            let Some(flag) = flag else {
-                if events {
-                    self.record_unknown(
-                        flag_key,
-                        context,
-                        &default,
-                        ErrorKind::FlagNotFound,
-                        O::WITH_REASONS,
-                    );
-                }
-                return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
-            };
-            let evaluator = inner.evaluator(&view);
-            // Prerequisite events need the recorder; a flag without prerequisites is evaluated
-            // the plain way.
-            let result = if events && !flag.prerequisites.is_empty() {
-                let mut recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
-                if let Some(tally) = view.tally() {
-                    recorder = recorder.with_tally(tally);
-                }
-                evaluator
-                    .with_prerequisite_recorder(&recorder)
-                    .evaluate_ref(flag, context)
-            } else {
-                evaluator.evaluate_ref(flag, context)
-            };
-            let typed = result.value.and_then(T::from_flag_value);
-            let served = match (&typed, result.value) {
-                // The flag's own value, of the wrong type: the default is served.
-                (None, Some(_)) => DetailRef::error(ErrorKind::WrongType),
-                _ => result,
-            };
+            self.evaluate_in::<T, O>(view, flag_key, context, default, inspect)
+        })
+    }
+
+    /// [`Client::evaluate_flag`] on the snapshot `view`. Out of line, so that the snapshot
+    /// closure that calls it stays small enough to be inlined, and passes these arguments in
+    /// registers rather than copying its captures into a closure object.
+    #[inline(never)]
+    fn evaluate_in<T: FlagValue, O: VariationOutput<T>>(
+        &self,
+        view: crate::snapshot_view::SnapshotView<'_>,
+        flag_key: &str,
+        context: &Context,
+        default: T,
+        inspect: impl FnOnce(Option<&ld_eval::Flag>),
+    ) -> O::Out {
+        let inner = &*self.inner;
+        let recorder = inner.events.evaluation_recorder();
+        let events = recorder.is_some();
+        if !inner.store.usable(view.snapshot()) {
+            inspect(None);
             if events {
-                inner.events.record_evaluation_in(
-                    view.tally(),
+                self.record_unknown(
                     flag_key,
-                    Some(flag),
                     context,
-                    &served,
-                    || default.to_json(),
+                    &default,
+                    ErrorKind::ClientNotReady,
                     O::WITH_REASONS,
-                    None,
                 );
             }
-            O::finish(
-                typed.unwrap_or(default),
-                served.variation_index,
-                served.reason,
-            )
-        })
+            return O::finish(default, None, ReasonRef::error(ErrorKind::ClientNotReady));
+        }
+        let flag = view.flag(flag_key);
+        inspect(flag);
+        let Some(flag) = flag else {
+            if events {
+                self.record_unknown(
+                    flag_key,
+                    context,
+                    &default,
+                    ErrorKind::FlagNotFound,
+                    O::WITH_REASONS,
+                );
+            }
+            return O::finish(default, None, ReasonRef::error(ErrorKind::FlagNotFound));
+        };
+        let evaluator = inner.evaluator(&view);
+        // Prerequisite events need the recorder; a flag without prerequisites is evaluated
+        // the plain way.
+        let result = if events && !flag.prerequisites.is_empty() {
+            let mut recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+            if let Some(tally) = view.tally() {
+                recorder = recorder.with_tally(tally);
+            }
+            evaluator
+                .with_prerequisite_recorder(&recorder)
+                .evaluate_ref(flag, context)
+        } else {
+            evaluator.evaluate_ref(flag, context)
+        };
+        let typed = result.value.and_then(T::from_flag_value);
+        let served = match (&typed, result.value) {
+            // The flag's own value, of the wrong type: the default is served.
+            (None, Some(_)) => DetailRef::error(ErrorKind::WrongType),
+            _ => result,
+        };
+        if let Some(recorder) = recorder {
+            recorder.record_in(
+                view.tally(),
+                flag_key,
+                Some(flag),
+                context,
+                &served,
+                || default.to_json(),
+                O::WITH_REASONS,
+                None,
+            );
+        }
+        O::finish(
+            typed.unwrap_or(default),
+            served.variation_index,
+            served.reason,
+        )
     }
 
     #[cold]

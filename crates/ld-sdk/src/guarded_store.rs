@@ -88,18 +88,25 @@ impl GuardedMemoryStore {
         // a thread that sees generation g then loads a snapshot at least as new as write g.
         let generation = self.generation.load(Ordering::Acquire);
         LAST_READ.with(|cell| {
-            let Ok(mut last) = cell.try_borrow_mut() else {
-                return read(SnapshotView::plain(&self.mirror.load()));
+            let mut last = cell.try_borrow_mut().ok();
+            if let Some(last) = last.as_deref_mut() {
+                let fresh =
+                    matches!(last, Some(c) if c.store_id == self.id && c.generation == generation);
+                if !fresh {
+                    self.refresh(last, generation);
+                }
+            }
+            // `read` is called from one place only, so that it is inlined here rather than
+            // compiled out of line with its captures copied into it.
+            let guard;
+            let view = match last.as_deref() {
+                Some(Some(c)) => SnapshotView::with_hot_keys(&c.snapshot, &c.hot, &c.tally),
+                _ => {
+                    guard = self.mirror.load();
+                    SnapshotView::plain(&guard)
+                }
             };
-            let fresh =
-                matches!(&*last, Some(c) if c.store_id == self.id && c.generation == generation);
-            if !fresh {
-                self.refresh(&mut last, generation);
-            }
-            match &*last {
-                Some(c) => read(SnapshotView::with_hot_keys(&c.snapshot, &c.hot, &c.tally)),
-                None => read(SnapshotView::plain(&self.mirror.load())),
-            }
+            read(view)
         })
     }
 
