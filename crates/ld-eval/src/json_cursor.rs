@@ -160,29 +160,23 @@ impl<'a> JsonCursor<'a> {
         }
     }
 
-    /// A property name (without escapes) and its `:`. Names are short, so they are scanned a
-    /// byte at a time rather than a word at a time.
+    /// A property name (without escapes) and its `:`.
     #[inline]
     fn key_and_colon(&mut self) -> Read<&'a str> {
         self.expect(b'"')?;
-        let bytes = self.bytes();
         let start = self.pos;
-        let mut end = start;
-        loop {
-            match bytes.get(end) {
-                Some(b'"') => break,
-                Some(&b) if b != b'\\' && b >= 0x20 => end += 1,
-                _ => return Err(Unsupported),
-            }
+        let end = self.plain_run(start);
+        let bytes = self.bytes();
+        if bytes.get(end) != Some(&b'"') {
+            return Err(Unsupported);
         }
-        let name = self.src.get(start..end).ok_or(Unsupported)?;
         if bytes.get(end + 1) == Some(&b':') {
             self.pos = end + 2;
         } else {
             self.pos = end + 1;
             self.expect(b':')?;
         }
-        Ok(name)
+        self.src.get(start..end).ok_or(Unsupported)
     }
 
     /// Where the run of plain string bytes (not `"`, `\` or a control character) starting at
