@@ -16,7 +16,13 @@
 //! assert_eq!(events[0].data, "{\"a\":\n1}");
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// The length of the last long `data` line read by any parser of the process (a `put`), the
+/// capacity a new one starts with, so that a multi-megabyte line is not grown (and copied)
+/// a dozen times.
+static LAST_LONG_DATA: AtomicUsize = AtomicUsize::new(0);
 
 /// One dispatched server-sent event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +56,10 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 256 * 1024 * 1024;
 pub struct SseParser {
     /// Bytes of the current, not yet terminated line.
     line: Vec<u8>,
+    /// When non-zero, `line` holds only the value of an event's first `data` line, whose
+    /// `data:` field name (and one space), this many bytes, was left out when the line began:
+    /// such a line becomes the event's data as it is, without moving it.
+    line_prefix: usize,
     /// The previous chunk ended with `\r`: a `\n` starting the next chunk belongs to it.
     after_cr: bool,
     /// Still at the very start of the stream (a BOM may follow).
@@ -78,6 +88,7 @@ impl SseParser {
     pub fn with_max_event_size(max_event_size: usize) -> Self {
         SseParser {
             line: Vec::new(),
+            line_prefix: 0,
             after_cr: false,
             at_start: true,
             event_type: String::new(),
@@ -114,8 +125,12 @@ impl SseParser {
         while !chunk.is_empty() {
             match memchr::memchr2(b'\n', b'\r', chunk) {
                 None => {
-                    self.check_size(self.line.len() + chunk.len())?;
-                    self.line.extend_from_slice(chunk);
+                    self.check_size(self.line.len() + self.line_prefix + chunk.len())?;
+                    if self.line.is_empty() && self.line_prefix == 0 {
+                        self.begin_long_line(chunk);
+                    } else {
+                        self.line.extend_from_slice(chunk);
+                    }
                     break;
                 }
                 Some(end) => {
@@ -128,10 +143,10 @@ impl SseParser {
                             None => self.after_cr = true,
                         }
                     }
-                    if self.line.is_empty() {
+                    if self.line.is_empty() && self.line_prefix == 0 {
                         self.process_line(&chunk[..end], &mut events)?;
                     } else {
-                        self.check_size(self.line.len() + end)?;
+                        self.check_size(self.line.len() + self.line_prefix + end)?;
                         let mut line = std::mem::take(&mut self.line);
                         line.extend_from_slice(&chunk[..end]);
                         self.process_long_line(line, &mut events)?;
@@ -151,6 +166,17 @@ impl SseParser {
         mut line: Vec<u8>,
         events: &mut Vec<SseEvent>,
     ) -> Result<(), SseError> {
+        if std::mem::take(&mut self.line_prefix) > 0 {
+            // The value of the event's first `data` line (see `begin_long_line`).
+            self.check_size(line.len() + 1)?;
+            LAST_LONG_DATA.store(line.len(), Ordering::Relaxed);
+            self.data = match String::from_utf8(line) {
+                Ok(text) => text,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            self.has_data = true;
+            return Ok(());
+        }
         if !self.at_start && !self.has_data && line.starts_with(b"data:") {
             let start = if line.get(5) == Some(&b' ') { 6 } else { 5 };
             self.check_size(line.len() - start + 1)?;
@@ -166,6 +192,24 @@ impl SseParser {
         line.clear();
         self.line = line;
         Ok(())
+    }
+
+    /// Starts gathering a line across reads with `chunk`, its start. When it is an event's first
+    /// `data` line (the case of a large `put`), only the value is kept, in a buffer sized for
+    /// the last such line, so that it can become the event's data without being moved.
+    fn begin_long_line(&mut self, chunk: &[u8]) {
+        // At least one byte after `data:`, so that whether a space follows is known.
+        if !self.at_start && !self.has_data && chunk.len() > 5 && chunk.starts_with(b"data:") {
+            let prefix = if chunk[5] == b' ' { 6 } else { 5 };
+            let hint = LAST_LONG_DATA
+                .load(Ordering::Relaxed)
+                .min(self.max_event_size);
+            self.line.reserve(hint.max(chunk.len()));
+            self.line.extend_from_slice(&chunk[prefix..]);
+            self.line_prefix = prefix;
+        } else {
+            self.line.extend_from_slice(chunk);
+        }
     }
 
     fn check_size(&self, line_len: usize) -> Result<(), SseError> {
@@ -433,6 +477,22 @@ mod tests {
         let mut p = SseParser::with_max_event_size(12);
         assert!(p.push(b"event: put\ndata: 0123").unwrap().is_empty());
         assert!(p.push(b"456789\n\n").is_err());
+    }
+
+    #[test]
+    fn a_first_data_line_split_in_three_reads_at_any_two_offsets_parses_as_whole() {
+        let input = b"event: put\ndata:  {\"k\": 1}\ndata: more\n\ndata:x\n\n";
+        let whole = parse_all(input);
+        for a in 0..input.len() {
+            for b in a..input.len() {
+                let mut p = SseParser::new();
+                let mut events = p.push(&input[..a]).unwrap();
+                events.extend(p.push(&input[a..b]).unwrap());
+                events.extend(p.push(&input[b..]).unwrap());
+                assert_eq!(events, whole, "split at {a} and {b}");
+            }
+        }
+        assert_eq!(whole[0].data, " {\"k\": 1}\nmore");
     }
 
     #[test]
