@@ -70,12 +70,28 @@ fn depth_of(chain: Option<&Chain<'_>>) -> usize {
 /// ```
 ///
 /// The recorder's type `R` is a parameter, so that a recorder passed as a concrete type (as
-/// the SDK client does) is called directly and can be inlined into the prerequisite loop; by
-/// default it is a `dyn PrerequisiteRecorder`.
-pub struct Evaluator<'a, R: PrerequisiteRecorder + ?Sized = dyn PrerequisiteRecorder + 'a> {
+/// the SDK client does) is called directly and can be inlined into the prerequisite loop; a
+/// `&dyn PrerequisiteRecorder` works too. Without one it is [`NoRecorder`], and the evaluation
+/// has no recording code at all.
+pub struct Evaluator<'a, R: PrerequisiteRecorder + ?Sized = NoRecorder> {
     lookup: &'a dyn DataLookup,
     recorder: Option<&'a R>,
     big_segments: Option<&'a dyn BigSegmentProvider>,
+}
+
+/// The recorder type of an [`Evaluator`] without a prerequisite recorder: it has no values, so
+/// the evaluator's recording code is known to be unreachable and compiled out.
+#[derive(Debug, Clone, Copy)]
+pub enum NoRecorder {}
+
+impl PrerequisiteRecorder for NoRecorder {
+    fn record(&self, _: PrerequisiteEvaluation<'_>) {
+        match *self {}
+    }
+
+    fn record_served(&self, _: &Flag, _: &Context, _: Option<usize>) -> bool {
+        match *self {}
+    }
 }
 
 impl<R: PrerequisiteRecorder + ?Sized> Clone for Evaluator<'_, R> {
@@ -217,13 +233,10 @@ impl<'a, R: PrerequisiteRecorder + ?Sized> Evaluator<'a, R> {
                 return Err(Malformed);
             }
             let outcome = self.eval_flag(pflag, scope, Some(&link))?;
-            if let Some(recorder) = self.recorder {
-                recorder.record(PrerequisiteEvaluation {
-                    prerequisite: pflag,
-                    prerequisite_of: flag,
-                    context: scope.context,
-                    detail: outcome.into_detail_ref(),
-                });
+            if let Some(recorder) = self.recorder
+                && !recorder.record_served(pflag, scope.context, outcome.index)
+            {
+                record_prerequisite(recorder, pflag, flag, scope.context, outcome);
             }
             let served = outcome.index.map(|i| i as i64);
             if !pflag.on || served != Some(prereq.variation) {
@@ -433,6 +446,26 @@ enum Why<'f> {
     TargetMatch,
     RuleMatch(usize, &'f Arc<str>, bool),
     PrerequisiteFailed(&'f Arc<str>),
+}
+
+/// Hands a prerequisite evaluation that [`PrerequisiteRecorder::record_served`] did not take to
+/// [`PrerequisiteRecorder::record`]. Out of line, so that the prerequisite loop builds no
+/// [`DetailRef`] unless it is needed.
+#[cold]
+#[inline(never)]
+fn record_prerequisite<R: PrerequisiteRecorder + ?Sized>(
+    recorder: &R,
+    prerequisite: &Flag,
+    prerequisite_of: &Flag,
+    context: &Context,
+    outcome: Outcome<'_>,
+) {
+    recorder.record(PrerequisiteEvaluation {
+        prerequisite,
+        prerequisite_of,
+        context,
+        detail: outcome.into_detail_ref(),
+    });
 }
 
 /// The result of evaluating one flag inside the evaluator: small and `Copy`, so passing it up

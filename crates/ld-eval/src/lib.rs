@@ -83,7 +83,7 @@ pub use context::{Context, ContextError, SingleContext};
 pub use context_builder::{ContextBuilder, MultiContextBuilder};
 pub use context_memo::ContextMemo;
 pub use detail::{Detail, DetailRef};
-pub use evaluator::{Evaluator, MAX_NESTING_DEPTH, evaluate};
+pub use evaluator::{Evaluator, MAX_NESTING_DEPTH, NoRecorder, evaluate};
 pub use fast_hash::{FastBuildHasher, FastHasher};
 pub use flag::{
     ClientSideAvailability, Flag, FlagRule, InstanceId, Migration, Prerequisite, Target,

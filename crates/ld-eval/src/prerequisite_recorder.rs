@@ -33,4 +33,31 @@ pub struct PrerequisiteEvaluation<'a> {
 pub trait PrerequisiteRecorder {
     /// Records one prerequisite evaluation.
     fn record(&self, evaluation: PrerequisiteEvaluation<'_>);
+
+    /// A shortcut the evaluator tries first for each prerequisite evaluation: a recorder that
+    /// can record this evaluation knowing only the `prerequisite` flag, the `context` and the
+    /// variation `served` does so and returns true, and [`PrerequisiteRecorder::record`] is
+    /// then not called for it (which spares building its [`DetailRef`]). By default it returns
+    /// false.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use ld_eval::{Context, Flag, PrerequisiteEvaluation, PrerequisiteRecorder};
+    /// /// Counts evaluations that served variation 0 without looking at their details.
+    /// struct FirstVariation(Cell<u64>);
+    /// impl PrerequisiteRecorder for FirstVariation {
+    ///     fn record(&self, _: PrerequisiteEvaluation<'_>) {}
+    ///     fn record_served(&self, _: &Flag, _: &Context, served: Option<usize>) -> bool {
+    ///         if served == Some(0) {
+    ///             self.0.set(self.0.get() + 1);
+    ///         }
+    ///         true
+    ///     }
+    /// }
+    /// ```
+    #[inline]
+    fn record_served(&self, prerequisite: &Flag, context: &Context, served: Option<usize>) -> bool {
+        let _ = (prerequisite, context, served);
+        false
+    }
 }

@@ -481,6 +481,24 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
             self.record_general(recorder, e);
         }
     }
+
+    /// The fast path alone, for a prerequisite whose flag never needs more than the summary
+    /// (a flag that can is left to [`PrerequisiteRecorder::record`], which knows the reason).
+    #[inline]
+    fn record_served(&self, prerequisite: &Flag, context: &Context, served: Option<usize>) -> bool {
+        let Some(recorder) = self.recorder else {
+            return true;
+        };
+        EventProcessor::count_served_if_known(
+            recorder.shared,
+            prerequisite,
+            context,
+            served,
+            || false,
+            || &Value::Null,
+            self.tally,
+        )
+    }
 }
 
 impl PrerequisiteEvents<'_> {

@@ -346,19 +346,43 @@ impl EventProcessor {
         // whose evaluations need nothing but the summary is known from its cell (see
         // `plain_flag`); any other is checked here, so only its evaluations that need no full
         // event are counted.
-        if shared.omit_anonymous_contexts {
-            return false;
-        }
         let needs_only_summary = || {
             !(flag.track_events
                 || flag.debug_events_until_date.is_some()
                 || flag.exclude_from_summaries
                 || detail.is_experiment(flag))
         };
+        Self::count_served_if_known(
+            shared,
+            flag,
+            context,
+            detail.variation_index(),
+            needs_only_summary,
+            default,
+            tally,
+        )
+    }
+
+    /// [`EventProcessor::count_if_known`] knowing only the variation `served`, and whether the
+    /// evaluation needs nothing but the summary only through `needs_only_summary` (asked only
+    /// for flags that can need more).
+    #[inline(always)]
+    pub(crate) fn count_served_if_known<V: std::borrow::Borrow<Value>>(
+        shared: &Shared,
+        flag: &ld_eval::Flag,
+        context: &ld_eval::Context,
+        served: Option<usize>,
+        needs_only_summary: impl Fn() -> bool,
+        default: impl Fn() -> V,
+        tally: Option<&ThreadTally>,
+    ) -> bool {
+        if shared.omit_anonymous_contexts {
+            return false;
+        }
         shared.summarizer.count_if_known(
             tally,
             flag.instance.get(),
-            detail.variation_index(),
+            served,
             needs_only_summary,
             default,
             context,

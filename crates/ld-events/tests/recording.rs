@@ -420,6 +420,56 @@ fn prerequisite_evaluations_produce_events_with_prereq_of() {
 }
 
 #[test]
+fn repeated_prerequisite_evaluations_are_all_counted_and_tracked_ones_all_sent() {
+    let mut h = Harness::new(|_| {});
+    let mut data = MemoryData::default();
+    data.insert_flag(flag(json!({"key": "plain", "version": 3})));
+    data.insert_flag(flag(
+        json!({"key": "tracked", "version": 4, "trackEvents": true}),
+    ));
+    let parent = flag(json!({
+        "key": "parent",
+        "prerequisites": [{"key": "plain", "variation": 1}, {"key": "tracked", "variation": 1}]
+    }));
+    let tally = ThreadTally::default();
+    let c = user("u1");
+    for _ in 0..5 {
+        let recorder = PrerequisiteEvents::new(&h.events, false).with_tally(&tally);
+        let detail = Evaluator::new(&data)
+            .with_prerequisite_recorder(&recorder)
+            .evaluate(&parent, &c);
+        h.events.record_evaluation_in(
+            Some(&tally),
+            "parent",
+            Some(&parent),
+            &c,
+            &detail,
+            || json!("d"),
+            false,
+            None,
+        );
+    }
+    let events = h.payload();
+    let tracked: Vec<_> = events.iter().filter(|e| e["kind"] == "feature").collect();
+    assert_eq!(
+        tracked.len(),
+        5,
+        "one feature event per tracked prerequisite evaluation"
+    );
+    assert!(
+        tracked
+            .iter()
+            .all(|e| e["key"] == "tracked" && e["prereqOf"] == "parent")
+    );
+    let features = &events.iter().find(|e| e["kind"] == "summary").unwrap()["features"];
+    for key in ["plain", "tracked", "parent"] {
+        assert_eq!(features[key]["counters"][0]["count"], 5, "{key}");
+    }
+    assert_eq!(features["plain"]["counters"][0]["version"], 3);
+    assert_eq!(features["plain"]["default"], Value::Null);
+}
+
+#[test]
 fn debug_events_follow_debug_events_until_date_and_the_server_clock() {
     let mut h = Harness::new(|_| {});
     let now = std::time::SystemTime::now()
