@@ -14,9 +14,7 @@ use std::sync::Arc;
 use crate::clause::Clause;
 use crate::clause_values::{ClauseValues, strings_then};
 use crate::exact_vec::collect_exact;
-use crate::flag::{
-    ClientSideAvailability, Flag, FlagRule, InstanceId, Migration, Prerequisite, Target,
-};
+use crate::flag::{ClientSideAvailability, Flag, FlagRule, Migration, Prerequisite, Target};
 use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
 use crate::key_set::{KeySet, push_key, with_scratch};
 use crate::kind::Kind;
@@ -64,28 +62,12 @@ impl<'a> JsonCursor<'a> {
         const DELETED: u32 = 1 << 19;
 
         let mut seen = 0u32;
+        // Every field at its JSON default: a tombstone's fields, but live and with the
+        // default fallthrough.
         let mut flag = Flag {
-            key: String::new(),
-            version: 0,
-            on: false,
-            prerequisites: Vec::new(),
-            targets: Vec::new(),
-            context_targets: Vec::new(),
-            rules: Vec::new(),
             fallthrough: VariationOrRollout::default(),
-            off_variation: None,
-            variations: Vec::new(),
-            salt: String::new(),
-            client_side: false,
-            client_side_availability: None,
-            track_events: false,
-            track_events_fallthrough: false,
-            debug_events_until_date: None,
-            sampling_ratio: None,
-            exclude_from_summaries: false,
-            migration: None,
             deleted: false,
-            instance: InstanceId::default(),
+            ..Flag::tombstone(String::new(), 0)
         };
         let mut field = self.first_key()?;
         while let Some(name) = field {

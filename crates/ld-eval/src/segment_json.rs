@@ -24,19 +24,10 @@ impl<'a> JsonCursor<'a> {
     fn segment(&mut self) -> Read<Segment> {
         const KEY: u32 = 1;
         let mut seen = 0u32;
+        // Every field at its JSON default: a tombstone's fields, but live.
         let mut segment = Segment {
-            key: String::new(),
-            version: 0,
-            included: KeySet::default(),
-            excluded: KeySet::default(),
-            included_contexts: Vec::new(),
-            excluded_contexts: Vec::new(),
-            rules: Vec::new(),
-            salt: String::new(),
-            unbounded: false,
-            unbounded_context_kind: None,
-            generation: None,
             deleted: false,
+            ..Segment::tombstone(String::new(), 0)
         };
         let mut field = self.first_key()?;
         while let Some(name) = field {
