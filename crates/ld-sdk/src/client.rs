@@ -439,12 +439,12 @@ impl Client {
         // Prerequisite events need the recorder; a flag without prerequisites is evaluated
         // the plain way.
         let result = if events && !flag.prerequisites.is_empty() {
-            let mut recorder = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+            let mut prerequisites = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
             if let Some(tally) = view.tally() {
-                recorder = recorder.with_tally(tally);
+                prerequisites = prerequisites.with_tally(tally);
             }
             evaluator
-                .with_prerequisite_recorder(&recorder)
+                .with_prerequisite_recorder(&prerequisites)
                 .evaluate_ref(flag, context)
         } else {
             evaluator.evaluate_ref(flag, context)
