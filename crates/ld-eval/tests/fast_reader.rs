@@ -436,12 +436,19 @@ fn segment_capacities(s: &Segment) -> Vec<usize> {
     c
 }
 
-/// Reads `json` both ways; whatever the fast reader accepts must be exactly what serde reads.
-/// Returns whether the fast reader accepted it.
-fn flag_agrees(json: &str) -> bool {
+/// Reads `json` both ways, with `read` as the fast reader; whatever it accepts must be exactly
+/// what serde reads, down to list `capacities`. Returns whether the fast reader accepted it.
+fn agrees<'j, T>(
+    json: &'j str,
+    read: impl FnOnce(&mut JsonCursor<'j>) -> Result<T, ld_eval::Unsupported>,
+    capacities: fn(&T) -> Vec<usize>,
+) -> bool
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+{
     let mut cursor = JsonCursor::new(json);
-    let fast = cursor.read_flag().and_then(|f| cursor.end().map(|()| f));
-    let serde = serde_json::from_str::<Flag>(json);
+    let fast = read(&mut cursor).and_then(|v| cursor.end().map(|()| v));
+    let serde = serde_json::from_str::<T>(json);
     match (fast, serde) {
         (Ok(fast), Ok(serde)) => {
             assert_eq!(fast, serde, "{json}");
@@ -450,7 +457,7 @@ fn flag_agrees(json: &str) -> bool {
                 serde_json::to_value(&serde).unwrap(),
                 "{json}"
             );
-            assert_eq!(flag_capacities(&fast), flag_capacities(&serde), "{json}");
+            assert_eq!(capacities(&fast), capacities(&serde), "{json}");
             true
         }
         (Ok(_), Err(e)) => panic!("the fast reader accepted what serde rejects ({e}): {json}"),
@@ -458,28 +465,12 @@ fn flag_agrees(json: &str) -> bool {
     }
 }
 
+fn flag_agrees(json: &str) -> bool {
+    agrees(json, JsonCursor::read_flag, flag_capacities)
+}
+
 fn segment_agrees(json: &str) -> bool {
-    let mut cursor = JsonCursor::new(json);
-    let fast = cursor.read_segment().and_then(|s| cursor.end().map(|()| s));
-    let serde = serde_json::from_str::<Segment>(json);
-    match (fast, serde) {
-        (Ok(fast), Ok(serde)) => {
-            assert_eq!(fast, serde, "{json}");
-            assert_eq!(
-                serde_json::to_value(&fast).unwrap(),
-                serde_json::to_value(&serde).unwrap(),
-                "{json}"
-            );
-            assert_eq!(
-                segment_capacities(&fast),
-                segment_capacities(&serde),
-                "{json}"
-            );
-            true
-        }
-        (Ok(_), Err(e)) => panic!("the fast reader accepted what serde rejects ({e}): {json}"),
-        (Err(_), _) => false,
-    }
+    agrees(json, JsonCursor::read_segment, segment_capacities)
 }
 
 #[test]
