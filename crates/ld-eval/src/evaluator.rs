@@ -437,8 +437,9 @@ pub fn evaluate<'f>(lookup: &dyn DataLookup, flag: &'f Flag, context: &Context) 
     Evaluator::new(lookup).evaluate(flag, context)
 }
 
-/// Why a value was served, borrowing from the flag: the internal, `Copy` form of a [`Reason`],
-/// which is built (cloning shared strings) only when a [`Detail`] is handed out.
+/// Why a value was served, borrowing from the flag: the internal, `Copy` form of a
+/// [`Reason`](crate::Reason), which is built (cloning shared strings) only when a [`Detail`] is
+/// handed out.
 #[derive(Clone, Copy)]
 enum Why<'f> {
     Off,

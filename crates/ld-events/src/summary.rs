@@ -280,7 +280,7 @@ impl Registry {
 pub(crate) struct Local {
     summarizer_id: u64,
     registry: Weak<Registry>,
-    /// The direct-mapped cell table (see [`fast_slot`]), inline so that reaching an entry takes
+    /// The direct-mapped cell table (see [`fast_key::slot`]), inline so that reaching an entry takes
     /// no extra load.
     fast: [Option<Arc<Cell>>; fast_key::FAST_SLOTS],
     /// Every live cell of this thread, by flag key.
@@ -301,23 +301,26 @@ const LOCAL_KINDS: usize = 64;
 impl Local {
     /// The state of no summarizer (id 0, which none has), that an unused [`ThreadTally`] holds.
     pub(crate) fn empty() -> Self {
-        Local {
-            summarizer_id: 0,
-            registry: Weak::new(),
-            fast: [const { None }; fast_key::FAST_SLOTS],
-            flags: HashMap::default(),
-            recent: RecentContexts::for_capacity(0),
-            kinds: Vec::new(),
-        }
+        Self::with_owner(0, Weak::new(), 0)
     }
 
     fn new(summarizer: &Summarizer) -> Self {
+        Self::with_owner(
+            summarizer.id,
+            Arc::downgrade(&summarizer.registry),
+            summarizer.context_keys,
+        )
+    }
+
+    /// No cells and no contexts yet, for the summarizer `summarizer_id` (its `registry`), whose
+    /// context-key cache holds `context_keys` keys.
+    fn with_owner(summarizer_id: u64, registry: Weak<Registry>, context_keys: usize) -> Self {
         Local {
-            summarizer_id: summarizer.id,
-            registry: Arc::downgrade(&summarizer.registry),
+            summarizer_id,
+            registry,
             fast: [const { None }; fast_key::FAST_SLOTS],
             flags: HashMap::default(),
-            recent: RecentContexts::for_capacity(summarizer.context_keys),
+            recent: RecentContexts::for_capacity(context_keys),
             kinds: Vec::new(),
         }
     }
@@ -478,7 +481,7 @@ static NEXT_SUMMARIZER_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct SummaryInput<'a> {
     /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
     pub(crate) instance: u64,
-    /// No evaluation of the flag needs more than the summary (see [`Cell::plain`]).
+    /// No evaluation of the flag needs more than the summary (see [`fast_key::PLAIN`]).
     pub(crate) plain: bool,
     pub(crate) flag_key: &'a str,
     pub(crate) variation: Option<usize>,
@@ -729,7 +732,7 @@ impl Summarizer {
         }
     }
 
-    /// The slow path of [`Summarizer::record`]: the cell is not in the direct-mapped table, so
+    /// The slow path of [`Summarizer::record_in`]: the cell is not in the direct-mapped table, so
     /// find it in the map (registering a new one if needed), count, and cache it in `slot`.
     #[cold]
     #[inline(never)]
