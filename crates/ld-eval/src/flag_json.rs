@@ -19,6 +19,7 @@ use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
 use crate::key_set::{KeySet, push_key, with_scratch};
 use crate::kind::Kind;
 use crate::operator::Op;
+use crate::property_name::known::*;
 use crate::rollout::{Buckets, Rollout, RolloutKind, VariationOrRollout, WeightedVariation};
 
 impl<'a> JsonCursor<'a> {
@@ -40,26 +41,26 @@ impl<'a> JsonCursor<'a> {
     }
 
     fn flag(&mut self) -> Read<Flag> {
-        const KEY: u32 = 1;
-        const VERSION: u32 = 1 << 1;
-        const ON: u32 = 1 << 2;
-        const PREREQUISITES: u32 = 1 << 3;
-        const TARGETS: u32 = 1 << 4;
-        const CONTEXT_TARGETS: u32 = 1 << 5;
-        const RULES: u32 = 1 << 6;
-        const FALLTHROUGH: u32 = 1 << 7;
-        const OFF_VARIATION: u32 = 1 << 8;
-        const VARIATIONS: u32 = 1 << 9;
-        const SALT: u32 = 1 << 10;
-        const CLIENT_SIDE: u32 = 1 << 11;
-        const AVAILABILITY: u32 = 1 << 12;
-        const TRACK_EVENTS: u32 = 1 << 13;
-        const TRACK_FALLTHROUGH: u32 = 1 << 14;
-        const DEBUG_UNTIL: u32 = 1 << 15;
-        const SAMPLING_RATIO: u32 = 1 << 16;
-        const EXCLUDE: u32 = 1 << 17;
-        const MIGRATION: u32 = 1 << 18;
-        const DELETED: u32 = 1 << 19;
+        const KEY_SEEN: u32 = 1;
+        const VERSION_SEEN: u32 = 1 << 1;
+        const ON_SEEN: u32 = 1 << 2;
+        const PREREQUISITES_SEEN: u32 = 1 << 3;
+        const TARGETS_SEEN: u32 = 1 << 4;
+        const CONTEXT_TARGETS_SEEN: u32 = 1 << 5;
+        const RULES_SEEN: u32 = 1 << 6;
+        const FALLTHROUGH_SEEN: u32 = 1 << 7;
+        const OFF_VARIATION_SEEN: u32 = 1 << 8;
+        const VARIATIONS_SEEN: u32 = 1 << 9;
+        const SALT_SEEN: u32 = 1 << 10;
+        const CLIENT_SIDE_SEEN: u32 = 1 << 11;
+        const AVAILABILITY_SEEN: u32 = 1 << 12;
+        const TRACK_EVENTS_SEEN: u32 = 1 << 13;
+        const TRACK_FALLTHROUGH_SEEN: u32 = 1 << 14;
+        const DEBUG_UNTIL_SEEN: u32 = 1 << 15;
+        const SAMPLING_RATIO_SEEN: u32 = 1 << 16;
+        const EXCLUDE_SEEN: u32 = 1 << 17;
+        const MIGRATION_SEEN: u32 = 1 << 18;
+        const DELETED_SEEN: u32 = 1 << 19;
 
         let mut seen = 0u32;
         // Every field at its JSON default: a tombstone's fields, but live and with the
@@ -69,95 +70,95 @@ impl<'a> JsonCursor<'a> {
             deleted: false,
             ..Flag::tombstone(String::new(), 0)
         };
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "key" => {
-                    first_time(&mut seen, KEY)?;
+                KEY => {
+                    first_time(&mut seen, KEY_SEEN)?;
                     flag.key = self.str()?.into_owned();
                 }
-                "version" => {
-                    first_time(&mut seen, VERSION)?;
+                VERSION => {
+                    first_time(&mut seen, VERSION_SEEN)?;
                     flag.version = self.u64()?;
                 }
-                "on" => {
-                    first_time(&mut seen, ON)?;
+                ON => {
+                    first_time(&mut seen, ON_SEEN)?;
                     flag.on = self.bool()?;
                 }
-                "prerequisites" => {
-                    first_time(&mut seen, PREREQUISITES)?;
+                PREREQUISITES => {
+                    first_time(&mut seen, PREREQUISITES_SEEN)?;
                     flag.prerequisites = self.list(Self::prerequisite)?;
                 }
-                "targets" => {
-                    first_time(&mut seen, TARGETS)?;
+                TARGETS => {
+                    first_time(&mut seen, TARGETS_SEEN)?;
                     flag.targets = self.list(Self::target)?;
                 }
-                "contextTargets" => {
-                    first_time(&mut seen, CONTEXT_TARGETS)?;
+                CONTEXT_TARGETS => {
+                    first_time(&mut seen, CONTEXT_TARGETS_SEEN)?;
                     flag.context_targets = self.list(Self::target)?;
                 }
-                "rules" => {
-                    first_time(&mut seen, RULES)?;
+                RULES => {
+                    first_time(&mut seen, RULES_SEEN)?;
                     flag.rules = self.list(Self::flag_rule)?;
                 }
-                "fallthrough" => {
-                    first_time(&mut seen, FALLTHROUGH)?;
+                FALLTHROUGH => {
+                    first_time(&mut seen, FALLTHROUGH_SEEN)?;
                     flag.fallthrough = self.variation_or_rollout()?;
                 }
-                "offVariation" => {
-                    first_time(&mut seen, OFF_VARIATION)?;
+                OFF_VARIATION => {
+                    first_time(&mut seen, OFF_VARIATION_SEEN)?;
                     flag.off_variation = self.option(Self::i64)?;
                 }
-                "variations" => {
-                    first_time(&mut seen, VARIATIONS)?;
+                VARIATIONS => {
+                    first_time(&mut seen, VARIATIONS_SEEN)?;
                     flag.variations = self.list(Self::value)?;
                 }
-                "salt" => {
-                    first_time(&mut seen, SALT)?;
+                SALT => {
+                    first_time(&mut seen, SALT_SEEN)?;
                     flag.salt = self.str()?.into_owned();
                 }
-                "clientSide" => {
-                    first_time(&mut seen, CLIENT_SIDE)?;
+                CLIENT_SIDE => {
+                    first_time(&mut seen, CLIENT_SIDE_SEEN)?;
                     flag.client_side = self.bool()?;
                 }
-                "clientSideAvailability" => {
-                    first_time(&mut seen, AVAILABILITY)?;
+                CLIENT_SIDE_AVAILABILITY => {
+                    first_time(&mut seen, AVAILABILITY_SEEN)?;
                     flag.client_side_availability = self.option(Self::availability)?;
                 }
-                "trackEvents" => {
-                    first_time(&mut seen, TRACK_EVENTS)?;
+                TRACK_EVENTS => {
+                    first_time(&mut seen, TRACK_EVENTS_SEEN)?;
                     flag.track_events = self.bool()?;
                 }
-                "trackEventsFallthrough" => {
-                    first_time(&mut seen, TRACK_FALLTHROUGH)?;
+                TRACK_EVENTS_FALLTHROUGH => {
+                    first_time(&mut seen, TRACK_FALLTHROUGH_SEEN)?;
                     flag.track_events_fallthrough = self.bool()?;
                 }
-                "debugEventsUntilDate" => {
-                    first_time(&mut seen, DEBUG_UNTIL)?;
+                DEBUG_EVENTS_UNTIL_DATE => {
+                    first_time(&mut seen, DEBUG_UNTIL_SEEN)?;
                     flag.debug_events_until_date = self.option(Self::u64)?;
                 }
-                "samplingRatio" => {
-                    first_time(&mut seen, SAMPLING_RATIO)?;
+                SAMPLING_RATIO => {
+                    first_time(&mut seen, SAMPLING_RATIO_SEEN)?;
                     flag.sampling_ratio = self.option(Self::u64)?;
                 }
-                "excludeFromSummaries" => {
-                    first_time(&mut seen, EXCLUDE)?;
+                EXCLUDE_FROM_SUMMARIES => {
+                    first_time(&mut seen, EXCLUDE_SEEN)?;
                     flag.exclude_from_summaries = self.bool()?;
                 }
-                "migration" => {
-                    first_time(&mut seen, MIGRATION)?;
+                MIGRATION => {
+                    first_time(&mut seen, MIGRATION_SEEN)?;
                     flag.migration = self.option(Self::migration)?;
                 }
-                "deleted" => {
-                    first_time(&mut seen, DELETED)?;
+                DELETED => {
+                    first_time(&mut seen, DELETED_SEEN)?;
                     flag.deleted = self.bool()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         // `key` is the one required field.
-        if seen & KEY == 0 {
+        if seen & KEY_SEEN == 0 {
             return Err(Unsupported);
         }
         Ok(flag)
@@ -190,15 +191,15 @@ impl<'a> JsonCursor<'a> {
 
     fn prerequisite(&mut self) -> Read<Prerequisite> {
         let (mut key, mut variation) = (None, None);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "key" if key.is_none() => key = Some(Arc::from(&*self.str()?)),
-                "variation" if variation.is_none() => variation = Some(self.i64()?),
-                "key" | "variation" => return Err(Unsupported),
+                KEY if key.is_none() => key = Some(Arc::from(&*self.str()?)),
+                VARIATION if variation.is_none() => variation = Some(self.i64()?),
+                KEY | VARIATION => return Err(Unsupported),
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(Prerequisite {
             key: key.ok_or(Unsupported)?,
@@ -209,24 +210,24 @@ impl<'a> JsonCursor<'a> {
     fn target(&mut self) -> Read<Target> {
         let mut seen = 0;
         let (mut context_kind, mut values, mut variation) = (None, KeySet::default(), None);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "contextKind" => {
+                CONTEXT_KIND => {
                     first_time(&mut seen, 1)?;
                     context_kind = self.option(Self::kind)?;
                 }
-                "values" => {
+                VALUES => {
                     first_time(&mut seen, 2)?;
                     values = self.key_set()?;
                 }
-                "variation" => {
+                VARIATION => {
                     first_time(&mut seen, 4)?;
                     variation = Some(self.i64()?);
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(Target {
             context_kind,
@@ -263,32 +264,32 @@ impl<'a> JsonCursor<'a> {
         let mut id = None;
         let mut clauses = Vec::new();
         let (mut variation, mut rollout, mut track_events) = (None, None, false);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "id" => {
+                ID => {
                     first_time(&mut seen, 1)?;
                     id = self.option(Self::str)?;
                 }
-                "clauses" => {
+                CLAUSES => {
                     first_time(&mut seen, 2)?;
                     clauses = self.list(Self::clause)?;
                 }
-                "variation" => {
+                VARIATION => {
                     first_time(&mut seen, 4)?;
                     variation = self.option(Self::i64)?;
                 }
-                "rollout" => {
+                ROLLOUT => {
                     first_time(&mut seen, 8)?;
                     rollout = self.option(Self::rollout)?;
                 }
-                "trackEvents" => {
+                TRACK_EVENTS => {
                     first_time(&mut seen, 16)?;
                     track_events = self.bool()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(FlagRule::from_parts(
             id.as_deref(),
@@ -307,32 +308,32 @@ impl<'a> JsonCursor<'a> {
         let mut op = None;
         let mut values = ClauseValues::default();
         let mut negate = false;
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "contextKind" => {
+                CONTEXT_KIND => {
                     first_time(&mut seen, 1)?;
                     context_kind = self.option(Self::kind)?;
                 }
-                "attribute" => {
+                ATTRIBUTE => {
                     first_time(&mut seen, 2)?;
                     attribute = self.str()?;
                 }
-                "op" => {
+                OP => {
                     first_time(&mut seen, 4)?;
                     op = Some(Op::from_name(&self.str()?));
                 }
-                "values" => {
+                VALUES => {
                     first_time(&mut seen, 8)?;
                     values = self.option(Self::clause_values)?.unwrap_or_default();
                 }
-                "negate" => {
+                NEGATE => {
                     first_time(&mut seen, 16)?;
                     negate = self.bool()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(Clause::from_parts(
             context_kind,
@@ -369,20 +370,20 @@ impl<'a> JsonCursor<'a> {
     fn variation_or_rollout(&mut self) -> Read<VariationOrRollout> {
         let mut seen = 0;
         let (mut variation, mut rollout) = (None, None);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "variation" => {
+                VARIATION => {
                     first_time(&mut seen, 1)?;
                     variation = self.option(Self::i64)?;
                 }
-                "rollout" => {
+                ROLLOUT => {
                     first_time(&mut seen, 2)?;
                     rollout = self.option(Self::rollout)?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(crate::rollout::VariationOrRolloutRepr { variation, rollout }.into())
     }
@@ -391,22 +392,22 @@ impl<'a> JsonCursor<'a> {
         let mut seen = 0;
         let (mut kind, mut context_kind, mut bucket_by) = (None, None, None);
         let (mut variations, mut seed) = (Buckets::default(), None);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "kind" => {
+                KIND => {
                     first_time(&mut seen, 1)?;
                     kind = self.option(Self::rollout_kind)?;
                 }
-                "contextKind" => {
+                CONTEXT_KIND => {
                     first_time(&mut seen, 2)?;
                     context_kind = self.option(Self::kind)?;
                 }
-                "bucketBy" => {
+                BUCKET_BY => {
                     first_time(&mut seen, 4)?;
                     bucket_by = self.option(Self::str)?;
                 }
-                "variations" => {
+                VARIATIONS => {
                     first_time(&mut seen, 8)?;
                     let mut more = self.first_element()?;
                     variations = Buckets::collect(|| {
@@ -418,13 +419,13 @@ impl<'a> JsonCursor<'a> {
                         Ok(Some(item))
                     })?;
                 }
-                "seed" => {
+                SEED => {
                     first_time(&mut seen, 16)?;
                     seed = self.option(Self::i64)?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(Rollout::from_parts(
             kind,
@@ -446,24 +447,24 @@ impl<'a> JsonCursor<'a> {
     fn weighted_variation(&mut self) -> Read<WeightedVariation> {
         let mut seen = 0;
         let (mut variation, mut weight, mut untracked) = (None, 0.0, false);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "variation" => {
+                VARIATION => {
                     first_time(&mut seen, 1)?;
                     variation = Some(self.i64()?);
                 }
-                "weight" => {
+                WEIGHT => {
                     first_time(&mut seen, 2)?;
                     weight = self.integer_as_f64()?;
                 }
-                "untracked" => {
+                UNTRACKED => {
                     first_time(&mut seen, 4)?;
                     untracked = self.bool()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(WeightedVariation {
             variation: variation.ok_or(Unsupported)?,
@@ -475,20 +476,20 @@ impl<'a> JsonCursor<'a> {
     fn availability(&mut self) -> Read<ClientSideAvailability> {
         let mut seen = 0;
         let mut out = ClientSideAvailability::default();
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "usingMobileKey" => {
+                USING_MOBILE_KEY => {
                     first_time(&mut seen, 1)?;
                     out.using_mobile_key = self.bool()?;
                 }
-                "usingEnvironmentId" => {
+                USING_ENVIRONMENT_ID => {
                     first_time(&mut seen, 2)?;
                     out.using_environment_id = self.bool()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(out)
     }
@@ -496,16 +497,16 @@ impl<'a> JsonCursor<'a> {
     fn migration(&mut self) -> Read<Migration> {
         let mut check_ratio = None;
         let mut seen = 0;
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "checkRatio" => {
+                CHECK_RATIO => {
                     first_time(&mut seen, 1)?;
                     check_ratio = self.option(Self::u64)?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(Migration { check_ratio })
     }

@@ -22,6 +22,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::property_name::{MAX_LEN, Name};
+
 /// The fast reader met input it does not handle; read the same input with `serde` instead
 /// (which accepts it, or reports the error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +82,36 @@ fn special_bytes(w: u64) -> u64 {
     let backslash = w ^ (ONES * u64::from(b'\\'));
     let zero = |x: u64| x.wrapping_sub(ONES) & !x;
     (zero(quote) | zero(backslash) | w.wrapping_sub(ONES * 0x20)) & !w & HIGH
+}
+
+/// The bytes [`compact_name`] looks at: the opening quote, [`MAX_LEN`] bytes of name, the
+/// closing quote and the colon.
+const NAME_AHEAD: usize = MAX_LEN + 3;
+
+/// The property name starting at `ahead[1]` (after its opening quote) if it has at most
+/// [`MAX_LEN`] plain bytes (no escape or control character) and is followed directly by its
+/// closing quote and the colon: the name, and the bytes it takes from its opening quote to its
+/// colon included. The name is read a word at a time, and the words read to find its end are
+/// the [`Name`]'s words.
+#[inline(always)]
+fn compact_name(ahead: &[u8; NAME_AHEAD]) -> Option<(Name, usize)> {
+    let mut words = [0u64; 3];
+    for i in 0..words.len() {
+        let w = u64::from_le_bytes(*ahead[1 + 8 * i..].first_chunk::<8>()?);
+        let found = special_bytes(w);
+        if found != 0 {
+            // The lowest flagged byte is the first special one: keep the bytes before it.
+            let n = (found.trailing_zeros() / 8) as usize;
+            let len = 8 * i + n;
+            if ahead[1 + len] != b'"' || ahead[2 + len] != b':' {
+                return None;
+            }
+            words[i] = w & ((1u64 << (8 * n)) - 1);
+            return Some((Name::from_words(len, words), len + 3));
+        }
+        words[i] = w;
+    }
+    None
 }
 
 impl<'a> JsonCursor<'a> {
@@ -177,6 +209,86 @@ impl<'a> JsonCursor<'a> {
             self.expect(b':')?;
         }
         self.src.get(start..end).ok_or(Unsupported)
+    }
+
+    /// Enters an object (`{`) and reads its first property name as a [`Name`], up to and
+    /// including the `:`; `None` if the object is empty (its `}` is consumed).
+    ///
+    /// Property names with escapes are [`Unsupported`].
+    #[inline(always)]
+    pub(crate) fn first_name(&mut self) -> Read<Option<Name>> {
+        self.expect(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(None);
+        }
+        self.name_and_colon().map(Some)
+    }
+
+    /// After a property's value: the next property name as a [`Name`] (after the `,`), or
+    /// `None` at the object's `}` (consumed).
+    #[inline(always)]
+    pub(crate) fn next_name(&mut self) -> Read<Option<Name>> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.name_and_colon().map(Some)
+            }
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(None)
+            }
+            _ => Err(Unsupported),
+        }
+    }
+
+    /// A property name (without escapes) as a [`Name`], and its `:`.
+    ///
+    /// The usual case — the opening quote right here, a name of at most [`MAX_LEN`] bytes
+    /// followed directly by its closing quote and the colon, and enough input left to read it
+    /// by whole words — is read inline; anything else by [`JsonCursor::spaced_name_and_colon`].
+    #[inline(always)]
+    fn name_and_colon(&mut self) -> Read<Name> {
+        let at = self.pos;
+        if let Some(ahead) = self
+            .bytes()
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<NAME_AHEAD>)
+            && ahead[0] == b'"'
+            && let Some((name, used)) = compact_name(ahead)
+        {
+            self.pos = at + used;
+            return Ok(name);
+        }
+        self.spaced_name_and_colon()
+    }
+
+    /// [`JsonCursor::name_and_colon`] for every other case: whitespace around the name or the
+    /// colon, long names, names near the end of the input, and invalid ones.
+    #[inline(never)]
+    fn spaced_name_and_colon(&mut self) -> Read<Name> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let end = self.plain_run(start);
+        let name = Name::of_bytes(self.bytes().get(start..end).ok_or(Unsupported)?);
+        self.close_name(end)?;
+        Ok(name)
+    }
+
+    /// After a name's text ending at `end`: its closing quote and the `:`.
+    #[inline(always)]
+    fn close_name(&mut self, end: usize) -> Read<()> {
+        let bytes = self.bytes();
+        if bytes.get(end) != Some(&b'"') {
+            return Err(Unsupported);
+        }
+        if bytes.get(end + 1) == Some(&b':') {
+            self.pos = end + 2;
+            Ok(())
+        } else {
+            self.pos = end + 1;
+            self.expect(b':')
+        }
     }
 
     /// Where the run of plain string bytes (not `"`, `\` or a control character) starting at
@@ -606,6 +718,55 @@ mod tests {
                     assert_eq!(found.trailing_zeros() / 8, at as u32);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn property_names_read_as_their_name_tags_inline_or_not() {
+        use crate::property_name::known::ALL;
+        let mut names: Vec<String> = ALL.iter().map(|(_, text)| text.to_string()).collect();
+        for len in 0..=30 {
+            names.push("é".repeat(len / 2) + &"n".repeat(len % 2));
+            names.push("x".repeat(len));
+        }
+        for name in &names {
+            let want = Name::of(name);
+            // Compact with plenty of input after it (read inline), at the end of the input,
+            // and with whitespace (read by the general path).
+            for (json, fields) in [
+                (
+                    format!(r#"{{"{name}":1,"{name}":"{}"}}"#, "-".repeat(40)),
+                    2,
+                ),
+                (format!(r#"{{"{name}":1}}"#), 1),
+                (format!(r#"{{ "{name}" : 1 , "{name}"	:2}}"#), 2),
+            ] {
+                let mut c = JsonCursor::new(&json);
+                assert_eq!(c.first_name(), Ok(Some(want)), "{json}");
+                c.skip_value().unwrap();
+                if fields == 2 {
+                    assert_eq!(c.next_name(), Ok(Some(want)), "{json}");
+                    c.skip_value().unwrap();
+                }
+                assert_eq!(c.next_name(), Ok(None), "{json}");
+                c.end().unwrap();
+            }
+        }
+        // A known name followed by anything else is another name.
+        for (name, text) in ALL {
+            let longer = format!(r#"{{"{text}s":1,"{}":0}}"#, "-".repeat(40));
+            assert_ne!(JsonCursor::new(&longer).first_name(), Ok(Some(*name)));
+        }
+        // Escapes and control characters in names, and missing colons, are left to serde.
+        for bad in [
+            r#"{"ke\u0079":1,"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx":0}"#,
+            r#"{"ke\u0079":1}"#,
+            "{\"k\u{1}ey\":1,\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\":0}",
+            r#"{"key"1,"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx":0}"#,
+            r#"{"key""#,
+            r#"{"key"#,
+        ] {
+            assert_eq!(JsonCursor::new(bad).first_name(), Err(Unsupported), "{bad}");
         }
     }
 

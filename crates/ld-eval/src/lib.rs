@@ -67,6 +67,7 @@ mod lookup;
 mod name_cache;
 mod operator;
 mod prerequisite_recorder;
+mod property_name;
 mod reason;
 mod reason_ref;
 mod rollout;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
 use crate::key_set::KeySet;
+use crate::property_name::known::*;
 use crate::segment::{Segment, SegmentRule, SegmentTarget};
 
 impl<'a> JsonCursor<'a> {
@@ -22,69 +23,69 @@ impl<'a> JsonCursor<'a> {
     }
 
     fn segment(&mut self) -> Read<Segment> {
-        const KEY: u32 = 1;
+        const KEY_SEEN: u32 = 1;
         let mut seen = 0u32;
         // Every field at its JSON default: a tombstone's fields, but live.
         let mut segment = Segment {
             deleted: false,
             ..Segment::tombstone(String::new(), 0)
         };
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "key" => {
-                    first_time(&mut seen, KEY)?;
+                KEY => {
+                    first_time(&mut seen, KEY_SEEN)?;
                     segment.key = self.str()?.into_owned();
                 }
-                "version" => {
+                VERSION => {
                     first_time(&mut seen, 1 << 1)?;
                     segment.version = self.u64()?;
                 }
-                "included" => {
+                INCLUDED => {
                     first_time(&mut seen, 1 << 2)?;
                     segment.included = self.key_set()?;
                 }
-                "excluded" => {
+                EXCLUDED => {
                     first_time(&mut seen, 1 << 3)?;
                     segment.excluded = self.key_set()?;
                 }
-                "includedContexts" => {
+                INCLUDED_CONTEXTS => {
                     first_time(&mut seen, 1 << 4)?;
                     segment.included_contexts = self.list(Self::segment_target)?;
                 }
-                "excludedContexts" => {
+                EXCLUDED_CONTEXTS => {
                     first_time(&mut seen, 1 << 5)?;
                     segment.excluded_contexts = self.list(Self::segment_target)?;
                 }
-                "rules" => {
+                RULES => {
                     first_time(&mut seen, 1 << 6)?;
                     segment.rules = self.list(Self::segment_rule)?;
                 }
-                "salt" => {
+                SALT => {
                     first_time(&mut seen, 1 << 7)?;
                     segment.salt = self.str()?.into_owned();
                 }
-                "unbounded" => {
+                UNBOUNDED => {
                     first_time(&mut seen, 1 << 8)?;
                     segment.unbounded = self.bool()?;
                 }
-                "unboundedContextKind" => {
+                UNBOUNDED_CONTEXT_KIND => {
                     first_time(&mut seen, 1 << 9)?;
                     segment.unbounded_context_kind = self.option(Self::kind)?;
                 }
-                "generation" => {
+                GENERATION => {
                     first_time(&mut seen, 1 << 10)?;
                     segment.generation = self.option(Self::i64)?;
                 }
-                "deleted" => {
+                DELETED => {
                     first_time(&mut seen, 1 << 11)?;
                     segment.deleted = self.bool()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
-        if seen & KEY == 0 {
+        if seen & KEY_SEEN == 0 {
             return Err(Unsupported);
         }
         Ok(segment)
@@ -93,20 +94,20 @@ impl<'a> JsonCursor<'a> {
     fn segment_target(&mut self) -> Read<SegmentTarget> {
         let mut seen = 0;
         let (mut context_kind, mut values) = (None, KeySet::default());
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "contextKind" => {
+                CONTEXT_KIND => {
                     first_time(&mut seen, 1)?;
                     context_kind = self.option(Self::kind)?;
                 }
-                "values" => {
+                VALUES => {
                     first_time(&mut seen, 2)?;
                     values = self.key_set()?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(SegmentTarget {
             context_kind,
@@ -118,32 +119,32 @@ impl<'a> JsonCursor<'a> {
         let mut seen = 0;
         let (mut id, mut clauses, mut weight) = (None, Vec::new(), None);
         let (mut bucket_by, mut rollout_context_kind) = (None, None);
-        let mut field = self.first_key()?;
+        let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
-                "id" => {
+                ID => {
                     first_time(&mut seen, 1)?;
                     id = self.option(|c| Ok(Arc::<str>::from(&*c.str()?)))?;
                 }
-                "clauses" => {
+                CLAUSES => {
                     first_time(&mut seen, 2)?;
                     clauses = self.list(Self::clause)?;
                 }
-                "weight" => {
+                WEIGHT => {
                     first_time(&mut seen, 4)?;
                     weight = self.option(Self::integer_as_f64)?;
                 }
-                "bucketBy" => {
+                BUCKET_BY => {
                     first_time(&mut seen, 8)?;
                     bucket_by = self.option(Self::str)?;
                 }
-                "rolloutContextKind" => {
+                ROLLOUT_CONTEXT_KIND => {
                     first_time(&mut seen, 16)?;
                     rollout_context_kind = self.option(Self::kind)?;
                 }
                 _ => self.skip_value()?,
             }
-            field = self.next_key()?;
+            field = self.next_name()?;
         }
         Ok(SegmentRule::from_parts(
             id,

@@ -352,6 +352,88 @@ fn write_str(r: &mut Rng, s: &str, escape: bool, out: &mut String) {
     out.push('"');
 }
 
+/// Every property name the flag and segment readers know.
+const KNOWN_NAMES: [&str; 45] = [
+    "attribute",
+    "bucketBy",
+    "checkRatio",
+    "clauses",
+    "clientSide",
+    "clientSideAvailability",
+    "contextKind",
+    "contextTargets",
+    "debugEventsUntilDate",
+    "deleted",
+    "excluded",
+    "excludedContexts",
+    "excludeFromSummaries",
+    "fallthrough",
+    "generation",
+    "id",
+    "included",
+    "includedContexts",
+    "key",
+    "kind",
+    "migration",
+    "negate",
+    "offVariation",
+    "on",
+    "op",
+    "prerequisites",
+    "rollout",
+    "rolloutContextKind",
+    "rules",
+    "salt",
+    "samplingRatio",
+    "seed",
+    "targets",
+    "trackEvents",
+    "trackEventsFallthrough",
+    "unbounded",
+    "unboundedContextKind",
+    "untracked",
+    "usingEnvironmentId",
+    "usingMobileKey",
+    "values",
+    "variation",
+    "variations",
+    "version",
+    "weight",
+];
+
+/// An unknown property name, mostly one that differs from a known name by one byte, by its
+/// length or by its case, or a known name with a long tail: read as a known name, it would
+/// change the result or make the reader give up, so a wrong name dispatch fails the tests.
+fn unknown_name(r: &mut Rng) -> String {
+    let known = r.pick(&KNOWN_NAMES);
+    let mut bytes = known.as_bytes().to_vec();
+    let at = r.below(bytes.len());
+    match r.below(8) {
+        0 => return "futureField".into(),
+        1 => {
+            bytes[at] = if bytes[at] == b'z' {
+                b'a'
+            } else {
+                bytes[at] + 1
+            }
+        }
+        2 => {
+            bytes.remove(at);
+        }
+        3 => bytes.insert(at, bytes[at]),
+        4 => bytes.push(b'x'),
+        5 => bytes[at] ^= 0x20, // the other case of a letter
+        6 => bytes.extend_from_slice(b"-and-a-tail-longer-than-twenty-four-bytes"),
+        _ => bytes.extend_from_slice(&[0xc3, 0xa9]),
+    }
+    let name = String::from_utf8(bytes).unwrap();
+    if KNOWN_NAMES.contains(&name.as_str()) {
+        "futureField".into()
+    } else {
+        name
+    }
+}
+
 fn write(r: &mut Rng, v: &Value, style: Style, out: &mut String) {
     let space = |r: &mut Rng, out: &mut String| {
         if style.spaces && r.chance(30) {
@@ -377,7 +459,7 @@ fn write(r: &mut Rng, v: &Value, style: Style, out: &mut String) {
                 m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             if style.unknown_fields && r.chance(30) {
                 let at = r.below(fields.len() + 1);
-                fields.insert(at, ("futureField".into(), any_value(r, 0)));
+                fields.insert(at, (unknown_name(r), any_value(r, 0)));
             }
             if style.duplicates && !fields.is_empty() && r.chance(10) {
                 let again = fields[r.below(fields.len())].clone();
