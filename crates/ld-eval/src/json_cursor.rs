@@ -445,8 +445,37 @@ impl<'a> JsonCursor<'a> {
     }
 
     /// Reads a string: borrowed from the input unless it has escapes.
-    #[inline]
+    ///
+    /// The usual case — the opening quote right here, no escape, and the closing quote found
+    /// by whole words — is read inline; anything else by [`JsonCursor::general_str`].
+    #[inline(always)]
     pub(crate) fn str(&mut self) -> Read<Cow<'a, str>> {
+        let bytes = self.bytes();
+        let at = self.pos;
+        if bytes.get(at) == Some(&b'"') {
+            let mut end = at + 1;
+            while let Some(chunk) = bytes.get(end..).and_then(<[u8]>::first_chunk::<8>) {
+                let found = special_bytes(u64::from_le_bytes(*chunk));
+                if found != 0 {
+                    end += (found.trailing_zeros() / 8) as usize;
+                    if bytes.get(end) == Some(&b'"')
+                        && let Some(text) = self.src.get(at + 1..end)
+                    {
+                        self.pos = end + 1;
+                        return Ok(Cow::Borrowed(text));
+                    }
+                    break;
+                }
+                end += 8;
+            }
+        }
+        self.general_str()
+    }
+
+    /// [`JsonCursor::str`] for every other case: whitespace before the string, escapes, the
+    /// end of the input, and invalid strings.
+    #[inline(never)]
+    fn general_str(&mut self) -> Read<Cow<'a, str>> {
         self.expect(b'"')?;
         let start = self.pos;
         let end = self.plain_run(start);
@@ -779,11 +808,15 @@ mod tests {
             r#""\u00e9\u2603\ud83d\ude00 done""#,
             r#""long string without any escape at all, é and ☃ included""#,
         ] {
-            let mut c = JsonCursor::new(json);
-            let s = c.str().unwrap();
-            assert_eq!(s, serde_json::from_str::<String>(json).unwrap());
-            assert_eq!(matches!(s, Cow::Borrowed(_)), !json.contains('\\'));
-            c.end().unwrap();
+            // As is (mostly read by the general path), and with enough input after it for the
+            // inline path to find the closing quote by whole words.
+            for json in [json.to_string(), format!("{json}{}", " ".repeat(16))] {
+                let mut c = JsonCursor::new(&json);
+                let s = c.str().unwrap();
+                assert_eq!(s, serde_json::from_str::<String>(&json).unwrap());
+                assert_eq!(matches!(s, Cow::Borrowed(_)), !json.contains('\\'));
+                c.end().unwrap();
+            }
         }
         for bad in [
             r#""\ud83d""#,
@@ -793,6 +826,18 @@ mod tests {
             r#""open"#,
         ] {
             assert_eq!(JsonCursor::new(bad).str(), Err(Unsupported), "{bad}");
+            let padded = format!("{bad}{}", " ".repeat(16));
+            assert_eq!(JsonCursor::new(&padded).str(), Err(Unsupported), "{padded}");
+        }
+        // Every length of plain string, read inline or not, ends at its closing quote.
+        for len in 0..40 {
+            let text = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            for tail in ["", ",1]", "                "] {
+                let json = format!("\"{text}\"{tail}");
+                let mut c = JsonCursor::new(&json);
+                assert_eq!(c.str(), Ok(Cow::Borrowed(text.as_str())), "{json}");
+                assert_eq!(c.position(), text.len() + 2, "{json}");
+            }
         }
     }
 
