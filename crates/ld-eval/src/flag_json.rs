@@ -153,7 +153,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, DELETED_SEEN)?;
                     flag.deleted = self.bool()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -197,7 +197,7 @@ impl<'a> JsonCursor<'a> {
                 KEY if key.is_none() => key = Some(Arc::from(&*self.str()?)),
                 VARIATION if variation.is_none() => variation = Some(self.i64()?),
                 KEY | VARIATION => return Err(Unsupported),
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -225,7 +225,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 4)?;
                     variation = Some(self.i64()?);
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -287,7 +287,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 16)?;
                     track_events = self.bool()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -331,7 +331,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 16)?;
                     negate = self.bool()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -381,7 +381,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 2)?;
                     rollout = self.option(Self::rollout)?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -423,7 +423,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 16)?;
                     seed = self.option(Self::i64)?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -462,7 +462,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 4)?;
                     untracked = self.bool()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -487,7 +487,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 2)?;
                     out.using_environment_id = self.bool()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -504,7 +504,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 1)?;
                     check_ratio = self.option(Self::u64)?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }

@@ -69,7 +69,15 @@ const MAX_SKIP_DEPTH: u32 = 48;
 pub struct JsonCursor<'a> {
     src: &'a str,
     pos: usize,
+    /// Where the text of the last property name read by [`compact_name`] starts: that name was
+    /// only searched for its closing quote, and is checked for escapes and control characters
+    /// when it turns out to be none of the known names (see [`JsonCursor::skip_field`]).
+    /// [`NAME_CHECKED`] after a name read by the general path, which checks every name.
+    unchecked_name: usize,
 }
+
+/// [`JsonCursor::unchecked_name`] when the last name has been checked.
+const NAME_CHECKED: usize = usize::MAX;
 
 /// Whether any byte of `w` is `"`, `\` or a control character (below 0x20): the bytes that end
 /// a plain run of string content. The lowest flagged byte is exact (later ones may be false
@@ -88,22 +96,35 @@ fn special_bytes(w: u64) -> u64 {
 /// closing quote and the colon.
 const NAME_AHEAD: usize = MAX_LEN + 3;
 
+/// Whether any byte of `w` is `"` (the lowest flagged byte is exact, as in [`special_bytes`]).
+#[inline(always)]
+fn quote_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (ONES * u64::from(b'"'));
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
 /// The property name starting at `ahead[1]` (after its opening quote) if it has at most
-/// [`MAX_LEN`] plain bytes (no escape or control character) and is followed directly by its
-/// closing quote and the colon: the name, and the bytes it takes from its opening quote to its
-/// colon included. The name is read a word at a time, and the words read to find its end are
-/// the [`Name`]'s words.
+/// [`MAX_LEN`] bytes before the next `"`, which is followed directly by the colon: the name,
+/// and the bytes it takes from its opening quote to its colon included. The name is read a
+/// word at a time, and the words read to find its end are the [`Name`]'s words.
+///
+/// Only the closing quote is looked for: the name may hold an escape (so that the quote found
+/// is not its end) or a control character, which makes it none of the known names (they are
+/// plain letters), and such a name is rejected when it is found unknown (see
+/// [`JsonCursor::skip_field`]).
 #[inline(always)]
 fn compact_name(ahead: &[u8; NAME_AHEAD]) -> Option<(Name, usize)> {
     let mut words = [0u64; 3];
     for i in 0..words.len() {
         let w = u64::from_le_bytes(*ahead[1 + 8 * i..].first_chunk::<8>()?);
-        let found = special_bytes(w);
+        let found = quote_bytes(w);
         if found != 0 {
-            // The lowest flagged byte is the first special one: keep the bytes before it.
+            // The lowest flagged byte is the first quote: keep the bytes before it.
             let n = (found.trailing_zeros() / 8) as usize;
             let len = 8 * i + n;
-            if ahead[1 + len] != b'"' || ahead[2 + len] != b':' {
+            if ahead[2 + len] != b':' {
                 return None;
             }
             words[i] = w & ((1u64 << (8 * n)) - 1);
@@ -117,7 +138,11 @@ fn compact_name(ahead: &[u8; NAME_AHEAD]) -> Option<(Name, usize)> {
 impl<'a> JsonCursor<'a> {
     /// A cursor at the start of `src`.
     pub fn new(src: &'a str) -> Self {
-        JsonCursor { src, pos: 0 }
+        JsonCursor {
+            src,
+            pos: 0,
+            unchecked_name: NAME_CHECKED,
+        }
     }
 
     /// The byte offset the cursor is at.
@@ -257,9 +282,11 @@ impl<'a> JsonCursor<'a> {
             && ahead[0] == b'"'
             && let Some((name, used)) = compact_name(ahead)
         {
+            self.unchecked_name = at + 1;
             self.pos = at + used;
             return Ok(name);
         }
+        self.unchecked_name = NAME_CHECKED;
         self.spaced_name_and_colon()
     }
 
@@ -572,6 +599,25 @@ impl<'a> JsonCursor<'a> {
         self.skip_nested(0)
     }
 
+    /// Skips the value of a property whose name (`name`, just read by
+    /// [`JsonCursor::first_name`] or [`JsonCursor::next_name`]) is none of the names the
+    /// reader knows; a name with an escape or a control character is [`Unsupported`] (`serde`
+    /// may read it as a known name).
+    #[inline(never)]
+    pub(crate) fn skip_field(&mut self, name: Name) -> Read<()> {
+        if self.unchecked_name != NAME_CHECKED {
+            let start = self.unchecked_name;
+            let text = self
+                .bytes()
+                .get(start..start + name.len())
+                .ok_or(Unsupported)?;
+            if text.iter().any(|&b| b == b'\\' || b < 0x20) {
+                return Err(Unsupported);
+            }
+        }
+        self.skip_value()
+    }
+
     fn skip_nested(&mut self, depth: u32) -> Read<()> {
         match self.peek() {
             Some(b'"') => {
@@ -786,11 +832,43 @@ mod tests {
             let longer = format!(r#"{{"{text}s":1,"{}":0}}"#, "-".repeat(40));
             assert_ne!(JsonCursor::new(&longer).first_name(), Ok(Some(*name)));
         }
-        // Escapes and control characters in names, and missing colons, are left to serde.
+        // Escapes and control characters in names are left to serde: the name is rejected
+        // when read, or read as an unknown name whose skipping is rejected.
+        let pad = "x".repeat(40);
         for bad in [
-            r#"{"ke\u0079":1,"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx":0}"#,
-            r#"{"ke\u0079":1}"#,
-            "{\"k\u{1}ey\":1,\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\":0}",
+            format!(r#"{{"ke\u0079":1,"{pad}":0}}"#),
+            r#"{"ke\u0079":1}"#.to_string(),
+            format!(r#"{{"trackEvents\u0046allthrough":1,"{pad}":0}}"#),
+            format!(r#"{{"on\"":1,"{pad}":0}}"#),
+            format!(r#"{{"\\":1,"{pad}":0}}"#),
+            format!("{{\"k\u{1}ey\":1,\"{pad}\":0}}"),
+            format!("{{\"variation\u{1f}\":1,\"{pad}\":0}}"),
+        ] {
+            let mut c = JsonCursor::new(&bad);
+            match c.first_name() {
+                Err(Unsupported) => {}
+                Ok(Some(name)) => {
+                    assert!(ALL.iter().all(|(known, _)| *known != name), "{bad}");
+                    assert_eq!(c.skip_field(name), Err(Unsupported), "{bad}");
+                }
+                Ok(None) => panic!("{bad}"),
+            }
+        }
+        // Plain unknown names are skipped with their values, read inline or not.
+        for json in [
+            format!(r#"{{"futureField":[1,{{"a":"b"}}],"{pad}":0}}"#),
+            r#"{ "futureField" : [1,{"a":"b"}] , "x":0}"#.to_string(),
+        ] {
+            let mut c = JsonCursor::new(&json);
+            let name = c.first_name().unwrap().unwrap();
+            assert_eq!(name, Name::of("futureField"));
+            c.skip_field(name).unwrap();
+            let name = c.next_name().unwrap().unwrap();
+            c.skip_field(name).unwrap();
+            assert_eq!(c.next_name(), Ok(None));
+        }
+        // Malformed names are rejected when read.
+        for bad in [
             r#"{"key"1,"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx":0}"#,
             r#"{"key""#,
             r#"{"key"#,

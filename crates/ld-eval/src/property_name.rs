@@ -49,6 +49,12 @@ impl Name {
         }
     }
 
+    /// The name's length in bytes (`usize::MAX` for [`Name::LONG`]).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// A name from the words read straight from the input: `len` bytes, the first `len` of
     /// `words`' bytes, and zeros after them.
     #[inline(always)]

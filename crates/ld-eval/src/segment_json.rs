@@ -81,7 +81,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 1 << 11)?;
                     segment.deleted = self.bool()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -105,7 +105,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 2)?;
                     values = self.key_set()?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
@@ -142,7 +142,7 @@ impl<'a> JsonCursor<'a> {
                     first_time(&mut seen, 16)?;
                     rollout_context_kind = self.option(Self::kind)?;
                 }
-                _ => self.skip_value()?,
+                _ => self.skip_field(name)?,
             }
             field = self.next_name()?;
         }
