@@ -209,7 +209,8 @@ impl<'a> JsonCursor<'a> {
 
     fn target(&mut self) -> Read<Target> {
         let mut seen = 0;
-        let (mut context_kind, mut values, mut variation) = (None, KeySet::default(), None);
+        // `None` until read: a default put in place first would be dropped when replaced.
+        let (mut context_kind, mut values, mut variation) = (None, None, None);
         let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
@@ -219,7 +220,7 @@ impl<'a> JsonCursor<'a> {
                 }
                 VALUES => {
                     first_time(&mut seen, 2)?;
-                    values = self.key_set()?;
+                    values = Some(self.key_set()?);
                 }
                 VARIATION => {
                     first_time(&mut seen, 4)?;
@@ -231,7 +232,7 @@ impl<'a> JsonCursor<'a> {
         }
         Ok(Target {
             context_kind,
-            values,
+            values: values.unwrap_or_default(),
             variation: variation.ok_or(Unsupported)?,
         })
     }
@@ -306,7 +307,8 @@ impl<'a> JsonCursor<'a> {
         let mut context_kind = None;
         let mut attribute = std::borrow::Cow::Borrowed("");
         let mut op = None;
-        let mut values = ClauseValues::default();
+        // `None` until read: a default put in place first would be dropped when replaced.
+        let mut values = None;
         let mut negate = false;
         let mut field = self.first_name()?;
         while let Some(name) = field {
@@ -325,7 +327,7 @@ impl<'a> JsonCursor<'a> {
                 }
                 VALUES => {
                     first_time(&mut seen, 8)?;
-                    values = self.option(Self::clause_values)?.unwrap_or_default();
+                    values = self.option(Self::clause_values)?;
                 }
                 NEGATE => {
                     first_time(&mut seen, 16)?;
@@ -339,7 +341,7 @@ impl<'a> JsonCursor<'a> {
             context_kind,
             &attribute,
             op.ok_or(Unsupported)?,
-            values,
+            values.unwrap_or_default(),
             negate,
         ))
     }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
-use crate::key_set::KeySet;
 use crate::property_name::known::*;
 use crate::segment::{Segment, SegmentRule, SegmentTarget};
 
@@ -93,7 +92,8 @@ impl<'a> JsonCursor<'a> {
 
     fn segment_target(&mut self) -> Read<SegmentTarget> {
         let mut seen = 0;
-        let (mut context_kind, mut values) = (None, KeySet::default());
+        // `None` until read: a default put in place first would be dropped when replaced.
+        let (mut context_kind, mut values) = (None, None);
         let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
@@ -103,7 +103,7 @@ impl<'a> JsonCursor<'a> {
                 }
                 VALUES => {
                     first_time(&mut seen, 2)?;
-                    values = self.key_set()?;
+                    values = Some(self.key_set()?);
                 }
                 _ => self.skip_field(name)?,
             }
@@ -111,7 +111,7 @@ impl<'a> JsonCursor<'a> {
         }
         Ok(SegmentTarget {
             context_kind,
-            values,
+            values: values.unwrap_or_default(),
         })
     }
 
