@@ -116,21 +116,36 @@ fn quote_bytes(w: u64) -> u64 {
 /// [`JsonCursor::skip_field`]).
 #[inline(always)]
 fn compact_name(ahead: &[u8; NAME_AHEAD]) -> Option<(Name, usize)> {
-    let mut words = [0u64; 3];
-    for i in 0..words.len() {
-        let w = u64::from_le_bytes(*ahead[1 + 8 * i..].first_chunk::<8>()?);
-        let found = quote_bytes(w);
-        if found != 0 {
-            // The lowest flagged byte is the first quote: keep the bytes before it.
-            let n = (found.trailing_zeros() / 8) as usize;
-            let len = 8 * i + n;
-            if ahead[2 + len] != b':' {
-                return None;
-            }
-            words[i] = w & ((1u64 << (8 * n)) - 1);
-            return Some((Name::from_words(len, words), len + 3));
-        }
-        words[i] = w;
+    // The words after the opening quote.
+    let word = |i: usize| {
+        ahead[1 + 8 * i..]
+            .first_chunk::<8>()
+            .map(|w| u64::from_le_bytes(*w))
+    };
+    // The name ends at byte `n` of word `i`: keep that word's bytes before it (the lowest
+    // flagged byte is the first quote), and check for the colon.
+    let end = |i: usize, w: u64, found: u64| {
+        let n = (found.trailing_zeros() / 8) as usize;
+        let len = 8 * i + n;
+        (ahead[2 + len] == b':').then_some((len, w & ((1u64 << (8 * n)) - 1)))
+    };
+    let w0 = word(0)?;
+    let found = quote_bytes(w0);
+    if found != 0 {
+        let (len, w0) = end(0, w0, found)?;
+        return Some((Name::from_words(len, [w0, 0, 0]), len + 3));
+    }
+    let w1 = word(1)?;
+    let found = quote_bytes(w1);
+    if found != 0 {
+        let (len, w1) = end(1, w1, found)?;
+        return Some((Name::from_words(len, [w0, w1, 0]), len + 3));
+    }
+    let w2 = word(2)?;
+    let found = quote_bytes(w2);
+    if found != 0 {
+        let (len, w2) = end(2, w2, found)?;
+        return Some((Name::from_words(len, [w0, w1, w2]), len + 3));
     }
     None
 }
