@@ -8,9 +8,9 @@
 //! - `client_events_on`: the same with analytics events recorded (summaries and index events;
 //!   nothing is delivered during the measurement: the flush interval is an hour).
 //!
-//! Before criterion runs, the binary prints the facade overhead measured in a way that survives
-//! a busy machine: bare and client alternate in batches of 1,000 evaluations, and each side's
-//! *fastest* batch (one that was not preempted) is kept.
+//! Before criterion runs, the binary prints the facade overhead and the cost of events measured
+//! in a way that survives a busy machine: bare, events off and events on alternate in batches of
+//! 1,000 evaluations, and each side's *fastest* batch (one that was not preempted) is kept.
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -75,18 +75,31 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// Prints, per scenario, the fastest-batch time of `bare` and `client_events_off` and their
-/// difference: the facade overhead.
+/// Prints, per scenario, the fastest-batch time of `bare`, `client_events_off` and
+/// `client_events_on`, the facade overhead (off − bare) and the cost of events (on ÷ off).
+/// The three alternate batch by batch, so a slow spell of the machine hits all of them alike.
 fn facade_overhead_report() {
     const BATCH: usize = 1_000;
     const ROUNDS: usize = 400;
     for s in scenarios() {
         let data = s.memory_data();
         let contexts = s.parsed_contexts();
-        let client = client(&s, false);
+        let quiet = client(&s, false);
+        let recording = client(&s, true);
         let key = s.flag_key;
-        let (mut best_bare, mut best_client) = (f64::MAX, f64::MAX);
+        let (mut best_bare, mut best_off, mut best_on) = (f64::MAX, f64::MAX, f64::MAX);
         let per_eval = |start: Instant| start.elapsed().as_nanos() as f64 / BATCH as f64;
+        let batch = |client: &ld_sdk::Client| {
+            let start = Instant::now();
+            for i in 0..BATCH {
+                black_box(client.bool_variation(
+                    black_box(key),
+                    &contexts[i % contexts.len()],
+                    false,
+                ));
+            }
+            per_eval(start)
+        };
         for _ in 0..ROUNDS {
             let start = Instant::now();
             for i in 0..BATCH {
@@ -99,24 +112,21 @@ fn facade_overhead_report() {
                 black_box(value);
             }
             best_bare = best_bare.min(per_eval(start));
-            let start = Instant::now();
-            for i in 0..BATCH {
-                black_box(client.bool_variation(
-                    black_box(key),
-                    &contexts[i % contexts.len()],
-                    false,
-                ));
-            }
-            best_client = best_client.min(per_eval(start));
+            best_off = best_off.min(batch(&quiet));
+            best_on = best_on.min(batch(&recording));
         }
         println!(
-            "facade overhead {:<28} bare {:>8.1} ns  client {:>8.1} ns  overhead {:>6.1} ns",
+            "facade overhead {:<28} bare {:>8.1} ns  client {:>8.1} ns  overhead {:>6.1} ns  \
+             events on {:>8.1} ns  on/off {:>5.2}",
             s.name,
             best_bare,
-            best_client,
-            best_client - best_bare
+            best_off,
+            best_off - best_bare,
+            best_on,
+            best_on / best_off
         );
-        client.close();
+        quiet.close();
+        recording.close();
     }
 }
 

@@ -183,7 +183,7 @@ const IDENTITY: u64 = (1 << 56) - 1;
 /// entry found by the key's hash vouches for its kinds. For any other context the entry's kinds
 /// are those of *a* context with the same fully-qualified key, which is the same kinds unless one
 /// of the two is a `user` whose key contains `:`: the summary checks that (see
-/// `Summarizer::count_if_known`).
+/// `Summarizer::known_context`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KindsTag(pub(crate) u8);
 

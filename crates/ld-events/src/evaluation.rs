@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::event_context::{EventContext, IndividualContext};
 use crate::processor::{Evaluation, EventProcessor, FastPathHints, FlagEventSettings};
+use crate::summary::KnownContext;
 use crate::thread_tally::ThreadTally;
 
 impl EventContextSource for Context {
@@ -427,12 +428,17 @@ impl EvaluationRecorder<'_> {
 /// let events = EventProcessor::disabled();
 /// let recorder = PrerequisiteEvents::new(&events, false);
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PrerequisiteEvents<'a> {
     /// `None` when `events` was not recording.
     recorder: Option<EvaluationRecorder<'a>>,
     with_reasons: bool,
     tally: Option<&'a ThreadTally>,
+    /// The context of [`PrerequisiteEvents::for_context`].
+    context: Option<&'a Context>,
+    /// For `context`, once found: it is known to the fast path (see
+    /// `EventProcessor::known_context`), which its later prerequisites need not ask again.
+    known: std::cell::Cell<Option<KnownContext>>,
 }
 
 impl<'a> PrerequisiteEvents<'a> {
@@ -442,6 +448,8 @@ impl<'a> PrerequisiteEvents<'a> {
             recorder: events.evaluation_recorder(),
             with_reasons,
             tally: None,
+            context: None,
+            known: std::cell::Cell::new(None),
         }
     }
 
@@ -460,6 +468,45 @@ impl<'a> PrerequisiteEvents<'a> {
             ..self
         }
     }
+
+    /// Records the prerequisites of one evaluation for `context` (any other context is still
+    /// recorded, the ordinary way): whether the context is known to the summary's fast path is
+    /// then found out once for all of them rather than for each prerequisite.
+    ///
+    /// ```
+    /// use ld_eval::ContextBuilder;
+    /// use ld_events::{EventProcessor, PrerequisiteEvents};
+    /// let events = EventProcessor::disabled();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let recorder = PrerequisiteEvents::new(&events, false).for_context(&context);
+    /// ```
+    pub fn for_context(self, context: &'a Context) -> Self {
+        Self {
+            context: Some(context),
+            known: std::cell::Cell::new(None),
+            ..self
+        }
+    }
+
+    /// Whether `context` is known to the fast path: remembered for the context of
+    /// [`PrerequisiteEvents::for_context`] once it is (a context not yet known is asked again,
+    /// since its first recording may make it known).
+    #[inline(always)]
+    fn known_context(
+        &self,
+        recorder: EvaluationRecorder<'_>,
+        context: &Context,
+    ) -> Option<KnownContext> {
+        let mine = self.context.is_some_and(|c| std::ptr::eq(c, context));
+        if mine && let Some(known) = self.known.get() {
+            return Some(known);
+        }
+        let known = EventProcessor::known_context(recorder.shared, context, self.tally);
+        if mine {
+            self.known.set(known);
+        }
+        known
+    }
 }
 
 impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
@@ -470,14 +517,22 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
         let Some(recorder) = self.recorder else {
             return;
         };
-        if !EventProcessor::count_if_known(
-            recorder.shared,
-            e.prerequisite,
-            e.context,
-            &e.detail,
-            || &Value::Null,
-            self.tally,
-        ) {
+        let counted = self
+            .known_context(recorder, e.context)
+            .is_some_and(|known| {
+                let flag = e.prerequisite;
+                let detail = &e.detail;
+                EventProcessor::count_known(
+                    recorder.shared,
+                    known,
+                    flag,
+                    detail.variation_index(),
+                    || EventProcessor::needs_only_summary(flag, detail),
+                    || &Value::Null,
+                    self.tally,
+                )
+            });
+        if !counted {
             self.record_general(recorder, e);
         }
     }
@@ -489,15 +544,17 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
         let Some(recorder) = self.recorder else {
             return true;
         };
-        EventProcessor::count_served_if_known(
-            recorder.shared,
-            prerequisite,
-            context,
-            served,
-            || false,
-            || &Value::Null,
-            self.tally,
-        )
+        self.known_context(recorder, context).is_some_and(|known| {
+            EventProcessor::count_known(
+                recorder.shared,
+                known,
+                prerequisite,
+                served,
+                || false,
+                || &Value::Null,
+                self.tally,
+            )
+        })
     }
 }
 

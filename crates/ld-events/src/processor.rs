@@ -23,7 +23,7 @@ use crate::event_context::identity_hash;
 use crate::event_output::write_payload;
 use crate::outbox::Outbox;
 use crate::sender::EventSender;
-use crate::summary::{Summarizer, SummaryInput};
+use crate::summary::{KnownContext, Summarizer, SummaryInput};
 use crate::thread_tally::ThreadTally;
 
 /// Unix milliseconds now.
@@ -332,6 +332,10 @@ impl EventProcessor {
     /// general path must pass to [`EventProcessor::record_at`] for the same evaluation.
     /// True when it was counted (or there is nothing to record); false, having changed nothing,
     /// otherwise.
+    ///
+    /// A flag whose evaluations need nothing but the summary is known from its cell (see
+    /// `plain_flag`); any other is checked here, so only its evaluations that need no full
+    /// event are counted.
     #[inline(always)]
     pub(crate) fn count_if_known<D: crate::EvaluationResult, V: std::borrow::Borrow<Value>>(
         shared: &Shared,
@@ -341,52 +345,72 @@ impl EventProcessor {
         default: impl Fn() -> V,
         tally: Option<&ThreadTally>,
     ) -> bool {
-        // The fast path knows contexts by their fully-qualified key, so it is off when
-        // anonymous parts are omitted (contexts are then identified without them). A flag
-        // whose evaluations need nothing but the summary is known from its cell (see
-        // `plain_flag`); any other is checked here, so only its evaluations that need no full
-        // event are counted.
-        let needs_only_summary = || {
-            !(flag.track_events
-                || flag.debug_events_until_date.is_some()
-                || flag.exclude_from_summaries
-                || detail.is_experiment(flag))
-        };
-        Self::count_served_if_known(
-            shared,
-            flag,
-            context,
-            detail.variation_index(),
-            needs_only_summary,
-            default,
-            tally,
-        )
+        Self::known_context(shared, context, tally).is_some_and(|known| {
+            Self::count_known(
+                shared,
+                known,
+                flag,
+                detail.variation_index(),
+                || Self::needs_only_summary(flag, detail),
+                default,
+                tally,
+            )
+        })
     }
 
-    /// [`EventProcessor::count_if_known`] knowing only the variation `served`, and whether the
-    /// evaluation needs nothing but the summary only through `needs_only_summary` (asked only
-    /// for flags that can need more).
+    /// Whether this evaluation of `flag` needs nothing but the summary: no full or debug
+    /// event, and the flag is not excluded from summaries.
     #[inline(always)]
-    pub(crate) fn count_served_if_known<V: std::borrow::Borrow<Value>>(
-        shared: &Shared,
+    pub(crate) fn needs_only_summary<D: crate::EvaluationResult>(
         flag: &ld_eval::Flag,
+        detail: &D,
+    ) -> bool {
+        !(flag.track_events
+            || flag.debug_events_until_date.is_some()
+            || flag.exclude_from_summaries
+            || detail.is_experiment(flag))
+    }
+
+    /// Whether the fast path may count evaluations for `context` now (see
+    /// `Summarizer::known_context`): what a run of counts for one evaluation (a flag and its
+    /// prerequisites) can find out once and pass to [`EventProcessor::count_known`].
+    #[inline(always)]
+    pub(crate) fn known_context(
+        shared: &Shared,
         context: &ld_eval::Context,
+        tally: Option<&ThreadTally>,
+    ) -> Option<KnownContext> {
+        // The fast path knows contexts by their fully-qualified key, so it is off when
+        // anonymous parts are omitted (contexts are then identified without them).
+        if shared.omit_anonymous_contexts {
+            return None;
+        }
+        shared
+            .summarizer
+            .known_context(tally, context, shared.key_cache.generation())
+    }
+
+    /// Counts an evaluation of `flag` that served the variation `served`, for a context found
+    /// `known`, in this thread's cell (see `Summarizer::count_known`); whether the evaluation
+    /// needs nothing but the summary is asked through `needs_only_summary`, only for flags
+    /// that can need more. False, having changed nothing, when the cell is not at hand.
+    #[inline(always)]
+    pub(crate) fn count_known<V: std::borrow::Borrow<Value>>(
+        shared: &Shared,
+        known: KnownContext,
+        flag: &ld_eval::Flag,
         served: Option<usize>,
         needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
         tally: Option<&ThreadTally>,
     ) -> bool {
-        if shared.omit_anonymous_contexts {
-            return false;
-        }
-        shared.summarizer.count_if_known(
+        shared.summarizer.count_known(
             tally,
+            known,
             flag.instance.get(),
             served,
             needs_only_summary,
             default,
-            context,
-            shared.key_cache.generation(),
         )
     }
 

@@ -325,23 +325,6 @@ impl Local {
         }
     }
 
-    /// The fast path's kinds id for `context`: from its `memo` when it is current (`memo_ok`),
-    /// else from [`Local::fresh_kinds`].
-    #[inline(always)]
-    fn kinds_of(
-        &self,
-        memo: u64,
-        memo_ok: bool,
-        context: &ld_eval::Context,
-        generation: u64,
-    ) -> Option<u8> {
-        if memo_ok {
-            Some(memo as u8)
-        } else {
-            self.fresh_kinds(context, generation)
-        }
-    }
-
     /// For a context without a memo (one built for this evaluation), known to this thread's
     /// recent-contexts table in `generation`: its kinds id, which the entry for its
     /// fully-qualified key gives for a plain user and which is checked against the context's
@@ -407,34 +390,27 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
     }
 }
 
-/// What the fast path looks for: the cell whose [`fast_key`] is `key` once the context's
-/// kinds id is or-ed in, for a context whose `memo` is current (`memo_ok`) in the cache's
-/// `generation`, or else is looked up ([`Local::kinds_of`]).
-#[derive(Clone, Copy)]
-struct Probe {
-    key: u64,
-    memo: u64,
-    memo_ok: bool,
-    generation: u64,
+/// A context the fast path may count for in this summarizer's window (see
+/// [`Summarizer::known_context`]): the processor's context-key cache holds it, and its kinds
+/// list has this summarizer's id `kinds_id`. A run of counts for one evaluation (a flag and its
+/// prerequisites) finds this out once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KnownContext {
+    kinds_id: u8,
 }
 
-/// The fast path's count (see [`Summarizer::count_if_known`]) in `local`: the cell `probe`
-/// describes, if the thread's direct-mapped table holds it and its flag needs nothing but the
-/// summary for this evaluation (known from the cell's key, else from `needs_only_summary`).
-/// A default of class [`fast_key::OTHER_DEFAULT`] is compared with the cell's too.
+/// The fast path's count (see [`Summarizer::count_known`]) in `local`: the cell whose
+/// [`fast_key`] is `key`, if the thread's direct-mapped table holds it and its flag needs
+/// nothing but the summary for this evaluation (known from the cell's key, else from
+/// `needs_only_summary`). A default of class [`fast_key::OTHER_DEFAULT`] is compared with the
+/// cell's too.
 #[inline(always)]
 fn count_in(
     local: &Local,
-    probe: Probe,
-    context: &ld_eval::Context,
+    key: u64,
     needs_only_summary: impl Fn() -> bool,
     default: &Value,
 ) -> bool {
-    let Some(kinds_id) = local.kinds_of(probe.memo, probe.memo_ok, context, probe.generation)
-    else {
-        return false;
-    };
-    let key = probe.key | u64::from(kinds_id);
     let Some(cell) = &local.fast[fast_key::slot(key)] else {
         return false;
     };
@@ -525,53 +501,74 @@ impl Summarizer {
         (kinds_id != NOT_INTERNED).then_some(generation | u64::from(kinds_id))
     }
 
-    /// The common case of an evaluation, without side effects unless it succeeds: the window
-    /// is open, the processor's context-key cache holds the context in `generation` (as its
-    /// memo says, see [`Summarizer::context_memo`], or else this thread's recent-contexts
-    /// entry for its fully-qualified key, when its kinds are known), and the thread's
-    /// direct-mapped table (in `tally`, or else in the thread-local list) holds the
-    /// evaluation's cell. Then counts (and, found through the recent-contexts entry, writes the
-    /// context's memo) and returns true; otherwise returns false and the caller takes the
-    /// general path ([`Summarizer::record_in`] and the context-key cache).
-    ///
-    /// The cell is found by the flag's `instance` id (`ld_eval::InstanceId`, unique in the
-    /// process), the variation and the kinds id, then verified field by field: instance id (so
-    /// another flag, or a flag that took a freed flag's address, never matches), variation,
-    /// version, kinds id (interned exactly, per summarizer) and default.
-    #[allow(clippy::too_many_arguments)] // plain arguments: see `processor::count_if_known`
+    /// Whether the fast path may count evaluations for `context` now, and with which kinds
+    /// id: the window is open and the processor's context-key cache holds the context in
+    /// `generation`, as its memo says (see [`Summarizer::context_memo`]), or else this thread's
+    /// recent-contexts entry for its fully-qualified key, when its kinds are known (the context
+    /// then gets its memo). Nothing else changes.
     #[inline(always)]
-    pub(crate) fn count_if_known<V: Borrow<Value>>(
+    pub(crate) fn known_context(
         &self,
         tally: Option<&ThreadTally>,
+        context: &ld_eval::Context,
+        generation: u64,
+    ) -> Option<KnownContext> {
+        if !self.window_open.load(Ordering::Relaxed) {
+            return None;
+        }
+        let memo = context.memo().get();
+        if memo & !0xff == generation {
+            return Some(KnownContext {
+                kinds_id: memo as u8,
+            });
+        }
+        self.fresh_context(tally, context, generation)
+    }
+
+    /// [`Summarizer::known_context`] for a context object without a current memo (one built
+    /// for this evaluation). Out of line, so that the memo path stays short.
+    #[cold]
+    #[inline(never)]
+    fn fresh_context(
+        &self,
+        tally: Option<&ThreadTally>,
+        context: &ld_eval::Context,
+        generation: u64,
+    ) -> Option<KnownContext> {
+        self.with_local(tally, |local| local.fresh_kinds(context, generation))
+            .flatten()
+            .map(|kinds_id| KnownContext { kinds_id })
+    }
+
+    /// Counts, if the thread's direct-mapped table (in `tally`, or else in the thread-local
+    /// list) holds the cell of this evaluation of a `known` context: the cell is found by the
+    /// flag's `instance` id (`ld_eval::InstanceId`, unique in the process), the variation, the
+    /// default's class and the kinds id, packed in one [`fast_key`] and compared at once, so
+    /// another flag, or a flag that took a freed flag's address, never matches. False, having
+    /// changed nothing, otherwise.
+    #[inline(always)]
+    pub(crate) fn count_known<V: Borrow<Value>>(
+        &self,
+        tally: Option<&ThreadTally>,
+        known: KnownContext,
         instance: u64,
         variation: Option<usize>,
         needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
-        context: &ld_eval::Context,
-        generation: u64,
     ) -> bool {
-        if !self.window_open.load(Ordering::Relaxed) {
-            return false;
-        }
-        let memo = context.memo().get();
         let default = default();
-        let probe = Probe {
-            key: fast_key::probe(
-                instance,
-                variation,
-                fast_key::default_class(default.borrow()),
-            ),
-            memo,
-            memo_ok: memo & !0xff == generation,
-            generation,
-        };
-        let id = self.id;
+        let key = fast_key::probe(
+            instance,
+            variation,
+            fast_key::default_class(default.borrow()),
+        ) | u64::from(known.kinds_id);
         let default_value = default.borrow();
+        let id = self.id;
         // A mutable borrow is the cheaper check (the flag is compared with 0, not a bound).
         let counted = match tally {
             Some(tally) => match tally.local.try_borrow_mut() {
                 Ok(local) if local.summarizer_id == id => {
-                    count_in(&local, probe, context, needs_only_summary, default_value)
+                    count_in(&local, key, needs_only_summary, default_value)
                 }
                 _ => false,
             },
@@ -589,7 +586,7 @@ impl Summarizer {
                             None => return false,
                         },
                     };
-                    count_in(local, probe, context, needs_only_summary, default_value)
+                    count_in(local, key, needs_only_summary, default_value)
                 })
                 .unwrap_or(false),
         };
@@ -1078,15 +1075,10 @@ mod tests {
         let (v, d) = (json!(true), json!(null));
         let generation = 5 << 8;
         let counted = |instance: u64, context: &ld_eval::Context| {
-            s.count_if_known(
-                Some(&tally),
-                instance,
-                Some(0),
-                || true,
-                || &d,
-                context,
-                generation,
-            )
+            s.known_context(Some(&tally), context, generation)
+                .is_some_and(|known| {
+                    s.count_known(Some(&tally), known, instance, Some(0), || true, || &d)
+                })
         };
         let seen = |instance, kinds: &'static [&'static str], context: &ld_eval::Context, plain| {
             let input = SummaryInput {

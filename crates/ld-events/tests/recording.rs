@@ -839,3 +839,41 @@ fn a_thread_tally_counts_and_deduplicates_like_the_thread_local_state() {
         assert_eq!(summary["features"]["flag"]["counters"][0]["count"], count);
     }
 }
+
+#[test]
+fn a_recorder_for_one_context_records_another_context_the_ordinary_way() {
+    let mut h = Harness::new(|_| {});
+    let mut data = MemoryData::default();
+    data.insert_flag(flag(json!({"key": "plain", "version": 3})));
+    let parent = flag(json!({
+        "key": "parent",
+        "prerequisites": [{"key": "plain", "variation": 1}]
+    }));
+    let tally = ThreadTally::default();
+    let known = user("u1");
+    let stranger = ContextBuilder::new("o1").kind("org").build().unwrap();
+    // Only the prerequisites are recorded, so only they can notice a context.
+    let recorder = PrerequisiteEvents::new(&h.events, false)
+        .with_tally(&tally)
+        .for_context(&known);
+    let evaluator = Evaluator::new(&data).with_prerequisite_recorder(&recorder);
+    for _ in 0..3 {
+        evaluator.evaluate(&parent, &known);
+    }
+    // The recorder now knows `known` is known; `stranger` was never seen and must not be
+    // counted as if it were `known`.
+    evaluator.evaluate(&parent, &stranger);
+    evaluator.evaluate(&parent, &stranger);
+    let events = h.payload();
+    let indexed: Vec<_> = events
+        .iter()
+        .filter(|e| e["kind"] == "index")
+        .map(|e| e["context"]["key"].clone())
+        .collect();
+    assert_eq!(indexed, [json!("u1"), json!("o1")]);
+    let plain = &events.iter().find(|e| e["kind"] == "summary").unwrap()["features"]["plain"];
+    assert_eq!(plain["counters"][0]["count"], 5);
+    let mut context_kinds: Vec<_> = plain["contextKinds"].as_array().unwrap().clone();
+    context_kinds.sort_by_key(|k| k.as_str().unwrap().to_owned());
+    assert_eq!(context_kinds, [json!("org"), json!("user")]);
+}

@@ -439,7 +439,8 @@ impl Client {
         // Prerequisite events need the recorder; a flag without prerequisites is evaluated
         // the plain way.
         let result = if events && !flag.prerequisites.is_empty() {
-            let mut prerequisites = PrerequisiteEvents::new(&inner.events, O::WITH_REASONS);
+            let mut prerequisites =
+                PrerequisiteEvents::new(&inner.events, O::WITH_REASONS).for_context(context);
             if let Some(tally) = view.tally() {
                 prerequisites = prerequisites.with_tally(tally);
             }
