@@ -13,7 +13,8 @@ use std::marker::PhantomData;
 use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-/// Elements held on the stack before a list gets its allocation.
+/// Elements held on the stack (in locals of [`collect_exact`]) before a list gets its
+/// allocation.
 const INLINE: usize = 4;
 
 /// A list read from JSON without spare capacity.
@@ -47,23 +48,26 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ExactVec<T> {
 pub(crate) fn collect_exact<T, E>(
     mut next: impl FnMut() -> Result<Option<T>, E>,
 ) -> Result<Vec<T>, E> {
-    // Elements are taken out of `head` one by one: moving the whole array (a kilobyte for
-    // clauses) into an iterator would copy it again.
-    let mut head: [Option<T>; INLINE] = [None, None, None, None];
-    let mut n = 0;
-    while n < INLINE {
-        match next()? {
-            Some(item) => head[n] = Some(item),
-            None => {
-                let mut out = Vec::with_capacity(n);
-                out.extend(head[..n].iter_mut().filter_map(Option::take));
-                return Ok(out);
-            }
-        }
-        n += 1;
-    }
+    // The first elements are held in locals, so that a short list (most lists in flag data)
+    // gets one allocation at its final size, and elements are not moved through an array of
+    // options first.
+    let Some(a) = next()? else {
+        return Ok(Vec::new());
+    };
+    let Some(b) = next()? else {
+        return Ok(vec![a]);
+    };
+    let Some(c) = next()? else {
+        return Ok(vec![a, b]);
+    };
+    let Some(d) = next()? else {
+        return Ok(vec![a, b, c]);
+    };
+    let Some(e) = next()? else {
+        return Ok(vec![a, b, c, d]);
+    };
     let mut out = Vec::with_capacity(INLINE * 2);
-    out.extend(head.iter_mut().filter_map(Option::take));
+    out.extend([a, b, c, d, e]);
     while let Some(item) = next()? {
         out.push(item);
     }
