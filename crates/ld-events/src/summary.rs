@@ -427,7 +427,9 @@ impl KnownContext {
 /// [`fast_key`] is `probe` with the context's kinds id or-ed in, if the thread's
 /// direct-mapped table holds it and its flag needs nothing but the summary for this evaluation
 /// (known from the cell's key, else from `needs_only_summary`). A default of class
-/// [`fast_key::OTHER_DEFAULT`] is compared with the cell's too.
+/// [`fast_key::OTHER_DEFAULT`] is compared with the cell's too. `SETTLED`: the caller knows
+/// that `known` is settled ([`KnownContext::settled`]), so the recent-contexts lookup is left
+/// out.
 #[inline(always)]
 fn count_in<const SETTLED: bool>(
     local: &Local,
@@ -564,6 +566,7 @@ impl Summarizer {
     /// unique in the process), the variation, the default's class and the kinds id, packed in
     /// one [`fast_key`] and compared at once, so another flag, or a flag that took a freed
     /// flag's address, never matches. False, having changed nothing but the memo, otherwise.
+    /// `SETTLED` as for [`count_in`].
     #[allow(clippy::too_many_arguments)] // plain arguments, passed in registers
     #[inline(always)]
     pub(crate) fn count_known<const SETTLED: bool, V: Borrow<Value>>(
