@@ -436,9 +436,9 @@ pub struct PrerequisiteEvents<'a> {
     tally: Option<&'a ThreadTally>,
     /// The context of [`PrerequisiteEvents::for_context`].
     context: Option<&'a Context>,
-    /// For `context`, once found: it is known to the fast path (see
-    /// `EventProcessor::known_context`), which its later prerequisites need not ask again.
-    known: std::cell::Cell<Option<KnownContext>>,
+    /// For `context`, once its memo vouches for it (see `EventProcessor::known_context`): its
+    /// kinds id, which its later prerequisites need not read again.
+    settled_kinds: std::cell::Cell<Option<u8>>,
 }
 
 impl<'a> PrerequisiteEvents<'a> {
@@ -449,7 +449,7 @@ impl<'a> PrerequisiteEvents<'a> {
             with_reasons,
             tally: None,
             context: None,
-            known: std::cell::Cell::new(None),
+            settled_kinds: std::cell::Cell::new(None),
         }
     }
 
@@ -483,29 +483,53 @@ impl<'a> PrerequisiteEvents<'a> {
     pub fn for_context(self, context: &'a Context) -> Self {
         Self {
             context: Some(context),
-            known: std::cell::Cell::new(None),
+            settled_kinds: std::cell::Cell::new(None),
             ..self
         }
     }
 
-    /// Whether `context` is known to the fast path: remembered for the context of
-    /// [`PrerequisiteEvents::for_context`] once it is (a context not yet known is asked again,
-    /// since its first recording may make it known).
+    /// The summary's fast path for one prerequisite evaluation (see
+    /// `EventProcessor::count_known`). For the context of [`PrerequisiteEvents::for_context`],
+    /// what the fast path knows of the context is remembered once its memo vouches for it (a
+    /// context not yet known is asked again, since its first recording may make it known).
     #[inline(always)]
-    fn known_context(
+    fn count(
         &self,
         recorder: EvaluationRecorder<'_>,
         context: &Context,
-    ) -> Option<KnownContext> {
+        prerequisite: &Flag,
+        served: Option<usize>,
+        needs_only_summary: impl Fn() -> bool,
+    ) -> bool {
         let mine = self.context.is_some_and(|c| std::ptr::eq(c, context));
-        if mine && let Some(known) = self.known.get() {
-            return Some(known);
+        if mine && let Some(kinds_id) = self.settled_kinds.get() {
+            return EventProcessor::count_known::<true, _>(
+                recorder.shared,
+                KnownContext::settled(kinds_id),
+                context,
+                prerequisite,
+                served,
+                needs_only_summary,
+                || &Value::Null,
+                self.tally,
+            );
         }
-        let known = EventProcessor::known_context(recorder.shared, context, self.tally);
+        let Some(known) = EventProcessor::known_context(recorder.shared, context) else {
+            return false;
+        };
         if mine {
-            self.known.set(known);
+            self.settled_kinds.set(known.settled_kinds());
         }
-        known
+        EventProcessor::count_known::<false, _>(
+            recorder.shared,
+            known,
+            context,
+            prerequisite,
+            served,
+            needs_only_summary,
+            || &Value::Null,
+            self.tally,
+        )
     }
 }
 
@@ -517,21 +541,10 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
         let Some(recorder) = self.recorder else {
             return;
         };
-        let counted = self
-            .known_context(recorder, e.context)
-            .is_some_and(|known| {
-                let flag = e.prerequisite;
-                let detail = &e.detail;
-                EventProcessor::count_known(
-                    recorder.shared,
-                    known,
-                    flag,
-                    detail.variation_index(),
-                    || EventProcessor::needs_only_summary(flag, detail),
-                    || &Value::Null,
-                    self.tally,
-                )
-            });
+        let (flag, detail) = (e.prerequisite, &e.detail);
+        let counted = self.count(recorder, e.context, flag, detail.variation_index(), || {
+            EventProcessor::needs_only_summary(flag, detail)
+        });
         if !counted {
             self.record_general(recorder, e);
         }
@@ -544,17 +557,7 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
         let Some(recorder) = self.recorder else {
             return true;
         };
-        self.known_context(recorder, context).is_some_and(|known| {
-            EventProcessor::count_known(
-                recorder.shared,
-                known,
-                prerequisite,
-                served,
-                || false,
-                || &Value::Null,
-                self.tally,
-            )
-        })
+        self.count(recorder, context, prerequisite, served, || false)
     }
 }
 

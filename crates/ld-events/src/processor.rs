@@ -345,10 +345,11 @@ impl EventProcessor {
         default: impl Fn() -> V,
         tally: Option<&ThreadTally>,
     ) -> bool {
-        Self::known_context(shared, context, tally).is_some_and(|known| {
-            Self::count_known(
+        Self::known_context(shared, context).is_some_and(|known| {
+            Self::count_known::<false, V>(
                 shared,
                 known,
+                context,
                 flag,
                 detail.variation_index(),
                 || Self::needs_only_summary(flag, detail),
@@ -371,14 +372,13 @@ impl EventProcessor {
             || detail.is_experiment(flag))
     }
 
-    /// Whether the fast path may count evaluations for `context` now (see
-    /// `Summarizer::known_context`): what a run of counts for one evaluation (a flag and its
-    /// prerequisites) can find out once and pass to [`EventProcessor::count_known`].
+    /// What the fast path knows of `context` now (see `Summarizer::known_context`): what a run
+    /// of counts for one evaluation (a flag and its prerequisites) can read once and pass to
+    /// [`EventProcessor::count_known`]. `None` when the fast path cannot count.
     #[inline(always)]
     pub(crate) fn known_context(
         shared: &Shared,
         context: &ld_eval::Context,
-        tally: Option<&ThreadTally>,
     ) -> Option<KnownContext> {
         // The fast path knows contexts by their fully-qualified key, so it is off when
         // anonymous parts are omitted (contexts are then identified without them).
@@ -387,26 +387,30 @@ impl EventProcessor {
         }
         shared
             .summarizer
-            .known_context(tally, context, shared.key_cache.generation())
+            .known_context(context, shared.key_cache.generation())
     }
 
-    /// Counts an evaluation of `flag` that served the variation `served`, for a context found
-    /// `known`, in this thread's cell (see `Summarizer::count_known`); whether the evaluation
-    /// needs nothing but the summary is asked through `needs_only_summary`, only for flags
-    /// that can need more. False, having changed nothing, when the cell is not at hand.
+    /// Counts an evaluation of `flag` for `context` (which `known` describes) that served the
+    /// variation `served`, in this thread's cell (see `Summarizer::count_known`); whether the
+    /// evaluation needs nothing but the summary is asked through `needs_only_summary`, only
+    /// for flags that can need more. False, having changed nothing but the context's memo,
+    /// when the context or the cell is not at hand.
+    #[allow(clippy::too_many_arguments)] // plain arguments, passed in registers
     #[inline(always)]
-    pub(crate) fn count_known<V: std::borrow::Borrow<Value>>(
+    pub(crate) fn count_known<const SETTLED: bool, V: std::borrow::Borrow<Value>>(
         shared: &Shared,
         known: KnownContext,
+        context: &ld_eval::Context,
         flag: &ld_eval::Flag,
         served: Option<usize>,
         needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
         tally: Option<&ThreadTally>,
     ) -> bool {
-        shared.summarizer.count_known(
+        shared.summarizer.count_known::<SETTLED, V>(
             tally,
             known,
+            context,
             flag.instance.get(),
             served,
             needs_only_summary,

@@ -390,27 +390,64 @@ fn publish_deduplicated(registry: &Registry, local: &mut Local) {
     }
 }
 
-/// A context the fast path may count for in this summarizer's window (see
-/// [`Summarizer::known_context`]): the processor's context-key cache holds it, and its kinds
-/// list has this summarizer's id `kinds_id`. A run of counts for one evaluation (a flag and its
-/// prerequisites) finds this out once.
+/// What the fast path knows of a context in this summarizer's window (see
+/// [`Summarizer::known_context`]): its memo is current (`memo_ok`), so the processor's
+/// context-key cache holds it and `kinds_id` is its kinds list's id; or else the count looks
+/// the context up in the thread's recent contexts ([`Local::fresh_kinds`]). A run of counts
+/// for one evaluation (a flag and its prerequisites) can read this once.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KnownContext {
+    /// The context-key cache's generation it was found in.
+    generation: u64,
+    memo_ok: bool,
     kinds_id: u8,
 }
 
+impl KnownContext {
+    /// The kinds id of a context whose memo vouched for it, so that it can stand for all the
+    /// counts of one evaluation ([`KnownContext::settled`]); `None` otherwise.
+    #[inline(always)]
+    pub(crate) fn settled_kinds(self) -> Option<u8> {
+        self.memo_ok.then_some(self.kinds_id)
+    }
+
+    /// A context whose memo vouched for it with the kinds id `kinds_id` (see
+    /// [`KnownContext::settled_kinds`]).
+    #[inline(always)]
+    pub(crate) fn settled(kinds_id: u8) -> Self {
+        Self {
+            generation: 0,
+            memo_ok: true,
+            kinds_id,
+        }
+    }
+}
+
 /// The fast path's count (see [`Summarizer::count_known`]) in `local`: the cell whose
-/// [`fast_key`] is `key`, if the thread's direct-mapped table holds it and its flag needs
-/// nothing but the summary for this evaluation (known from the cell's key, else from
-/// `needs_only_summary`). A default of class [`fast_key::OTHER_DEFAULT`] is compared with the
-/// cell's too.
+/// [`fast_key`] is `probe` with the context's kinds id or-ed in, if the thread's
+/// direct-mapped table holds it and its flag needs nothing but the summary for this evaluation
+/// (known from the cell's key, else from `needs_only_summary`). A default of class
+/// [`fast_key::OTHER_DEFAULT`] is compared with the cell's too. `SETTLED`: the caller knows
+/// that `known` is settled ([`KnownContext::settled`]), so the recent-contexts lookup is left
+/// out.
 #[inline(always)]
-fn count_in(
+fn count_in<const SETTLED: bool>(
     local: &Local,
-    key: u64,
+    probe: u64,
+    known: KnownContext,
+    context: &ld_eval::Context,
     needs_only_summary: impl Fn() -> bool,
     default: &Value,
 ) -> bool {
+    let kinds_id = if SETTLED || known.memo_ok {
+        known.kinds_id
+    } else {
+        match local.fresh_kinds(context, known.generation) {
+            Some(kinds_id) => kinds_id,
+            None => return false,
+        }
+    };
+    let key = probe | u64::from(kinds_id);
     let Some(cell) = &local.fast[fast_key::slot(key)] else {
         return false;
     };
@@ -501,15 +538,13 @@ impl Summarizer {
         (kinds_id != NOT_INTERNED).then_some(generation | u64::from(kinds_id))
     }
 
-    /// Whether the fast path may count evaluations for `context` now, and with which kinds
-    /// id: the window is open and the processor's context-key cache holds the context in
-    /// `generation`, as its memo says (see [`Summarizer::context_memo`]), or else this thread's
-    /// recent-contexts entry for its fully-qualified key, when its kinds are known (the context
-    /// then gets its memo). Nothing else changes.
+    /// What the fast path knows of `context` now (see [`KnownContext`]): `None` when it
+    /// cannot count (the window is not open), else whether the context's memo says that the
+    /// processor's context-key cache holds it in `generation` (see
+    /// [`Summarizer::context_memo`]), and with which kinds id. Changes nothing.
     #[inline(always)]
     pub(crate) fn known_context(
         &self,
-        tally: Option<&ThreadTally>,
         context: &ld_eval::Context,
         generation: u64,
     ) -> Option<KnownContext> {
@@ -517,59 +552,52 @@ impl Summarizer {
             return None;
         }
         let memo = context.memo().get();
-        if memo & !0xff == generation {
-            return Some(KnownContext {
-                kinds_id: memo as u8,
-            });
-        }
-        self.fresh_context(tally, context, generation)
+        Some(KnownContext {
+            generation,
+            memo_ok: memo & !0xff == generation,
+            kinds_id: memo as u8,
+        })
     }
 
-    /// [`Summarizer::known_context`] for a context object without a current memo (one built
-    /// for this evaluation). Out of line, so that the memo path stays short.
-    #[cold]
-    #[inline(never)]
-    fn fresh_context(
-        &self,
-        tally: Option<&ThreadTally>,
-        context: &ld_eval::Context,
-        generation: u64,
-    ) -> Option<KnownContext> {
-        self.with_local(tally, |local| local.fresh_kinds(context, generation))
-            .flatten()
-            .map(|kinds_id| KnownContext { kinds_id })
-    }
-
-    /// Counts, if the thread's direct-mapped table (in `tally`, or else in the thread-local
-    /// list) holds the cell of this evaluation of a `known` context: the cell is found by the
-    /// flag's `instance` id (`ld_eval::InstanceId`, unique in the process), the variation, the
-    /// default's class and the kinds id, packed in one [`fast_key`] and compared at once, so
-    /// another flag, or a flag that took a freed flag's address, never matches. False, having
-    /// changed nothing, otherwise.
+    /// Counts, if the context is known to the processor's context-key cache (as `known` says, or else as this thread's recent-contexts entry for its fully-qualified
+    /// key says, when its kinds are known; the context then gets its memo) and the thread's
+    /// direct-mapped table (in `tally`, or else in the thread-local list) holds the cell of
+    /// this evaluation: the cell is found by the flag's `instance` id (`ld_eval::InstanceId`,
+    /// unique in the process), the variation, the default's class and the kinds id, packed in
+    /// one [`fast_key`] and compared at once, so another flag, or a flag that took a freed
+    /// flag's address, never matches. False, having changed nothing but the memo, otherwise.
+    /// `SETTLED` as for [`count_in`].
+    #[allow(clippy::too_many_arguments)] // plain arguments, passed in registers
     #[inline(always)]
-    pub(crate) fn count_known<V: Borrow<Value>>(
+    pub(crate) fn count_known<const SETTLED: bool, V: Borrow<Value>>(
         &self,
         tally: Option<&ThreadTally>,
         known: KnownContext,
+        context: &ld_eval::Context,
         instance: u64,
         variation: Option<usize>,
         needs_only_summary: impl Fn() -> bool,
         default: impl Fn() -> V,
     ) -> bool {
         let default = default();
-        let key = fast_key::probe(
+        let probe = fast_key::probe(
             instance,
             variation,
             fast_key::default_class(default.borrow()),
-        ) | u64::from(known.kinds_id);
+        );
         let default_value = default.borrow();
         let id = self.id;
         // A mutable borrow is the cheaper check (the flag is compared with 0, not a bound).
         let counted = match tally {
             Some(tally) => match tally.local.try_borrow_mut() {
-                Ok(local) if local.summarizer_id == id => {
-                    count_in(&local, key, needs_only_summary, default_value)
-                }
+                Ok(local) if local.summarizer_id == id => count_in::<SETTLED>(
+                    &local,
+                    probe,
+                    known,
+                    context,
+                    needs_only_summary,
+                    default_value,
+                ),
                 _ => false,
             },
             // A `move` closure: it captures these plain values themselves rather than
@@ -586,7 +614,14 @@ impl Summarizer {
                             None => return false,
                         },
                     };
-                    count_in(local, key, needs_only_summary, default_value)
+                    count_in::<SETTLED>(
+                        local,
+                        probe,
+                        known,
+                        context,
+                        needs_only_summary,
+                        default_value,
+                    )
                 })
                 .unwrap_or(false),
         };
@@ -1075,10 +1110,17 @@ mod tests {
         let (v, d) = (json!(true), json!(null));
         let generation = 5 << 8;
         let counted = |instance: u64, context: &ld_eval::Context| {
-            s.known_context(Some(&tally), context, generation)
-                .is_some_and(|known| {
-                    s.count_known(Some(&tally), known, instance, Some(0), || true, || &d)
-                })
+            s.known_context(context, generation).is_some_and(|known| {
+                s.count_known::<false, _>(
+                    Some(&tally),
+                    known,
+                    context,
+                    instance,
+                    Some(0),
+                    || true,
+                    || &d,
+                )
+            })
         };
         let seen = |instance, kinds: &'static [&'static str], context: &ld_eval::Context, plain| {
             let input = SummaryInput {
