@@ -331,6 +331,18 @@ struct Style {
     duplicates: bool,
 }
 
+impl Style {
+    /// Compact JSON with fields in order and nothing added or escaped.
+    const PLAIN: Style = Style {
+        shuffle: false,
+        spaces: false,
+        escape_values: false,
+        escape_keys: false,
+        unknown_fields: false,
+        duplicates: false,
+    };
+}
+
 fn write_str(r: &mut Rng, s: &str, escape: bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
@@ -558,14 +570,7 @@ fn segment_agrees(json: &str) -> bool {
 #[test]
 fn generated_flags_and_segments_read_fast_exactly_as_serde_reads_them() {
     let mut r = Rng(0x5eed_f1a9);
-    let plain = Style {
-        shuffle: false,
-        spaces: false,
-        escape_values: false,
-        escape_keys: false,
-        unknown_fields: false,
-        duplicates: false,
-    };
+    let plain = Style::PLAIN;
     let (mut flags_fast, mut segments_fast) = (0, 0);
     for i in 0..1500 {
         let flag = flag_json(&mut r, i);
@@ -629,14 +634,7 @@ fn escaped_property_names_are_read_as_serde_reads_them_or_left_to_serde() {
     // serde reads an escaped name as the name itself; the fast reader must not take it for an
     // unknown name and skip its value (it gives up on it instead).
     let mut r = Rng(0xe5ca_9ed0);
-    let plain = Style {
-        shuffle: false,
-        spaces: false,
-        escape_values: false,
-        escape_keys: false,
-        unknown_fields: false,
-        duplicates: false,
-    };
+    let plain = Style::PLAIN;
     let mut documents = 0;
     for i in 0..60 {
         let flag = flag_json(&mut r, i);
