@@ -471,7 +471,9 @@ impl<'a> PrerequisiteEvents<'a> {
 
     /// Records the prerequisites of one evaluation for `context` (any other context is still
     /// recorded, the ordinary way): whether the context is known to the summary's fast path is
-    /// then found out once for all of them rather than for each prerequisite.
+    /// then found out once for all of them rather than for each prerequisite. Make one such
+    /// recorder per evaluation: what it learns holds for that long, not across summary windows
+    /// or context-key cache generations.
     ///
     /// ```
     /// use ld_eval::ContextBuilder;
