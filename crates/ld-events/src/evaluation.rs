@@ -375,7 +375,23 @@ impl std::fmt::Debug for EvaluationRecorder<'_> {
     }
 }
 
-impl EvaluationRecorder<'_> {
+impl<'a> EvaluationRecorder<'a> {
+    /// A [`PrerequisiteEvents`] recorder that records through this handle, for a caller that
+    /// already holds one (it need not ask the processor again, as
+    /// [`PrerequisiteEvents::new`] does).
+    ///
+    /// ```
+    /// use ld_events::EventProcessor;
+    /// let events = EventProcessor::disabled();
+    /// let prerequisites = events
+    ///     .evaluation_recorder()
+    ///     .map(|recorder| recorder.prerequisite_events(false));
+    /// assert!(prerequisites.is_none());
+    /// ```
+    pub fn prerequisite_events(self, with_reasons: bool) -> PrerequisiteEvents<'a> {
+        PrerequisiteEvents::with_recorder(Some(self), with_reasons)
+    }
+
     /// [`EventProcessor::record_evaluation_in`] through this handle.
     ///
     /// ```
@@ -444,8 +460,13 @@ pub struct PrerequisiteEvents<'a> {
 impl<'a> PrerequisiteEvents<'a> {
     /// Records into `events`; `with_reasons` as for the evaluation that needed the prerequisites.
     pub fn new(events: &'a EventProcessor, with_reasons: bool) -> Self {
+        Self::with_recorder(events.evaluation_recorder(), with_reasons)
+    }
+
+    /// Records through `recorder` (`None` when events are not being recorded).
+    fn with_recorder(recorder: Option<EvaluationRecorder<'a>>, with_reasons: bool) -> Self {
         Self {
-            recorder: events.evaluation_recorder(),
+            recorder,
             with_reasons,
             tally: None,
             context: None,

@@ -559,8 +559,9 @@ impl Summarizer {
         })
     }
 
-    /// Counts, if the context is known to the processor's context-key cache (as `known` says, or else as this thread's recent-contexts entry for its fully-qualified
-    /// key says, when its kinds are known; the context then gets its memo) and the thread's
+    /// Counts, if the context is known to the processor's context-key cache (as `known` says,
+    /// or else as this thread's recent-contexts entry for its fully-qualified key says, when
+    /// its kinds are known; the context then gets its memo) and the thread's
     /// direct-mapped table (in `tally`, or else in the thread-local list) holds the cell of
     /// this evaluation: the cell is found by the flag's `instance` id (`ld_eval::InstanceId`,
     /// unique in the process), the variation, the default's class and the kinds id, packed in

@@ -9,7 +9,7 @@ use ld_eval::{
     BigSegmentProvider, Context, DataLookup, Detail, DetailRef, ErrorKind, Evaluator,
     PrerequisiteEvaluation, PrerequisiteRecorder, ReasonRef,
 };
-use ld_events::{DiagnosticsRecorder, EventProcessor, PrerequisiteEvents};
+use ld_events::{DiagnosticsRecorder, EventProcessor};
 use ld_store::{
     BigSegmentStoreStatus, BigSegmentStoreWrapper, DataSource, DataSourceState, DataSourceStatus,
     DataSourceStatusProvider, DataSourceUpdateSink, DataSourceUpdates, FlagChangeNotifier,
@@ -438,9 +438,12 @@ impl Client {
         let evaluator = inner.evaluator(&view);
         // Prerequisite events need the recorder; a flag without prerequisites is evaluated
         // the plain way.
-        let result = if events && !flag.prerequisites.is_empty() {
-            let mut prerequisites =
-                PrerequisiteEvents::new(&inner.events, O::WITH_REASONS).for_context(context);
+        let result = if let Some(recorder) = recorder
+            && !flag.prerequisites.is_empty()
+        {
+            let mut prerequisites = recorder
+                .prerequisite_events(O::WITH_REASONS)
+                .for_context(context);
             if let Some(tally) = view.tally() {
                 prerequisites = prerequisites.with_tally(tally);
             }
