@@ -34,7 +34,7 @@ impl Scenario {
         let mut data = MemoryData::default();
         for f in &self.flags {
             let f: Flag = serde_json::from_value(f.clone()).expect("valid flag");
-            data.flags.insert(f.key.clone(), f);
+            data.flags.insert(f.key.to_string(), f);
         }
         for v in &self.segments {
             let v: Segment = serde_json::from_value(v.clone()).expect("valid segment");

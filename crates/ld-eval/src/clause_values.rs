@@ -19,13 +19,61 @@ use crate::key_set::{KeySet, Scratch, push_key, with_scratch};
 /// in turn (for `in`, after a look at their lengths); longer ones get a hash index.
 const SHORT_MAX: usize = 8;
 
+/// Texts of up to this many bytes are kept inside the clause (no allocation).
+const INLINE_MAX: usize = 23;
+
+/// The concatenated text of a short list: inline when it is short (most clauses: a country,
+/// a plan, a domain, a version), on the heap otherwise.
+#[derive(Clone)]
+pub(crate) enum ShortText {
+    /// The first bytes hold the text (its length is the list's last end offset); always valid
+    /// UTF-8 up to that length, as it is copied from a `str`.
+    Inline([u8; INLINE_MAX]),
+    /// A longer text.
+    Heap(Box<str>),
+}
+
+impl ShortText {
+    fn new(text: &str) -> ShortText {
+        if text.len() <= INLINE_MAX {
+            let mut bytes = [0u8; INLINE_MAX];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            ShortText::Inline(bytes)
+        } else {
+            ShortText::Heap(Box::from(text))
+        }
+    }
+
+    /// The text's bytes (for an inline text, the whole buffer: the end offsets bound it).
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            ShortText::Inline(bytes) => bytes,
+            ShortText::Heap(text) => text.as_bytes(),
+        }
+    }
+
+    /// The text's `start..end` as a string: `start` and `end` are end offsets of the list, so
+    /// they fall on character boundaries.
+    #[inline]
+    fn str(&self, start: usize, end: usize) -> &str {
+        match self {
+            ShortText::Inline(bytes) => {
+                std::str::from_utf8(bytes.get(start..end).unwrap_or_default()).unwrap_or_default()
+            }
+            ShortText::Heap(text) => &text[start..end],
+        }
+    }
+}
+
 /// The values of a clause.
 #[derive(Clone)]
 pub(crate) enum ClauseValues {
-    /// Up to [`SHORT_MAX`] strings totalling less than 64 KiB: concatenated in `text`, the
-    /// first `len` entries of `ends` where each ends (one allocation).
+    /// Up to [`SHORT_MAX`] strings totalling less than 64 KiB: concatenated in `text` (inline
+    /// up to [`INLINE_MAX`] bytes, else one allocation), the first `len` entries of `ends`
+    /// where each ends.
     Short {
-        text: Box<str>,
+        text: ShortText,
         ends: [u16; SHORT_MAX],
         len: u8,
     },
@@ -38,7 +86,7 @@ pub(crate) enum ClauseValues {
 impl Default for ClauseValues {
     fn default() -> Self {
         ClauseValues::Short {
-            text: Box::default(),
+            text: ShortText::Inline([0; INLINE_MAX]),
             ends: [0; SHORT_MAX],
             len: 0,
         }
@@ -70,7 +118,7 @@ impl ClauseValues {
                 *slot = end as u16;
             }
             ClauseValues::Short {
-                text: Box::from(text),
+                text: ShortText::new(text),
                 ends: short,
                 len: ends.len() as u8,
             }
@@ -116,7 +164,7 @@ impl ClauseValues {
         let ClauseValues::Short { text, ends, len } = self else {
             return false;
         };
-        let (text, s) = (text.as_bytes(), s.as_bytes());
+        let (text, s) = (text.bytes(), s.as_bytes());
         let mut start = 0;
         for &end in &ends[..usize::from(*len)] {
             let end = usize::from(end);
@@ -151,7 +199,7 @@ impl ClauseValues {
             ClauseValues::Short {
                 text, ends, len, ..
             } => {
-                let text = text.as_bytes();
+                let text = text.bytes();
                 let mut start = 0;
                 for &end in &ends[..usize::from(*len)] {
                     let end = usize::from(end);
@@ -226,7 +274,7 @@ pub(crate) fn short_bytes_eq(a: &[u8], b: &[u8]) -> bool {
 /// The string values of a clause, in order.
 pub(crate) enum Strs<'a> {
     Short {
-        text: &'a str,
+        text: &'a ShortText,
         ends: &'a [u16],
         start: usize,
     },
@@ -245,7 +293,7 @@ impl<'a> Iterator for Strs<'a> {
         match self {
             Strs::Short { text, ends, start } => {
                 let (&end, rest) = ends.split_first()?;
-                let s = &text[*start..usize::from(end)];
+                let s = text.str(*start, usize::from(end));
                 *start = usize::from(end);
                 *ends = rest;
                 Some(s)

@@ -445,7 +445,7 @@ enum Why<'f> {
     Off,
     Fallthrough(bool),
     TargetMatch,
-    RuleMatch(usize, &'f Arc<str>, bool),
+    RuleMatch(usize, &'f crate::SharedStr, bool),
     PrerequisiteFailed(&'f Arc<str>),
 }
 

@@ -10,6 +10,7 @@ use crate::clause::Clause;
 use crate::key_set::KeySet;
 use crate::kind::Kind;
 use crate::rollout::{Rollout, VariationOrRollout, VariationOrRolloutRepr};
+use crate::shared_str::SharedStr;
 
 /// A prerequisite: another flag that must be on and serve `variation` for this flag to go on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,8 +38,9 @@ pub struct Target {
 /// A flag rule: if every clause matches, serve its variation or rollout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlagRule {
-    /// The rule's id (empty if it had none). Shared so reasons can carry it without allocating.
-    pub id: Arc<str>,
+    /// The rule's id (empty if it had none). Shared so reasons can carry it without allocating;
+    /// a flag read by the fast reader keeps all its rule ids and its salt in one allocation.
+    pub id: SharedStr,
     /// The clauses, all of which must match.
     pub clauses: Vec<Clause>,
     /// What the rule serves.
@@ -51,7 +53,7 @@ pub struct FlagRule {
 #[serde(rename_all = "camelCase")]
 struct FlagRuleRepr {
     #[serde(default)]
-    id: Option<Arc<str>>,
+    id: Option<SharedStr>,
     #[serde(default)]
     clauses: Vec<Clause>,
     #[serde(flatten)]
@@ -113,7 +115,7 @@ impl FlagRule {
         track_events: bool,
     ) -> FlagRule {
         FlagRule {
-            id: Arc::from(id.unwrap_or_default()),
+            id: SharedStr::from(id.unwrap_or_default()),
             clauses,
             variation_or_rollout: VariationOrRolloutRepr { variation, rollout }.into(),
             track_events,
@@ -165,8 +167,9 @@ pub struct Migration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Flag {
-    /// The flag key.
-    pub key: String,
+    /// The flag key (in an allocation of its own, which a store's map shares: see
+    /// [`SharedStr::whole`]).
+    pub key: SharedStr,
     /// The data version.
     #[serde(default)]
     pub version: u64,
@@ -194,9 +197,10 @@ pub struct Flag {
     /// The variation values.
     #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
     pub variations: Vec<Value>,
-    /// The salt used in bucketing.
+    /// The salt used in bucketing (in one allocation with the rule ids when read by the fast
+    /// reader).
     #[serde(default)]
-    pub salt: String,
+    pub salt: SharedStr,
     /// Old-style client-side visibility (environment id).
     #[serde(default)]
     pub client_side: bool,
@@ -306,7 +310,7 @@ impl Flag {
     }
 
     /// A tombstone for a deleted flag.
-    pub fn tombstone(key: impl Into<String>, version: u64) -> Flag {
+    pub fn tombstone(key: impl Into<SharedStr>, version: u64) -> Flag {
         Flag {
             key: key.into(),
             version,
@@ -318,7 +322,7 @@ impl Flag {
             fallthrough: VariationOrRollout::Malformed,
             off_variation: None,
             variations: Vec::new(),
-            salt: String::new(),
+            salt: SharedStr::default(),
             client_side: false,
             client_side_availability: None,
             track_events: false,

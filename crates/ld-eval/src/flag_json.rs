@@ -21,6 +21,7 @@ use crate::kind::Kind;
 use crate::operator::Op;
 use crate::property_name::known::*;
 use crate::rollout::{Buckets, Rollout, RolloutKind, VariationOrRollout, WeightedVariation};
+use crate::shared_str::SharedStr;
 
 impl<'a> JsonCursor<'a> {
     /// Reads a flag object, prepared for evaluation exactly as `serde_json::from_str::<Flag>`
@@ -68,14 +69,16 @@ impl<'a> JsonCursor<'a> {
         let mut flag = Flag {
             fallthrough: VariationOrRollout::default(),
             deleted: false,
-            ..Flag::tombstone(String::new(), 0)
+            ..Flag::tombstone(SharedStr::default(), 0)
         };
+        // The salt and the rule ids are gathered in `self.text` and share one allocation.
+        self.text.clear();
         let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
                 KEY => {
                     first_time(&mut seen, KEY_SEEN)?;
-                    flag.key = self.str()?.into_owned();
+                    flag.key = SharedStr::new(&self.str()?);
                 }
                 VERSION => {
                     first_time(&mut seen, VERSION_SEEN)?;
@@ -115,7 +118,7 @@ impl<'a> JsonCursor<'a> {
                 }
                 SALT => {
                     first_time(&mut seen, SALT_SEEN)?;
-                    flag.salt = self.str()?.into_owned();
+                    flag.salt = self.pending_text()?;
                 }
                 CLIENT_SIDE => {
                     first_time(&mut seen, CLIENT_SIDE_SEEN)?;
@@ -161,7 +164,24 @@ impl<'a> JsonCursor<'a> {
         if seen & KEY_SEEN == 0 {
             return Err(Unsupported);
         }
+        if !self.text.is_empty() {
+            let block: Arc<str> = Arc::from(self.text.as_str());
+            flag.salt.bind(&block);
+            for rule in &mut flag.rules {
+                rule.id.bind(&block);
+            }
+        }
         Ok(flag)
+    }
+
+    /// A string appended to the flag's text block, as a range of it to be bound to the block
+    /// once the flag is read.
+    fn pending_text(&mut self) -> Read<SharedStr> {
+        let s = self.str()?;
+        let start = u32::try_from(self.text.len()).map_err(|_| Unsupported)?;
+        self.text.push_str(&s);
+        let end = u32::try_from(self.text.len()).map_err(|_| Unsupported)?;
+        Ok(SharedStr::pending(start, end))
     }
 
     /// `null` as `None`, anything else read by `read`.
@@ -270,7 +290,7 @@ impl<'a> JsonCursor<'a> {
             match name {
                 ID => {
                     first_time(&mut seen, 1)?;
-                    id = self.option(Self::str)?;
+                    id = self.option(Self::pending_text)?;
                 }
                 CLAUSES => {
                     first_time(&mut seen, 2)?;
@@ -292,13 +312,11 @@ impl<'a> JsonCursor<'a> {
             }
             field = self.next_name()?;
         }
-        Ok(FlagRule::from_parts(
-            id.as_deref(),
-            clauses,
-            variation,
-            rollout,
-            track_events,
-        ))
+        let mut rule = FlagRule::from_parts(None, clauses, variation, rollout, track_events);
+        if let Some(id) = id {
+            rule.id = id;
+        }
+        Ok(rule)
     }
 
     /// A clause of a flag rule or segment rule.

@@ -74,6 +74,8 @@ pub struct JsonCursor<'a> {
     /// when it turns out to be none of the known names (see [`JsonCursor::skip_field`]).
     /// [`NAME_CHECKED`] after a name read by the general path, which checks every name.
     unchecked_name: usize,
+    /// The text block of the flag being read (its salt and rule ids), reused from flag to flag.
+    pub(crate) text: String,
 }
 
 /// [`JsonCursor::unchecked_name`] when the last name has been checked.
@@ -157,6 +159,7 @@ impl<'a> JsonCursor<'a> {
             src,
             pos: 0,
             unchecked_name: NAME_CHECKED,
+            text: String::new(),
         }
     }
 

@@ -74,6 +74,7 @@ mod rollout;
 mod segment;
 mod segment_json;
 mod semver;
+mod shared_str;
 mod timestamp;
 
 pub use attr_ref::{AttrRef, AttrRefError, Components};
@@ -101,4 +102,5 @@ pub use rollout::{Buckets, Rollout, RolloutKind, VariationOrRollout, WeightedVar
 pub use segment::{Segment, SegmentRule, SegmentTarget};
 pub use semver::SemVer;
 pub use serde_json::Value;
+pub use shared_str::SharedStr;
 pub use timestamp::Timestamp;

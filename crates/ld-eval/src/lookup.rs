@@ -46,7 +46,7 @@ pub struct MemoryData {
 impl MemoryData {
     /// Adds or replaces a flag.
     pub fn insert_flag(&mut self, flag: Flag) {
-        self.flags.insert(flag.key.clone(), flag);
+        self.flags.insert(flag.key.to_string(), flag);
     }
 
     /// Adds or replaces a segment.

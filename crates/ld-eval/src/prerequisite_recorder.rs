@@ -26,7 +26,7 @@ pub struct PrerequisiteEvaluation<'a> {
 /// struct Keys(RefCell<Vec<String>>);
 /// impl PrerequisiteRecorder for Keys {
 ///     fn record(&self, e: PrerequisiteEvaluation<'_>) {
-///         self.0.borrow_mut().push(e.prerequisite.key.clone());
+///         self.0.borrow_mut().push(e.prerequisite.key.to_string());
 ///     }
 /// }
 /// ```

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::shared_str::SharedStr;
+
 /// Why an evaluation could not produce a flag's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -73,7 +75,7 @@ pub enum ReasonKind {
         /// Index of the rule in the flag's rules.
         rule_index: usize,
         /// The rule's id (empty when the rule had none; then omitted from JSON).
-        rule_id: Arc<str>,
+        rule_id: SharedStr,
         /// Whether the context was bucketed into a tracked variation of an experiment.
         in_experiment: bool,
     },
@@ -91,8 +93,9 @@ pub enum ReasonKind {
 
 /// Why a flag evaluated to what it did: the `reason` object of LaunchDarkly's evaluation detail.
 ///
-/// Producing a reason never allocates: rule ids and prerequisite keys are shared `Arc<str>`s
-/// taken from the flag. Serializes exactly as LaunchDarkly does, omitting absent fields.
+/// Producing a reason never allocates: rule ids ([`SharedStr`]) and prerequisite keys
+/// (`Arc<str>`) are shared with the flag. Serializes exactly as LaunchDarkly does, omitting
+/// absent fields.
 ///
 /// ```
 /// use ld_eval::{Reason, ErrorKind, BigSegmentsStatus};
@@ -141,7 +144,7 @@ impl Reason {
     }
 
     /// A `RULE_MATCH` reason.
-    pub fn rule_match(rule_index: usize, rule_id: Arc<str>, in_experiment: bool) -> Reason {
+    pub fn rule_match(rule_index: usize, rule_id: SharedStr, in_experiment: bool) -> Reason {
         Reason {
             kind: ReasonKind::RuleMatch {
                 rule_index,
@@ -245,7 +248,7 @@ impl<'de> Deserialize<'de> for Reason {
                 rule_index: r
                     .rule_index
                     .ok_or_else(|| D::Error::missing_field("ruleIndex"))?,
-                rule_id: Arc::from(r.rule_id.unwrap_or_default()),
+                rule_id: SharedStr::from(r.rule_id.unwrap_or_default()),
                 in_experiment,
             },
             "PREREQUISITE_FAILED" => ReasonKind::PrerequisiteFailed {

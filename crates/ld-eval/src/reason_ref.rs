@@ -1,12 +1,14 @@
 //! A borrowed, `Copy` view of an evaluation reason.
 //!
-//! [`Reason`] owns its rule id and prerequisite key as shared `Arc<str>`s, so handing one out
+//! [`Reason`] owns its rule id and prerequisite key as strings shared with the flag, so handing one out
 //! costs an atomic increment (and a decrement when it is dropped). Callers on the hot path that
 //! only need the value, or that serialize the reason straight into an event, take a
 //! [`ReasonRef`] instead: it borrows those strings from the flag and costs nothing to make or
 //! drop. [`ReasonRef::to_reason`] gives the owned form when it must outlive the flag.
 
 use std::sync::Arc;
+
+use crate::shared_str::SharedStr;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -30,7 +32,7 @@ pub enum ReasonKindRef<'a> {
         /// Index of the rule in the flag's rules.
         rule_index: usize,
         /// The rule's id (empty when the rule had none).
-        rule_id: &'a Arc<str>,
+        rule_id: &'a SharedStr,
         /// Whether the context was bucketed into a tracked variation of an experiment.
         in_experiment: bool,
     },
@@ -93,7 +95,7 @@ impl<'a> ReasonRef<'a> {
                 in_experiment,
             } => ReasonKind::RuleMatch {
                 rule_index,
-                rule_id: Arc::clone(rule_id),
+                rule_id: rule_id.clone(),
                 in_experiment,
             },
             ReasonKindRef::PrerequisiteFailed { prerequisite_key } => {

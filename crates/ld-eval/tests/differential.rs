@@ -607,7 +607,7 @@ fn random_flags_evaluate_exactly_like_the_official_crate() {
                 .iter()
                 .map(|f| {
                     let flag = fast_flag(f);
-                    (flag.key.clone(), flag)
+                    (flag.key.to_string(), flag)
                 })
                 .collect(),
             segments: segments_json

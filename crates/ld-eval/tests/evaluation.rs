@@ -186,8 +186,8 @@ struct Recorder(RefCell<Vec<(String, String, Option<usize>)>>);
 impl PrerequisiteRecorder for Recorder {
     fn record(&self, e: PrerequisiteEvaluation<'_>) {
         self.0.borrow_mut().push((
-            e.prerequisite.key.clone(),
-            e.prerequisite_of.key.clone(),
+            e.prerequisite.key.to_string(),
+            e.prerequisite_of.key.to_string(),
             e.detail.variation_index,
         ));
     }

@@ -658,7 +658,7 @@ mod tests {
                 {"id": "r1", "clauses": [], "variation": 1}
             ]
         }));
-        let ids: Vec<std::sync::Arc<str>> = vec!["r0".into(), "r1".into(), "r9".into()];
+        let ids: Vec<ld_eval::SharedStr> = vec!["r0".into(), "r1".into(), "r9".into()];
         let mut cases = vec![
             ReasonKindRef::Off,
             ReasonKindRef::TargetMatch,

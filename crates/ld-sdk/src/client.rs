@@ -869,7 +869,7 @@ struct DirectPrerequisites<'a> {
 impl PrerequisiteRecorder for DirectPrerequisites<'_> {
     fn record(&self, e: PrerequisiteEvaluation<'_>) {
         if e.prerequisite_of.key == self.of {
-            self.keys.lock().push(e.prerequisite.key.clone());
+            self.keys.lock().push(e.prerequisite.key.to_string());
         }
     }
 }

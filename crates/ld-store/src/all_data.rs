@@ -236,6 +236,10 @@ trait Versioned {
     fn deleted(&self) -> bool;
     fn last_count() -> usize;
     fn set_last_count(n: usize);
+    /// The item's key, when the item holds it as a shared string the map can key with.
+    fn shared_key(&self) -> Option<&Arc<str>> {
+        None
+    }
 }
 
 thread_local! {
@@ -255,6 +259,9 @@ impl Versioned for Flag {
     }
     fn set_last_count(n: usize) {
         LAST_COUNTS.with(|c| c.set((n, c.get().1)));
+    }
+    fn shared_key(&self) -> Option<&Arc<str>> {
+        self.key.whole()
     }
 }
 
@@ -352,7 +359,12 @@ where
             // As the item-by-item reading takes it (a tombstone need not parse as an item).
             Err(Unsupported) => item_from_json(cursor.raw_value()?).map_err(|_| Unsupported)?,
         };
-        out.insert(Arc::from(k), item);
+        // The map shares the item's own key when it is the same string (it almost always is).
+        let map_key = match item.item.as_deref().and_then(T::shared_key) {
+            Some(own) if **own == *k => Arc::clone(own),
+            _ => Arc::from(k),
+        };
+        out.insert(map_key, item);
         key = cursor.next_key()?;
     }
     if out.len() < out.capacity() / 4 {
