@@ -14,7 +14,7 @@ use crate::context::{Context, SingleContext, kind_tag};
 use crate::key_set::{index_contains, position_index};
 use crate::kind::Kind;
 use crate::operator::{Op, json_equal};
-use crate::semver::{SemVer, any_version_is};
+use crate::semver::{SemVer, any_version_is, version_is};
 use crate::timestamp::Timestamp;
 
 /// `in` clauses with more values than this get a hash set for their string values.
@@ -91,6 +91,12 @@ enum Prepared {
     /// how an attribute's version must compare with one of them.
     Versions {
         versions: Box<[SemVer]>,
+        want: Ordering,
+    },
+    /// [`Prepared::Versions`] with a single version without a pre-release part (the usual
+    /// case), kept inline as its major, minor and patch numbers.
+    Version {
+        core: [u64; 3],
         want: Ordering,
     },
 }
@@ -278,6 +284,7 @@ impl Clause {
                 false
             }
             Prepared::Versions { versions, want } => any_version_is(s, versions, *want),
+            Prepared::Version { core, want } => version_is(s, core, *want),
             _ => self.any_value_matches(attr),
         }
     }
@@ -349,6 +356,10 @@ impl Clause {
                 Some(a) => any_version_is(a, versions, *want),
                 None => false,
             },
+            (_, Prepared::Version { core, want }) => match attr.as_str() {
+                Some(a) => version_is(a, core, *want),
+                None => false,
+            },
             _ => false,
         }
     }
@@ -403,18 +414,33 @@ fn prepare(op: &Op, values: &ClauseValues) -> Prepared {
             Prepared::Times(values.iter().map(Timestamp::from_json).collect())
         }
         Op::In => Prepared::InList,
-        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => Prepared::Versions {
-            versions: values
-                .iter()
-                .filter_map(|v| v.as_str().and_then(SemVer::parse))
-                .collect(),
-            want: match op {
-                Op::SemVerEqual => Ordering::Equal,
-                Op::SemVerLessThan => Ordering::Less,
-                _ => Ordering::Greater,
-            },
-        },
+        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => {
+            prepare_versions(op, values.iter().filter_map(Value::as_str))
+        }
         _ => Prepared::Plain,
+    }
+}
+
+/// The versions of a semver clause: inline when there is one without a pre-release part, else
+/// in a list allocated at its exact size.
+fn prepare_versions<'v>(op: &Op, strings: impl Iterator<Item = &'v str> + Clone) -> Prepared {
+    let want = match op {
+        Op::SemVerEqual => Ordering::Equal,
+        Op::SemVerLessThan => Ordering::Less,
+        _ => Ordering::Greater,
+    };
+    let mut versions = strings.filter_map(SemVer::parse);
+    let count = versions.clone().count();
+    if count == 1
+        && let Some(core) = versions.clone().next().and_then(|v| v.plain_core())
+    {
+        return Prepared::Version { core, want };
+    }
+    let mut list = Vec::with_capacity(count);
+    list.extend(versions.by_ref());
+    Prepared::Versions {
+        versions: list.into_boxed_slice(),
+        want,
     }
 }
 
@@ -429,14 +455,9 @@ fn prepare_strings(op: &Op, values: &ClauseValues) -> Prepared {
         Op::Before | Op::After => {
             Prepared::Times(values.strs().map(Timestamp::parse_rfc3339).collect())
         }
-        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => Prepared::Versions {
-            versions: values.strs().filter_map(SemVer::parse).collect(),
-            want: match op {
-                Op::SemVerEqual => Ordering::Equal,
-                Op::SemVerLessThan => Ordering::Less,
-                _ => Ordering::Greater,
-            },
-        },
+        Op::SemVerEqual | Op::SemVerLessThan | Op::SemVerGreaterThan => {
+            prepare_versions(op, values.strs())
+        }
         _ => Prepared::Plain,
     }
 }

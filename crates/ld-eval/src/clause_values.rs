@@ -272,6 +272,7 @@ pub(crate) fn short_bytes_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The string values of a clause, in order.
+#[derive(Clone)]
 pub(crate) enum Strs<'a> {
     Short {
         text: &'a ShortText,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::borrowed_str::BorrowedStr;
-use crate::clause::Clause;
+use crate::clauses::Clauses;
 use crate::key_set::KeySet;
 use crate::kind::Kind;
 use crate::rollout::{Rollout, VariationOrRollout, VariationOrRolloutRepr};
@@ -41,8 +41,9 @@ pub struct FlagRule {
     /// The rule's id (empty if it had none). Shared so reasons can carry it without allocating;
     /// a flag read by the fast reader keeps all its rule ids and its salt in one allocation.
     pub id: SharedStr,
-    /// The clauses, all of which must match.
-    pub clauses: Vec<Clause>,
+    /// The clauses, all of which must match (a flag read by the fast reader keeps the clauses
+    /// of all its rules in one allocation).
+    pub clauses: Clauses,
     /// What the rule serves.
     pub variation_or_rollout: VariationOrRollout,
     /// Whether events for this rule are always tracked.
@@ -55,7 +56,7 @@ struct FlagRuleRepr {
     #[serde(default)]
     id: Option<SharedStr>,
     #[serde(default)]
-    clauses: Vec<Clause>,
+    clauses: Clauses,
     #[serde(flatten)]
     vor: VariationOrRolloutRepr,
     #[serde(default)]
@@ -82,8 +83,8 @@ impl Serialize for FlagRule {
 struct FlagRuleIn<'a> {
     #[serde(default, borrow)]
     id: Option<BorrowedStr<'a>>,
-    #[serde(default, deserialize_with = "crate::exact_vec::deserialize")]
-    clauses: Vec<Clause>,
+    #[serde(default)]
+    clauses: Clauses,
     #[serde(default)]
     variation: Option<i64>,
     #[serde(default)]
@@ -109,7 +110,7 @@ impl FlagRule {
     /// A rule from its JSON fields as read (the serde path and the fast JSON reader).
     pub(crate) fn from_parts(
         id: Option<&str>,
-        clauses: Vec<Clause>,
+        clauses: Clauses,
         variation: Option<i64>,
         rollout: Option<Rollout>,
         track_events: bool,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::clause::Clause;
 use crate::clause_values::{ClauseValues, strings_then};
+use crate::clauses::Clauses;
 use crate::exact_vec::collect_exact;
 use crate::flag::{ClientSideAvailability, Flag, FlagRule, Migration, Prerequisite, Target};
 use crate::json_cursor::{JsonCursor, Read, Unsupported, first_time};
@@ -71,8 +72,10 @@ impl<'a> JsonCursor<'a> {
             deleted: false,
             ..Flag::tombstone(SharedStr::default(), 0)
         };
-        // The salt and the rule ids are gathered in `self.text` and share one allocation.
+        // The salt and the rule ids are gathered in `self.text` and share one allocation; the
+        // clauses of all rules, in `self.clauses`, share another.
         self.text.clear();
+        self.clauses.clear();
         let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
@@ -169,6 +172,13 @@ impl<'a> JsonCursor<'a> {
             flag.salt.bind(&block);
             for rule in &mut flag.rules {
                 rule.id.bind(&block);
+            }
+        }
+        if !self.clauses.is_empty() {
+            // `Drain` knows its length: one allocation of the exact size.
+            let list: Arc<[Clause]> = self.clauses.drain(..).collect();
+            for rule in &mut flag.rules {
+                rule.clauses.bind(&list);
             }
         }
         Ok(flag)
@@ -283,7 +293,7 @@ impl<'a> JsonCursor<'a> {
     fn flag_rule(&mut self) -> Read<FlagRule> {
         let mut seen = 0;
         let mut id = None;
-        let mut clauses = Vec::new();
+        let mut clauses = Clauses::default();
         let (mut variation, mut rollout, mut track_events) = (None, None, false);
         let mut field = self.first_name()?;
         while let Some(name) = field {
@@ -294,7 +304,7 @@ impl<'a> JsonCursor<'a> {
                 }
                 CLAUSES => {
                     first_time(&mut seen, 2)?;
-                    clauses = self.list(Self::clause)?;
+                    clauses = self.rule_clauses()?;
                 }
                 VARIATION => {
                     first_time(&mut seen, 4)?;
@@ -317,6 +327,20 @@ impl<'a> JsonCursor<'a> {
             rule.id = id;
         }
         Ok(rule)
+    }
+
+    /// A flag rule's clauses, appended to the flag's clauses (`self.clauses`), as their range
+    /// to be bound to the flag's list once the flag is read.
+    fn rule_clauses(&mut self) -> Read<Clauses> {
+        let start = u32::try_from(self.clauses.len()).map_err(|_| Unsupported)?;
+        let mut more = self.first_element()?;
+        while more {
+            let clause = self.clause()?;
+            self.clauses.push(clause);
+            more = self.next_element()?;
+        }
+        let end = u32::try_from(self.clauses.len()).map_err(|_| Unsupported)?;
+        Ok(Clauses::pending(start, end))
     }
 
     /// A clause of a flag rule or segment rule.

@@ -76,6 +76,8 @@ pub struct JsonCursor<'a> {
     unchecked_name: usize,
     /// The text block of the flag being read (its salt and rule ids), reused from flag to flag.
     pub(crate) text: String,
+    /// The clauses of the flag being read (all its rules'), reused from flag to flag.
+    pub(crate) clauses: Vec<crate::Clause>,
 }
 
 /// [`JsonCursor::unchecked_name`] when the last name has been checked.
@@ -160,6 +162,7 @@ impl<'a> JsonCursor<'a> {
             pos: 0,
             unchecked_name: NAME_CHECKED,
             text: String::new(),
+            clauses: Vec::new(),
         }
     }
 

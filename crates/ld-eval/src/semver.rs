@@ -228,6 +228,32 @@ pub(crate) fn any_version_is(text: &str, versions: &[SemVer], want: Ordering) ->
     versions.iter().any(|v| a.cmp(&v.as_ref()) == want)
 }
 
+/// [`any_version_is`] for a single version without a pre-release part (the usual clause, such
+/// as `semVerGreaterThan 2.5.0`), given as its major, minor and patch numbers.
+#[inline(always)]
+pub(crate) fn version_is(text: &str, core: &[u64; 3], want: Ordering) -> bool {
+    let Some(a) = SemVerRef::parse(text) else {
+        return false;
+    };
+    let [major, minor, patch] = *core;
+    a.cmp(&SemVerRef {
+        major,
+        minor,
+        patch,
+        prerelease: "",
+    }) == want
+}
+
+impl SemVer {
+    /// The major, minor and patch numbers of a version without a pre-release part (the
+    /// ordering ignores build metadata, which is not kept).
+    pub(crate) fn plain_core(&self) -> Option<[u64; 3]> {
+        self.prerelease
+            .is_empty()
+            .then_some([self.major, self.minor, self.patch])
+    }
+}
+
 impl SemVer {
     /// Parses a relaxed semantic version; `None` if it is not one.
     ///

@@ -507,7 +507,8 @@ fn text(r: &mut Rng, v: &Value, style: Style) -> String {
     out
 }
 
-/// Capacities of every list in a flag, in a fixed order.
+/// Capacities of every list in a flag, in a fixed order (a rule's clauses are a range of a
+/// shared list, exactly as long as it is: their length).
 fn flag_capacities(f: &Flag) -> Vec<usize> {
     let mut c = vec![
         f.prerequisites.capacity(),
@@ -516,7 +517,7 @@ fn flag_capacities(f: &Flag) -> Vec<usize> {
         f.rules.capacity(),
         f.variations.capacity(),
     ];
-    c.extend(f.rules.iter().map(|r| r.clauses.capacity()));
+    c.extend(f.rules.iter().map(|r| r.clauses.len()));
     c
 }
 
