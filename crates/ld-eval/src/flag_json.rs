@@ -72,7 +72,8 @@ impl<'a> JsonCursor<'a> {
             deleted: false,
             ..Flag::tombstone(SharedStr::default(), 0)
         };
-        // The salt and the rule ids are gathered in `self.text` and share one allocation; the
+        // The salt, the rule ids and the targets' keys are gathered in `self.text` and share one
+        // allocation; the
         // clauses of all rules, in `self.clauses`, share another.
         self.text.clear();
         self.clauses.clear();
@@ -173,6 +174,9 @@ impl<'a> JsonCursor<'a> {
             for rule in &mut flag.rules {
                 rule.id.bind(&block);
             }
+            for target in flag.targets.iter_mut().chain(&mut flag.context_targets) {
+                target.values.bind(&block);
+            }
         }
         if !self.clauses.is_empty() {
             // `Drain` knows its length: one allocation of the exact size.
@@ -250,7 +254,7 @@ impl<'a> JsonCursor<'a> {
                 }
                 VALUES => {
                     first_time(&mut seen, 2)?;
-                    values = Some(self.key_set()?);
+                    values = Some(self.target_keys()?);
                 }
                 VARIATION => {
                     first_time(&mut seen, 4)?;
@@ -287,6 +291,26 @@ impl<'a> JsonCursor<'a> {
                 more = self.next_element()?;
             }
             Ok(KeySet::from_scratch(scratch))
+        })
+    }
+
+    /// A target's list of keys (`null`: empty), its text appended to the flag's text block
+    /// (`self.text`), to be bound to the block once the flag is read.
+    fn target_keys(&mut self) -> Read<KeySet> {
+        if self.null() {
+            return Ok(KeySet::default());
+        }
+        let start = u32::try_from(self.text.len()).map_err(|_| Unsupported)?;
+        let mut more = self.first_element()?;
+        with_scratch(|scratch| {
+            while more {
+                let key = self.str()?;
+                self.text.push_str(&key);
+                let end = u32::try_from(self.text.len()).map_err(|_| Unsupported)?;
+                scratch.ends.push(end);
+                more = self.next_element()?;
+            }
+            Ok(KeySet::pending(&self.text, start, &scratch.ends))
         })
     }
 

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::hash::Hasher;
+use std::sync::Arc;
 
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -32,15 +33,31 @@ const EMPTY: u32 = u32::MAX;
 /// assert!(!s.contains("k100"));
 /// assert_eq!(s.len(), 100);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct KeySet {
-    /// All keys, concatenated (one allocation instead of one per key).
-    text: Box<str>,
+    /// All keys, concatenated from `start` on (one allocation instead of one per key). A flag
+    /// read by the fast reader keeps the keys of its targets in its shared text block (see
+    /// [`SharedStr`](crate::SharedStr)), so they cost no allocation of their own.
+    text: Arc<str>,
+    /// Where the first key starts in `text`.
+    start: u32,
     /// Where each key ends in `text` (the first `len` entries); for long lists, followed by a
     /// power-of-two hash index of key positions.
     table: Box<[u32]>,
     /// The number of keys.
     len: u32,
+}
+
+impl Default for KeySet {
+    /// No keys (no allocation).
+    fn default() -> Self {
+        KeySet {
+            text: crate::shared_str::empty_text(),
+            start: 0,
+            table: Box::default(),
+            len: 0,
+        }
+    }
 }
 
 fn hash(key: &str) -> u64 {
@@ -85,9 +102,9 @@ pub(crate) fn index_contains(index: &[u32], key: &str, is_at: impl Fn(usize) -> 
     }
 }
 
-/// Builds the table of a [`KeySet`] from the keys' end offsets (`ends`, whose capacity should
-/// already allow for the index).
-fn with_index(text: &str, mut ends: Vec<u32>, linear_max: usize) -> Box<[u32]> {
+/// Builds the table of a [`KeySet`] from the keys' end offsets in `text` (`ends`, whose
+/// capacity should already allow for the index; the first key starts at `start`).
+fn with_index(text: &str, start: usize, mut ends: Vec<u32>, linear_max: usize) -> Box<[u32]> {
     let count = ends.len();
     if count > linear_max && count < (EMPTY / 2) as usize {
         let slots = (count * 2).next_power_of_two();
@@ -95,7 +112,7 @@ fn with_index(text: &str, mut ends: Vec<u32>, linear_max: usize) -> Box<[u32]> {
         ends.resize(count + slots, EMPTY);
         let (ends, index) = ends.split_at_mut(count);
         let mask = slots - 1;
-        let mut start = 0;
+        let mut start = start;
         for (i, &end) in ends.iter().enumerate() {
             let mut pos = hash(&text[start..end as usize]) as usize & mask;
             while index[pos] != EMPTY {
@@ -124,7 +141,11 @@ impl KeySet {
     ///
     /// If the keys add up to 4 GiB or more.
     pub fn new(keys: Vec<String>) -> Self {
-        let text: Box<str> = keys.concat().into_boxed_str();
+        let text: Arc<str> = if keys.iter().all(String::is_empty) {
+            crate::shared_str::empty_text()
+        } else {
+            Arc::from(keys.concat())
+        };
         let mut ends = Vec::with_capacity(keys.len() + index_slots(keys.len(), LINEAR_SCAN_MAX));
         let mut end = 0u32;
         for k in &keys {
@@ -135,9 +156,10 @@ impl KeySet {
             ends.push(end);
         }
         KeySet {
-            table: with_index(&text, ends, LINEAR_SCAN_MAX),
+            table: with_index(&text, 0, ends, LINEAR_SCAN_MAX),
             len: keys.len() as u32,
             text,
+            start: 0,
         }
     }
 
@@ -150,8 +172,9 @@ impl KeySet {
     #[inline(always)]
     pub(crate) fn key(&self, i: usize) -> &str {
         let ends = self.ends();
-        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-        &self.text[start..ends[i] as usize]
+        let start = if i == 0 { self.start } else { ends[i - 1] } as usize;
+        // Offsets of this very text, on character boundaries (empty if the set is unbound).
+        self.text.get(start..ends[i] as usize).unwrap_or_default()
     }
 
     /// Whether `key` is in the set.
@@ -160,7 +183,7 @@ impl KeySet {
         let (ends, index) = self.table.split_at(self.len as usize);
         let (text, wanted) = (self.text.as_bytes(), key.as_bytes());
         if index.is_empty() {
-            let mut start = 0;
+            let mut start = self.start as usize;
             for &end in ends {
                 let end = end as usize;
                 if end - start == wanted.len() && text.get(start..end) == Some(wanted) {
@@ -174,7 +197,7 @@ impl KeySet {
         // character boundaries.
         index_contains(index, key, |i| {
             let end = ends[i] as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            let start = if i == 0 { self.start } else { ends[i - 1] } as usize;
             end.wrapping_sub(start) == wanted.len() && text.get(start..end) == Some(wanted)
         })
     }
@@ -197,7 +220,7 @@ impl KeySet {
 
 impl PartialEq for KeySet {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text && self.ends() == other.ends()
+        self.len == other.len && self.keys().eq(other.keys())
     }
 }
 
@@ -255,12 +278,38 @@ impl KeySet {
         let count = ends.len();
         let mut table = Vec::with_capacity(count + index_slots(count, linear_max));
         table.extend_from_slice(ends);
-        let text: Box<str> = Box::from(text);
+        let text: Arc<str> = if text.is_empty() {
+            crate::shared_str::empty_text()
+        } else {
+            Arc::from(text)
+        };
         KeySet {
-            table: with_index(&text, table, linear_max),
+            table: with_index(&text, 0, table, linear_max),
             len: count as u32,
             text,
+            start: 0,
         }
+    }
+
+    /// A set of keys held in a text block that is being gathered (a flag's, see
+    /// [`SharedStr`](crate::SharedStr)): the keys of `block` from `start` on, ending at `ends`
+    /// (offsets into `block`). Holds no keys until bound with [`KeySet::bind`] to the finished
+    /// block, whose text up to the last end must be `block`'s.
+    pub(crate) fn pending(block: &str, start: u32, ends: &[u32]) -> KeySet {
+        let count = ends.len();
+        let mut table = Vec::with_capacity(count + index_slots(count, LINEAR_SCAN_MAX));
+        table.extend_from_slice(ends);
+        KeySet {
+            table: with_index(block, start as usize, table, LINEAR_SCAN_MAX),
+            len: count as u32,
+            text: crate::shared_str::empty_text(),
+            start,
+        }
+    }
+
+    /// Ties a [`KeySet::pending`] set to its finished text block.
+    pub(crate) fn bind(&mut self, block: &Arc<str>) {
+        self.text = Arc::clone(block);
     }
 }
 
@@ -365,6 +414,32 @@ mod tests {
             KeySet::new(vec!["a".into(), "b".into()]),
             KeySet::new(vec!["ab".into()])
         );
+    }
+
+    #[test]
+    fn keys_in_a_shared_block_are_found_once_bound() {
+        for n in [0usize, 1, 8, 9, 40] {
+            // Some other text first, as in a flag's block (salt, rule ids), then the keys.
+            let mut block = String::from("salt-é");
+            let start = block.len() as u32;
+            let mut ends = Vec::new();
+            let keys: Vec<String> = (0..n).map(|i| format!("k{i}ü")).collect();
+            for k in &keys {
+                block.push_str(k);
+                ends.push(block.len() as u32);
+            }
+            let mut set = KeySet::pending(&block, start, &ends);
+            block.push_str("trailing");
+            let block: Arc<str> = Arc::from(block);
+            set.bind(&block);
+            assert_eq!(set, KeySet::new(keys.clone()), "{n}");
+            for k in &keys {
+                assert!(set.contains(k), "{n} {k}");
+            }
+            for missing in ["salt-é", "", "k", "trailing", "ük0"] {
+                assert!(!set.contains(missing), "{n} {missing}");
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,11 @@ fn empty_block() -> &'static Arc<str> {
     EMPTY.get_or_init(|| Arc::from(""))
 }
 
+/// An empty `Arc<str>` (a shared one: no allocation).
+pub(crate) fn empty_text() -> Arc<str> {
+    Arc::clone(empty_block())
+}
+
 impl SharedStr {
     /// A string with a block of its own (none for the empty string).
     pub fn new(s: &str) -> SharedStr {
