@@ -21,7 +21,10 @@ use crate::key_set::{KeySet, push_key, with_scratch};
 use crate::kind::Kind;
 use crate::operator::Op;
 use crate::property_name::known::*;
-use crate::rollout::{Buckets, Rollout, RolloutKind, VariationOrRollout, WeightedVariation};
+use crate::rollout::{
+    Buckets, Rollout, RolloutKind, SharedRollout, VariationOrRollout, VariationOrRolloutRepr,
+    WeightedVariation,
+};
 use crate::shared_str::SharedStr;
 
 impl<'a> JsonCursor<'a> {
@@ -73,10 +76,11 @@ impl<'a> JsonCursor<'a> {
             ..Flag::tombstone(SharedStr::default(), 0)
         };
         // The salt, the rule ids and the targets' keys are gathered in `self.text` and share one
-        // allocation; the
-        // clauses of all rules, in `self.clauses`, share another.
+        // allocation; the clauses of all rules, in `self.clauses`, share another, and the
+        // rollouts (rules' and fallthrough's, in `self.rollouts`) a third.
         self.text.clear();
         self.clauses.clear();
+        self.rollouts.clear();
         let mut field = self.first_name()?;
         while let Some(name) = field {
             match name {
@@ -176,6 +180,15 @@ impl<'a> JsonCursor<'a> {
             }
             for target in flag.targets.iter_mut().chain(&mut flag.context_targets) {
                 target.values.bind(&block);
+            }
+        }
+        if !self.rollouts.is_empty() {
+            let list: Arc<[Rollout]> = self.rollouts.drain(..).collect();
+            let rules = flag.rules.iter_mut().map(|r| &mut r.variation_or_rollout);
+            for vr in std::iter::once(&mut flag.fallthrough).chain(rules) {
+                if let VariationOrRollout::Rollout(r) = vr {
+                    r.bind(&list);
+                }
             }
         }
         if !self.clauses.is_empty() {
@@ -346,7 +359,8 @@ impl<'a> JsonCursor<'a> {
             }
             field = self.next_name()?;
         }
-        let mut rule = FlagRule::from_parts(None, clauses, variation, rollout, track_events);
+        let mut rule = FlagRule::from_parts(None, clauses, None, None, track_events);
+        rule.variation_or_rollout = self.pending_variation_or_rollout(variation, rollout);
         if let Some(id) = id {
             rule.id = id;
         }
@@ -453,7 +467,28 @@ impl<'a> JsonCursor<'a> {
             }
             field = self.next_name()?;
         }
-        Ok(crate::rollout::VariationOrRolloutRepr { variation, rollout }.into())
+        Ok(self.pending_variation_or_rollout(variation, rollout))
+    }
+
+    /// What a rule or the fallthrough serves, as [`VariationOrRolloutRepr`] makes it, except
+    /// that a rollout goes to the flag's rollouts (`self.rollouts`), to be bound to the flag's
+    /// list of rollouts once the flag is read.
+    fn pending_variation_or_rollout(
+        &mut self,
+        variation: Option<i64>,
+        rollout: Option<Rollout>,
+    ) -> VariationOrRollout {
+        match (variation, rollout) {
+            (None, Some(rollout)) => {
+                self.rollouts.push(rollout);
+                VariationOrRollout::Rollout(SharedRollout::pending(self.rollouts.len() - 1))
+            }
+            (variation, _) => VariationOrRolloutRepr {
+                variation,
+                rollout: None,
+            }
+            .into(),
+        }
     }
 
     fn rollout(&mut self) -> Read<Rollout> {

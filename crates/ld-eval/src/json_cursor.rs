@@ -78,6 +78,8 @@ pub struct JsonCursor<'a> {
     pub(crate) text: String,
     /// The clauses of the flag being read (all its rules'), reused from flag to flag.
     pub(crate) clauses: Vec<crate::Clause>,
+    /// The rollouts of the flag being read, reused from flag to flag.
+    pub(crate) rollouts: Vec<crate::Rollout>,
 }
 
 /// [`JsonCursor::unchecked_name`] when the last name has been checked.
@@ -163,6 +165,7 @@ impl<'a> JsonCursor<'a> {
             unchecked_name: NAME_CHECKED,
             text: String::new(),
             clauses: Vec::new(),
+            rollouts: Vec::new(),
         }
     }
 

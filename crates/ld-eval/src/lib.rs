@@ -100,7 +100,9 @@ pub use operator::Op;
 pub use prerequisite_recorder::{PrerequisiteEvaluation, PrerequisiteRecorder};
 pub use reason::{BigSegmentsStatus, ErrorKind, Reason, ReasonKind};
 pub use reason_ref::{ReasonKindRef, ReasonRef};
-pub use rollout::{Buckets, Rollout, RolloutKind, VariationOrRollout, WeightedVariation};
+pub use rollout::{
+    Buckets, Rollout, RolloutKind, SharedRollout, VariationOrRollout, WeightedVariation,
+};
 pub use segment::{Segment, SegmentRule, SegmentTarget};
 pub use semver::SemVer;
 pub use serde_json::Value;

@@ -1,6 +1,7 @@
 //! What a rule or the fallthrough serves: one fixed variation, or a percentage rollout.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -178,12 +179,84 @@ impl<'de> Deserialize<'de> for Buckets {
 pub enum VariationOrRollout {
     /// Serve this variation index.
     Variation(i64),
-    /// Bucket the context (boxed: most rules serve a fixed variation, and a rule should not
-    /// carry a rollout's size inline).
-    Rollout(Box<Rollout>),
+    /// Bucket the context (held out of line: most rules serve a fixed variation, and a rule
+    /// should not carry a rollout's size inline; a flag read by the fast reader keeps all its
+    /// rollouts in one allocation).
+    Rollout(SharedRollout),
     /// Neither was given.
     #[default]
     Malformed,
+}
+
+/// A [`Rollout`] held out of line, possibly in one list with the other rollouts of its flag:
+/// it dereferences to the rollout, and cloning shares it.
+///
+/// ```
+/// use ld_eval::{Rollout, SharedRollout};
+/// let r = SharedRollout::new(Rollout { seed: Some(7), ..Rollout::default() });
+/// assert_eq!(r.seed, Some(7));
+/// assert_eq!(r.clone(), r);
+/// ```
+#[derive(Clone)]
+pub struct SharedRollout {
+    list: Arc<[Rollout]>,
+    index: usize,
+}
+
+impl SharedRollout {
+    /// A rollout in an allocation of its own.
+    pub fn new(rollout: Rollout) -> SharedRollout {
+        SharedRollout {
+            list: Arc::new([rollout]),
+            index: 0,
+        }
+    }
+
+    /// The rollout at `index` of a list not made yet (a flag's rollouts, gathered while it is
+    /// read): a default rollout until bound with [`SharedRollout::bind`].
+    pub(crate) fn pending(index: usize) -> SharedRollout {
+        static DEFAULT: OnceLock<Arc<[Rollout]>> = OnceLock::new();
+        SharedRollout {
+            list: Arc::clone(DEFAULT.get_or_init(|| Arc::new([Rollout::default()]))),
+            index,
+        }
+    }
+
+    /// Ties a [`SharedRollout::pending`] rollout to the finished list.
+    pub(crate) fn bind(&mut self, list: &Arc<[Rollout]>) {
+        self.list = Arc::clone(list);
+    }
+}
+
+impl std::ops::Deref for SharedRollout {
+    type Target = Rollout;
+
+    #[inline]
+    fn deref(&self) -> &Rollout {
+        // Unbound (never left so by the reader): the default rollout.
+        self.list
+            .get(self.index)
+            .or_else(|| self.list.first())
+            .unwrap_or_else(|| default_rollout())
+    }
+}
+
+/// A rollout with no buckets (evaluates as malformed).
+fn default_rollout() -> &'static Rollout {
+    static DEFAULT: OnceLock<Rollout> = OnceLock::new();
+    DEFAULT.get_or_init(Rollout::default)
+}
+
+impl PartialEq for SharedRollout {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for SharedRollout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -315,7 +388,7 @@ impl From<VariationOrRolloutRepr> for VariationOrRollout {
     fn from(r: VariationOrRolloutRepr) -> Self {
         match (r.variation, r.rollout) {
             (Some(v), _) => VariationOrRollout::Variation(v),
-            (None, Some(r)) => VariationOrRollout::Rollout(Box::new(r)),
+            (None, Some(r)) => VariationOrRollout::Rollout(SharedRollout::new(r)),
             (None, None) => VariationOrRollout::Malformed,
         }
     }
