@@ -189,7 +189,19 @@ impl ClauseValues {
 
     /// For each string length, whether a string of the list has it (see [`length_bit`]).
     pub(crate) fn length_mask(&self) -> u64 {
-        self.strs().fold(0, |mask, s| mask | length_bit(s.len()))
+        match self {
+            // From the end offsets alone (no need to look at the text).
+            ClauseValues::Short { ends, len, .. } => {
+                let mut start = 0;
+                let mut mask = 0;
+                for &end in &ends[..usize::from(*len)] {
+                    mask |= length_bit(usize::from(end).wrapping_sub(start));
+                    start = usize::from(end);
+                }
+                mask
+            }
+            _ => self.strs().fold(0, |mask, s| mask | length_bit(s.len())),
+        }
     }
 
     /// Whether `f` holds for the bytes of any string value, in order (other values skipped).
