@@ -137,6 +137,12 @@ impl Clause {
         values: ClauseValues,
         negate: bool,
     ) -> Clause {
+        // Evaluating these reads the values as strings, not bytes: keep their text where it
+        // needs no check.
+        let values = match op {
+            Op::Contains | Op::SegmentMatch => values.with_text_on_heap(),
+            _ => values,
+        };
         let prepared = prepare(&op, &values);
         let kind_tag = kind_tag(context_kind.as_ref().map_or("user", Kind::as_str));
         let access = access_of(&attribute, &op);

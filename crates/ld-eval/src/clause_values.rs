@@ -127,6 +127,36 @@ impl ClauseValues {
         }
     }
 
+    /// The same values with a short list's text on the heap: for clauses whose evaluation
+    /// reads the values as strings ([`ClauseValues::strs`], which must check an inline
+    /// text's bytes each time) rather than as bytes.
+    pub(crate) fn with_text_on_heap(self) -> ClauseValues {
+        match self {
+            ClauseValues::Short {
+                text: ShortText::Inline(_),
+                ends,
+                len,
+            } => {
+                let end = usize::from(len).checked_sub(1).map_or(0, |i| usize::from(ends[i]));
+                let text = Box::from(self.strs_text(end));
+                ClauseValues::Short {
+                    text: ShortText::Heap(text),
+                    ends,
+                    len,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The first `end` bytes of a short list's text, as a string.
+    fn strs_text(&self, end: usize) -> &str {
+        match self {
+            ClauseValues::Short { text, .. } => text.str(0, end),
+            _ => "",
+        }
+    }
+
     /// The values that are not strings (none in the compact forms).
     #[inline]
     pub(crate) fn json(&self) -> &[Value] {
@@ -477,6 +507,37 @@ mod tests {
         assert_eq!(serde_json::to_value(&long_values).unwrap(), json!(long));
         let big = "x".repeat(70_000);
         assert!(matches!(read(json!([big])), ClauseValues::Long(_)));
+    }
+
+    #[test]
+    fn short_texts_are_inline_and_can_be_moved_to_the_heap() {
+        let inline = read(json!(["de", "fr", "é"]));
+        assert!(matches!(
+            inline,
+            ClauseValues::Short {
+                text: ShortText::Inline(_),
+                ..
+            }
+        ));
+        let heap = inline.clone().with_text_on_heap();
+        assert!(matches!(
+            heap,
+            ClauseValues::Short {
+                text: ShortText::Heap(_),
+                ..
+            }
+        ));
+        assert_eq!(heap, inline);
+        assert!(heap.strs().eq(["de", "fr", "é"]));
+        let long_text = read(json!(["x".repeat(INLINE_MAX), "y"]));
+        assert!(matches!(
+            long_text,
+            ClauseValues::Short {
+                text: ShortText::Heap(_),
+                ..
+            }
+        ));
+        assert!(read(json!([])).with_text_on_heap().strs().next().is_none());
     }
 
     #[test]

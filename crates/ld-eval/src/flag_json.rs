@@ -207,7 +207,11 @@ impl<'a> JsonCursor<'a> {
         let s = self.str()?;
         let start = u32::try_from(self.text.len()).map_err(|_| Unsupported)?;
         self.text.push_str(&s);
-        let end = u32::try_from(self.text.len()).map_err(|_| Unsupported)?;
+        // (`u32::MAX` stands for a whole block: refused, as any text past 4 GiB.)
+        let end = u32::try_from(self.text.len())
+            .ok()
+            .filter(|&end| end != u32::MAX)
+            .ok_or(Unsupported)?;
         Ok(SharedStr::pending(start, end))
     }
 

@@ -32,8 +32,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct SharedStr {
     block: Arc<str>,
     start: u32,
+    /// Where the string ends in `block`, or [`WHOLE`]: the string is the whole block (a flag
+    /// key, any string made from a `&str`), read without slicing.
     end: u32,
 }
+
+/// [`SharedStr::end`] of a string that is its whole block.
+const WHOLE: u32 = u32::MAX;
 
 /// The block of every empty string that has none of its own.
 fn empty_block() -> &'static Arc<str> {
@@ -52,20 +57,19 @@ impl SharedStr {
         if s.is_empty() {
             return SharedStr::default();
         }
-        match u32::try_from(s.len()) {
-            Ok(end) => SharedStr {
-                block: Arc::from(s),
-                start: 0,
-                end,
-            },
-            // Past 4 GiB (no flag data comes near): not representable as a range.
-            Err(_) => SharedStr::default(),
+        SharedStr {
+            block: Arc::from(s),
+            start: 0,
+            end: WHOLE,
         }
     }
 
     /// The string.
-    #[inline]
+    #[inline(always)]
     pub fn as_str(&self) -> &str {
+        if self.end == WHOLE {
+            return &self.block;
+        }
         // The range is set from character boundaries of this very block.
         self.block
             .get(self.start as usize..self.end as usize)
@@ -82,12 +86,13 @@ impl SharedStr {
     /// assert_eq!(&*shared, "flag-1");
     /// ```
     pub fn whole(&self) -> Option<&Arc<str>> {
-        (self.start == 0 && self.end as usize == self.block.len()).then_some(&self.block)
+        (self.end == WHOLE).then_some(&self.block)
     }
 
     /// A range not yet tied to its block: the string at `start..end` of a block that is being
     /// gathered (see [`SharedStr::bind`]). Reads as empty until bound.
     pub(crate) fn pending(start: u32, end: u32) -> SharedStr {
+        debug_assert!(end != WHOLE);
         SharedStr {
             block: empty_block().clone(),
             start,
@@ -107,7 +112,7 @@ impl Default for SharedStr {
         SharedStr {
             block: empty_block().clone(),
             start: 0,
-            end: 0,
+            end: WHOLE,
         }
     }
 }
@@ -154,13 +159,10 @@ impl From<&String> for SharedStr {
 impl From<Arc<str>> for SharedStr {
     /// Shares the `Arc`'s text as it is (no copy).
     fn from(s: Arc<str>) -> Self {
-        match u32::try_from(s.len()) {
-            Ok(end) => SharedStr {
-                block: s,
-                start: 0,
-                end,
-            },
-            Err(_) => SharedStr::new(&s),
+        SharedStr {
+            block: s,
+            start: 0,
+            end: WHOLE,
         }
     }
 }
