@@ -137,7 +137,9 @@ impl ClauseValues {
                 ends,
                 len,
             } => {
-                let end = usize::from(len).checked_sub(1).map_or(0, |i| usize::from(ends[i]));
+                let end = usize::from(len)
+                    .checked_sub(1)
+                    .map_or(0, |i| usize::from(ends[i]));
                 let text = Box::from(self.strs_text(end));
                 ClauseValues::Short {
                     text: ShortText::Heap(text),

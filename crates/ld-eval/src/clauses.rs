@@ -41,7 +41,7 @@ fn empty_list() -> &'static Arc<[Clause]> {
 
 impl Clauses {
     /// The clauses as a slice.
-    #[inline]
+    #[inline(always)]
     pub fn as_slice(&self) -> &[Clause] {
         // The range is set within this very list.
         self.list
@@ -92,7 +92,7 @@ impl From<Vec<Clause>> for Clauses {
 impl Deref for Clauses {
     type Target = [Clause];
 
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &[Clause] {
         self.as_slice()
     }

@@ -178,7 +178,7 @@ impl KeySet {
     }
 
     /// Whether `key` is in the set.
-    #[inline]
+    #[inline(always)]
     pub fn contains(&self, key: &str) -> bool {
         let (ends, index) = self.table.split_at(self.len as usize);
         let (text, wanted) = (self.text.as_bytes(), key.as_bytes());

@@ -231,7 +231,7 @@ impl SharedRollout {
 impl std::ops::Deref for SharedRollout {
     type Target = Rollout;
 
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &Rollout {
         // Unbound (never left so by the reader): the default rollout.
         self.list
