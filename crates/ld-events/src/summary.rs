@@ -9,11 +9,17 @@
 //!   [`ThreadTally`] it hands in, which spares a thread-local lookup. A cell is found first
 //!   through a small direct-mapped table indexed by a hash of its [`fast_key`]: one word packing
 //!   the flag's `ld_eval::InstanceId` (unique per flag value in the process, so it also fixes the
-//!   flag's key and version), the variation, the default's class (`null`, `false`, `true` or
-//!   another value, compared separately) and the id of the context's kinds list (interned per
-//!   summarizer); one compare of that word verifies the cell, so no other flag or kinds list
-//!   can ever count into it. A miss falls back to a thread-local map keyed by flag key (looked
-//!   up with the caller's `&str`) and refills the table entry;
+//!   flag's key and version), the default's class (`null`, `false`, `true` or another value,
+//!   compared separately) and the id of the context's kinds list (interned per summarizer);
+//!   one compare of that word verifies the cell, so no other flag or kinds list can ever count
+//!   into it. A miss falls back to a thread-local map keyed by flag key (looked up with the
+//!   caller's `&str`) and refills the table entry;
+//! - a cell has one counter per variation of its flag value (and one for "no variation"), and
+//!   the variation is not part of its key: finding the cell needs nothing the evaluation
+//!   computes, so those loads do not wait for it, and only the choice of counter does. (When
+//!   the variation was part of the key, every count was a chain of dependent loads that
+//!   started only once the evaluation had returned, ~6 ns of a flag-off evaluation's ~10 ns
+//!   of event work);
 //! - whether the context is already known to the context-key cache, and its kinds id, are read
 //!   from the context's own memo word (`ld_eval::ContextMemo`), written once the cache holds the
 //!   context: one load instead of a table probe. A context object without a memo (built for
@@ -24,11 +30,12 @@
 //! - every fast-path count is a sighting of an already-known context: the flusher derives the
 //!   diagnostic deduplication count from the cells (what the general path did not count);
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
-//!   count, with a plain load and store, and the flusher reports the difference from what it last
-//!   reported, so nothing is ever reset under the owner's feet and no count is lost;
-//! - a cell is specific to (variation, version, default, the context's kinds), so the flusher can
-//!   rebuild each flag's counters and context kinds from the cells that moved in the window;
-//! - new cells (a flag, variation or kind combination seen for the first time on a thread) are
+//!   counters, with a plain load and store, and the flusher reports the difference from what it
+//!   last reported, so nothing is ever reset under the owner's feet and no count is lost;
+//! - a cell is specific to (version, default, the context's kinds), so the flusher can rebuild
+//!   each flag's counters (one per variation counter that moved) and context kinds from the
+//!   cells that moved in the window;
+//! - new cells (a flag, default or kinds combination seen for the first time on a thread) are
 //!   registered under a lock — the only allocation, once per combination and thread. Cells idle
 //!   for a few windows are retired by the flusher; their owner notices with a plain load and
 //!   registers a fresh one if the flag comes back, so memory follows the flags in use;
