@@ -1142,19 +1142,22 @@ mod tests {
         let variations = [json!("a"), json!("b"), json!("c")];
         let d = json!(null);
         // The general path makes the cell, with a counter for each variation.
-        let first = SummaryInput {
-            instance: 11,
-            plain: true,
-            variations: &variations,
-            ..input("f", Some(0), &variations[0], &d)
+        let make_cell = |instance, plain, key| {
+            let first = SummaryInput {
+                instance,
+                plain,
+                variations: &variations,
+                ..input(key, Some(0), &variations[0], &d)
+            };
+            s.record_in(Some(&tally), first, ["user"].into_iter(), None, || 1);
         };
-        s.record_in(Some(&tally), first, ["user"].into_iter(), None, || 1);
+        make_cell(11, true, "f");
         // The first kinds list this summarizer met has id 0.
         let generation = 5 << 8;
         let context = ContextBuilder::new("u1").build().unwrap();
         context.memo().set(generation);
         let known = s.known_context(&context, generation);
-        let around = |known: Option<KnownContext>, instance, default: &Value, variation, needs| {
+        let fast = |known: Option<KnownContext>, instance, default: &Value, variation, needs| {
             known.is_some_and(|known| {
                 s.count_known::<false, _>(
                     Some(&tally),
@@ -1168,24 +1171,18 @@ mod tests {
             })
         };
         for variation in [Some(2), Some(1), Some(1), None, Some(2), Some(2)] {
-            assert!(around(known, 11, &d, variation, true), "{variation:?}");
+            assert!(fast(known, 11, &d, variation, true), "{variation:?}");
         }
         // A variation the flag does not have, another flag value and another default are
         // left to the general path.
-        assert!(!around(known, 11, &d, Some(3), true));
-        assert!(!around(known, 12, &d, Some(0), true));
-        assert!(!around(known, 11, &json!(false), Some(0), true));
-        assert!(!around(None, 11, &d, Some(0), true));
+        assert!(!fast(known, 11, &d, Some(3), true));
+        assert!(!fast(known, 12, &d, Some(0), true));
+        assert!(!fast(known, 11, &json!(false), Some(0), true));
+        assert!(!fast(None, 11, &d, Some(0), true));
         // A flag whose evaluations can need more than the summary asks each evaluation.
-        let other = SummaryInput {
-            instance: 13,
-            plain: false,
-            variations: &variations,
-            ..input("g", Some(0), &variations[0], &d)
-        };
-        s.record_in(Some(&tally), other, ["user"].into_iter(), None, || 1);
-        assert!(!around(known, 13, &d, Some(1), false));
-        assert!(around(known, 13, &d, Some(1), true));
+        make_cell(13, false, "g");
+        assert!(!fast(known, 13, &d, Some(1), false));
+        assert!(fast(known, 13, &d, Some(1), true));
 
         let out = serde_json::to_string(&s.snapshot_and_reset(60).unwrap()).unwrap();
         assert_eq!(
