@@ -340,6 +340,7 @@ impl EventProcessor {
         let hints = FastPathHints {
             instance: flag.map_or(0, |f| f.instance.get()),
             plain: flag.is_some_and(plain_flag),
+            variations: flag.map_or(&[], |f| &f.variations),
         };
         self.record_at(
             &Evaluation {

@@ -52,11 +52,14 @@ pub struct FlagEventSettings {
 /// What the general path tells the summary about an evaluation's flag, so that the cell it
 /// counts in can serve the fast path ([`EventProcessor::count_if_known`]).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct FastPathHints {
+pub(crate) struct FastPathHints<'a> {
     /// The flag's `ld_eval::InstanceId`, 0 when there is no flag at hand.
     pub(crate) instance: u64,
     /// No evaluation of the flag needs more than the summary (`evaluation::plain_flag`).
     pub(crate) plain: bool,
+    /// The flag's variations (empty when there is no flag at hand): a summary cell counts
+    /// each of them.
+    pub(crate) variations: &'a [Value],
 }
 
 /// One evaluation to record, borrowed from the caller.
@@ -264,7 +267,7 @@ impl EventProcessor {
     pub(crate) fn record_at<C, R>(
         &self,
         e: &Evaluation<'_, C, R>,
-        hints: FastPathHints,
+        hints: FastPathHints<'_>,
         tally: Option<&ThreadTally>,
     ) where
         C: EventContextSource + ?Sized,
@@ -290,6 +293,7 @@ impl EventProcessor {
                     plain: hints.plain,
                     flag_key: e.flag_key,
                     variation: e.variation,
+                    variations: hints.variations,
                     version: e.flag.map(|f| f.version),
                     value: e.value,
                     default: e.default,

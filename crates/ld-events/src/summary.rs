@@ -9,11 +9,17 @@
 //!   [`ThreadTally`] it hands in, which spares a thread-local lookup. A cell is found first
 //!   through a small direct-mapped table indexed by a hash of its [`fast_key`]: one word packing
 //!   the flag's `ld_eval::InstanceId` (unique per flag value in the process, so it also fixes the
-//!   flag's key and version), the variation, the default's class (`null`, `false`, `true` or
-//!   another value, compared separately) and the id of the context's kinds list (interned per
-//!   summarizer); one compare of that word verifies the cell, so no other flag or kinds list
-//!   can ever count into it. A miss falls back to a thread-local map keyed by flag key (looked
-//!   up with the caller's `&str`) and refills the table entry;
+//!   flag's key and version), the default's class (`null`, `false`, `true` or another value,
+//!   compared separately) and the id of the context's kinds list (interned per summarizer);
+//!   one compare of that word verifies the cell, so no other flag or kinds list can ever count
+//!   into it. A miss falls back to a thread-local map keyed by flag key (looked up with the
+//!   caller's `&str`) and refills the table entry;
+//! - a cell has one counter per variation of its flag value (and one for "no variation"), and
+//!   the variation is not part of its key: finding the cell needs nothing the evaluation
+//!   computes, so those loads do not wait for it, and only the choice of counter does. (When
+//!   the variation was part of the key, every count was a chain of dependent loads that
+//!   started only once the evaluation had returned, ~6 ns of a flag-off evaluation's ~10 ns
+//!   of event work);
 //! - whether the context is already known to the context-key cache, and its kinds id, are read
 //!   from the context's own memo word (`ld_eval::ContextMemo`), written once the cache holds the
 //!   context: one load instead of a table probe. A context object without a memo (built for
@@ -24,11 +30,12 @@
 //! - every fast-path count is a sighting of an already-known context: the flusher derives the
 //!   diagnostic deduplication count from the cells (what the general path did not count);
 //! - a cell is shared with the flusher through an `Arc`; only its owning thread ever writes its
-//!   count, with a plain load and store, and the flusher reports the difference from what it last
-//!   reported, so nothing is ever reset under the owner's feet and no count is lost;
-//! - a cell is specific to (variation, version, default, the context's kinds), so the flusher can
-//!   rebuild each flag's counters and context kinds from the cells that moved in the window;
-//! - new cells (a flag, variation or kind combination seen for the first time on a thread) are
+//!   counters, with a plain load and store, and the flusher reports the difference from what it
+//!   last reported, so nothing is ever reset under the owner's feet and no count is lost;
+//! - a cell is specific to (version, default, the context's kinds), so the flusher can rebuild
+//!   each flag's counters (one per variation counter that moved) and context kinds from the
+//!   cells that moved in the window;
+//! - new cells (a flag, default or kinds combination seen for the first time on a thread) are
 //!   registered under a lock — the only allocation, once per combination and thread. Cells idle
 //!   for a few windows are retired by the flusher; their owner notices with a plain load and
 //!   registers a fresh one if the flag comes back, so memory follows the flags in use;
@@ -57,32 +64,47 @@ use crate::thread_tally::ThreadTally;
 /// Windows without a count after which the flusher retires a cell.
 const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
 
-/// One thread's count for one (flag, variation, version, default, context kinds).
+/// One thread's counts for one (flag, version, default, context kinds): one counter per
+/// variation, so that the fast path can find the cell before the evaluation has chosen its
+/// variation (see [`Summarizer::prepare`]).
 #[derive(Debug)]
 struct Cell {
     flag_key: Box<str>,
     /// The flag value counted (`ld_eval::InstanceId`), 0 when not known.
     instance: u64,
-    /// What the fast path compares ([`fast_key`]): the instance, variation, default class and
-    /// kinds id, with [`fast_key::PLAIN`] when no evaluation of the flag value needs more than
-    /// the summary (no full or debug events, no experiment, not excluded), so that the fast
-    /// path need not check the evaluation itself. [`fast_key::NO_KEY`] once retired, or when
-    /// the evaluation does not fit a key. Written by the flusher only to retire the cell.
+    /// What the fast path compares ([`fast_key`]): the instance, default class and kinds id,
+    /// with [`fast_key::PLAIN`] when no evaluation of the flag value needs more than the
+    /// summary (no full or debug events, no experiment, not excluded), so that the fast path
+    /// need not check the evaluation itself. [`fast_key::NO_KEY`] once retired, or when the
+    /// evaluation does not fit a key or the cell's values are not the flag's. Written by the
+    /// flusher only to retire the cell.
     fast_key: AtomicU64,
     /// The context's kinds in order, joined with `,` (which a kind cannot contain).
     kinds: Box<str>,
-    variation: Option<usize>,
     version: Option<u64>,
     default: Value,
-    /// Written only by the owning thread (load + store); read by the flusher.
-    count: AtomicU64,
-    /// The part of `count` the general path counted; the rest the fast path did, each of them
-    /// a sighting of an already-known context, which the flusher adds to the diagnostic
+    /// Per counter (see [`counter_of`]): the number of evaluations, written only by the owning
+    /// thread (load + store) and read by the flusher.
+    counts: Box<[AtomicU64]>,
+    /// Per counter: the value served. The first is the default's (no variation), the others
+    /// the flag's variations; a cell made for an evaluation whose value is not its flag's
+    /// variation has one counter, for that variation and value.
+    values: Box<[Value]>,
+    /// The [`counter_of`] of the first counter: 0, or that variation's in a one-counter cell.
+    offset: usize,
+    /// The part of the counts the general path counted; the rest the fast path did, each of
+    /// them a sighting of an already-known context, which the flusher adds to the diagnostic
     /// deduplication count. Written only by the owning thread.
     general: AtomicU64,
     /// Set by the flusher when it drops the cell from the registry.
     retired: AtomicBool,
-    value: Value,
+}
+
+/// The counter of an evaluation that served `variation`: 0 for none, the index + 1 otherwise
+/// (saturating, so that an index no cell has a counter for finds none).
+#[inline(always)]
+fn counter_of(variation: Option<usize>) -> usize {
+    variation.map_or(0, |v| v.saturating_add(1))
 }
 
 impl Cell {
@@ -92,56 +114,83 @@ impl Cell {
         kinds_id: u8,
     ) -> Self {
         let joined = join_kinds(kinds);
+        let counter = counter_of(input.variation);
+        // The flag's own values when the evaluation served one of them (or the default with no
+        // variation), so that the fast path can count any variation here.
+        let flags_own = std::iter::once(input.default)
+            .chain(input.variations)
+            .nth(counter)
+            .is_some_and(|v| same_value(v, input.value));
+        let (values, offset): (Box<[Value]>, usize) = if flags_own {
+            let values = std::iter::once(input.default).chain(input.variations);
+            (values.cloned().collect(), 0)
+        } else {
+            (Box::new([input.value.clone()]), counter)
+        };
+        let counts: Box<[AtomicU64]> = (0..values.len())
+            .map(|i| AtomicU64::new(u64::from(i + offset == counter)))
+            .collect();
+        let fast_key = if flags_own {
+            fast_key::cell_key(input.instance, input.default, kinds_id, input.plain)
+        } else {
+            fast_key::NO_KEY
+        };
         Self {
             flag_key: input.flag_key.into(),
             instance: input.instance,
-            fast_key: AtomicU64::new(fast_key::cell_key(
-                input.instance,
-                input.variation,
-                input.default,
-                kinds_id,
-                input.plain,
-            )),
+            fast_key: AtomicU64::new(fast_key),
             kinds: joined.into_boxed_str(),
-            variation: input.variation,
             version: input.version,
             default: input.default.clone(),
-            count: AtomicU64::new(1),
+            counts,
+            values,
+            offset,
             general: AtomicU64::new(1),
             retired: AtomicBool::new(false),
-            value: input.value.clone(),
         }
     }
 
-    /// Whether an evaluation described by `input` and `kinds` counts in this cell.
+    /// Whether an evaluation described by `input` and `kinds` counts in this cell: same flag
+    /// value, default and kinds, and the cell has a counter for the variation served whose
+    /// value is the one served.
     #[inline]
     fn matches<'k>(&self, input: &SummaryInput<'_>, kinds: impl Iterator<Item = &'k str>) -> bool {
-        self.variation == input.variation
-            && self.version == input.version
+        self.version == input.version
             && self.instance == input.instance
             && same_str(&self.flag_key, input.flag_key)
             && same_value(&self.default, input.default)
+            && self
+                .counter(input.variation)
+                .is_some_and(|i| same_value(&self.values[i], input.value))
             && same_kinds(&self.kinds, kinds)
     }
 
-    /// One more evaluation; only the owning thread calls this.
+    /// One more evaluation that served `variation`, counted by the general path, which checked
+    /// that the cell has its counter ([`Cell::matches`]); only the owning thread calls this.
     #[inline]
-    fn bump(&self) {
-        self.count
-            .store(self.count.load(Ordering::Relaxed) + 1, Ordering::Release);
-    }
-
-    /// One more evaluation counted by the general path; only the owning thread calls this.
-    #[inline]
-    fn bump_general(&self) {
+    fn bump_general(&self, variation: Option<usize>) {
         self.general
             .store(self.general.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        self.bump();
+        if let Some(i) = self.counter(variation) {
+            bump(&self.counts[i]);
+        }
+    }
+
+    /// The index in `counts` and `values` of the counter of `variation`, if the cell has one.
+    #[inline]
+    fn counter(&self, variation: Option<usize>) -> Option<usize> {
+        let i = counter_of(variation).checked_sub(self.offset)?;
+        (i < self.counts.len()).then_some(i)
+    }
+
+    /// The variation counted at `index` in `counts` (see [`Cell::counter`]).
+    fn variation_at(&self, index: usize) -> Option<usize> {
+        (index + self.offset).checked_sub(1)
     }
 
     /// How many evaluations the fast path counted so far (see [`Cell::general`]).
     fn fast_count(&self) -> u64 {
-        let total = self.count.load(Ordering::Acquire);
+        let total: u64 = self.counts.iter().map(|c| c.load(Ordering::Acquire)).sum();
         total.saturating_sub(self.general.load(Ordering::Relaxed))
     }
 
@@ -149,6 +198,13 @@ impl Cell {
     fn kinds(&self) -> impl Iterator<Item = &str> {
         self.kinds.split(',').filter(|k| !k.is_empty())
     }
+}
+
+/// One more evaluation in `count`, a counter that only the calling thread (its cell's owner)
+/// writes: a plain load and store, which the flusher reads.
+#[inline(always)]
+fn bump(count: &AtomicU64) {
+    count.store(count.load(Ordering::Relaxed) + 1, Ordering::Release);
 }
 
 /// The direct-mapped table entry of an evaluation counted by the general path, for contexts
@@ -159,9 +215,9 @@ impl Cell {
 fn general_slot(input: &SummaryInput<'_>, kinds_id: u8) -> usize {
     let key = if input.instance != 0 {
         let class = fast_key::default_class(input.default);
-        fast_key::probe(input.instance, input.variation, class) | u64::from(kinds_id)
+        fast_key::probe(input.instance, class) | u64::from(kinds_id)
     } else {
-        (input.flag_key.as_ptr() as u64) ^ input.variation.map_or(0, |v| v as u64 + 1) << 40
+        input.flag_key.as_ptr() as u64
     };
     fast_key::slot(key)
 }
@@ -232,13 +288,27 @@ fn same_kinds_in_list<'k>(
 #[derive(Debug)]
 struct Registered {
     cell: Arc<Cell>,
-    reported: u64,
+    /// Per counter of the cell: its count as of the last report.
+    reported: Box<[u64]>,
     /// [`Cell::fast_count`] as of the last report.
     reported_fast: u64,
     idle_windows: u32,
     /// Marked retired at the previous snapshot: report any count that raced with the marking,
     /// then let go.
     retiring: bool,
+}
+
+impl Registered {
+    /// A cell reported for the first time at the next snapshot.
+    fn new(cell: Arc<Cell>) -> Self {
+        Self {
+            reported: vec![0; cell.counts.len()].into_boxed_slice(),
+            cell,
+            reported_fast: 0,
+            idle_windows: 0,
+            retiring: false,
+        }
+    }
 }
 
 /// What the flusher sees: every live cell of every thread, plus window bookkeeping.
@@ -423,19 +493,19 @@ impl KnownContext {
     }
 }
 
-/// The fast path's count (see [`Summarizer::count_known`]) in `local`: the cell whose
-/// [`fast_key`] is `probe` with the context's kinds id or-ed in, if the thread's
-/// direct-mapped table holds it and its flag needs nothing but the summary for this evaluation
-/// (known from the cell's key, else from `needs_only_summary`). A default of class
-/// [`fast_key::OTHER_DEFAULT`] is compared with the cell's too. `SETTLED`: the caller knows
-/// that `known` is settled ([`KnownContext::settled`]), so the recent-contexts lookup is left
-/// out.
+/// The fast path's count (see [`Summarizer::count_known`]) in `local`: in the counter of
+/// `variation` of the cell whose [`fast_key`] is `probe` with the context's kinds id or-ed in,
+/// if the thread's direct-mapped table holds it (see [`find_cell`]) and its flag needs nothing
+/// but the summary for this evaluation (known from the cell's key, else from
+/// `needs_only_summary`). `SETTLED`: the caller knows that `known` is settled
+/// ([`KnownContext::settled`]), so the recent-contexts lookup is left out.
 #[inline(always)]
 fn count_in<const SETTLED: bool>(
     local: &Local,
     probe: u64,
     known: KnownContext,
     context: &ld_eval::Context,
+    variation: Option<usize>,
     needs_only_summary: impl Fn() -> bool,
     default: &Value,
 ) -> bool {
@@ -447,19 +517,35 @@ fn count_in<const SETTLED: bool>(
             None => return false,
         }
     };
-    let key = probe | u64::from(kinds_id);
-    let Some(cell) = &local.fast[fast_key::slot(key)] else {
+    let Some((cell, plain)) = find_cell(local, probe | u64::from(kinds_id), default) else {
         return false;
     };
-    let found = cell.fast_key.load(Ordering::Relaxed);
-    if found != key && !(found == key & !fast_key::PLAIN && needs_only_summary()) {
+    let Some(count) = cell.counts.get(counter_of(variation)) else {
         return false;
+    };
+    if !plain && !needs_only_summary() {
+        return false;
+    }
+    bump(count);
+    true
+}
+
+/// The cell of the fast path's `key` (a probe with the kinds id or-ed in) in the thread's
+/// direct-mapped table, if it is there and its default is `default` (compared value by value
+/// only for a default of class [`fast_key::OTHER_DEFAULT`]), with whether it is
+/// [`fast_key::PLAIN`] (else each evaluation must be checked to need nothing but the summary).
+#[inline(always)]
+fn find_cell<'l>(local: &'l Local, key: u64, default: &Value) -> Option<(&'l Cell, bool)> {
+    let cell = local.fast[fast_key::slot(key)].as_deref()?;
+    let found = cell.fast_key.load(Ordering::Relaxed);
+    let plain = found == key;
+    if !plain && found != key & !fast_key::PLAIN {
+        return None;
     }
     if fast_key::compares_default(key) && !same_value(&cell.default, default) {
-        return false;
+        return None;
     }
-    cell.bump();
-    true
+    Some((cell, plain))
 }
 
 /// What [`Summarizer::record_in`] found out on the way.
@@ -498,6 +584,8 @@ pub(crate) struct SummaryInput<'a> {
     pub(crate) plain: bool,
     pub(crate) flag_key: &'a str,
     pub(crate) variation: Option<usize>,
+    /// The flag's variations, empty when there is no flag at hand.
+    pub(crate) variations: &'a [Value],
     /// `None` for an unknown flag (written as `"unknown": true`).
     pub(crate) version: Option<u64>,
     pub(crate) value: &'a Value,
@@ -581,11 +669,7 @@ impl Summarizer {
         default: impl Fn() -> V,
     ) -> bool {
         let default = default();
-        let probe = fast_key::probe(
-            instance,
-            variation,
-            fast_key::default_class(default.borrow()),
-        );
+        let probe = fast_key::probe(instance, fast_key::default_class(default.borrow()));
         let default_value = default.borrow();
         let id = self.id;
         // A mutable borrow is the cheaper check (the flag is compared with 0, not a bound).
@@ -596,6 +680,7 @@ impl Summarizer {
                     probe,
                     known,
                     context,
+                    variation,
                     needs_only_summary,
                     default_value,
                 ),
@@ -620,6 +705,7 @@ impl Summarizer {
                         probe,
                         known,
                         context,
+                        variation,
                         needs_only_summary,
                         default_value,
                     )
@@ -739,7 +825,7 @@ impl Summarizer {
                     if cell.matches(&input, kinds.clone())
                         && !cell.retired.load(Ordering::Relaxed) =>
                 {
-                    cell.bump_general();
+                    cell.bump_general(input.variation);
                 }
                 _ => self.record_in_map(local, slot, &input, kinds.clone(), kinds_id),
             }
@@ -750,13 +836,14 @@ impl Summarizer {
             None => {
                 // This thread's locals are being torn down (a count from a thread-local
                 // destructor): count it in a cell of its own.
-                registry.cells.lock().push(Registered {
-                    cell: Arc::new(Cell::new(&input, kinds, NOT_INTERNED)),
-                    reported: 0,
-                    reported_fast: 0,
-                    idle_windows: 0,
-                    retiring: false,
-                });
+                registry
+                    .cells
+                    .lock()
+                    .push(Registered::new(Arc::new(Cell::new(
+                        &input,
+                        kinds,
+                        NOT_INTERNED,
+                    ))));
                 Recorded {
                     seen: false,
                     kinds_id: NOT_INTERNED,
@@ -784,7 +871,7 @@ impl Summarizer {
         let found = cells.iter().position(|c| c.matches(input, kinds.clone()));
         let cell = match found {
             Some(i) if !cells[i].retired.load(Ordering::Relaxed) => {
-                cells[i].bump_general();
+                cells[i].bump_general(input.variation);
                 Arc::clone(&cells[i])
             }
             found => {
@@ -792,13 +879,10 @@ impl Summarizer {
                     cells.swap_remove(i);
                 }
                 let cell = Arc::new(Cell::new(input, kinds, kinds_id));
-                self.registry.cells.lock().push(Registered {
-                    cell: Arc::clone(&cell),
-                    reported: 0,
-                    reported_fast: 0,
-                    idle_windows: 0,
-                    retiring: false,
-                });
+                self.registry
+                    .cells
+                    .lock()
+                    .push(Registered::new(Arc::clone(&cell)));
                 cells.push(Arc::clone(&cell));
                 cell
             }
@@ -840,16 +924,22 @@ impl Summarizer {
         let mut cells = registry.cells.lock();
         let mut fast = 0;
         cells.retain_mut(|r| {
-            let total = r.cell.count.load(Ordering::Acquire);
-            let delta = total - r.reported;
-            r.reported = total;
+            let mut delta = 0;
+            for (index, (count, reported)) in r.cell.counts.iter().zip(&mut r.reported).enumerate()
+            {
+                let total = count.load(Ordering::Acquire);
+                if total > *reported {
+                    add_to_summary(&mut flags, &r.cell, index, total - *reported);
+                    delta += total - *reported;
+                    *reported = total;
+                }
+            }
             // Every fast-path count was a sighting of a known context (diagnostics).
             let fast_total = r.cell.fast_count();
             fast += fast_total.saturating_sub(r.reported_fast);
             r.reported_fast = r.reported_fast.max(fast_total);
             if delta > 0 {
                 r.idle_windows = 0;
-                add_to_summary(&mut flags, &r.cell, delta);
             } else {
                 r.idle_windows += 1;
             }
@@ -908,7 +998,10 @@ fn same_json(a: &Value, b: &Value) -> bool {
     a == b
 }
 
-fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u64) {
+/// Adds `delta` evaluations counted in the cell `c`'s counter at `index` to the window's
+/// summary.
+fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, index: usize, delta: u64) {
+    let variation = c.variation_at(index);
     let summary = flags
         .entry(c.flag_key.to_string())
         .or_insert_with(|| FlagSummary {
@@ -919,13 +1012,13 @@ fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, delta: u6
     match summary
         .counters
         .iter_mut()
-        .find(|x| x.variation == c.variation && x.version == c.version)
+        .find(|x| x.variation == variation && x.version == c.version)
     {
         Some(existing) => existing.count += delta,
         None => summary.counters.push(CounterSummary {
-            variation: c.variation,
+            variation,
             version: c.version,
-            value: c.value.clone(),
+            value: c.values[index].clone(),
             count: delta,
         }),
     }
@@ -1034,10 +1127,95 @@ mod tests {
             plain: false,
             flag_key: key,
             variation,
+            variations: &[],
             version: Some(7),
             value,
             default,
         }
+    }
+
+    #[test]
+    fn fast_counts_land_in_the_served_variations_counter_of_the_one_cell() {
+        use ld_eval::ContextBuilder;
+        let s = Summarizer::new(10);
+        let tally = ThreadTally::default();
+        let variations = [json!("a"), json!("b"), json!("c")];
+        let d = json!(null);
+        // The general path makes the cell, with a counter for each variation.
+        let make_cell = |instance, plain, key| {
+            let first = SummaryInput {
+                instance,
+                plain,
+                variations: &variations,
+                ..input(key, Some(0), &variations[0], &d)
+            };
+            s.record_in(Some(&tally), first, ["user"].into_iter(), None, || 1);
+        };
+        make_cell(11, true, "f");
+        // The first kinds list this summarizer met has id 0.
+        let generation = 5 << 8;
+        let context = ContextBuilder::new("u1").build().unwrap();
+        context.memo().set(generation);
+        let known = s.known_context(&context, generation);
+        let fast = |known: Option<KnownContext>, instance, default: &Value, variation, needs| {
+            known.is_some_and(|known| {
+                s.count_known::<false, _>(
+                    Some(&tally),
+                    known,
+                    &context,
+                    instance,
+                    variation,
+                    || needs,
+                    || default,
+                )
+            })
+        };
+        for variation in [Some(2), Some(1), Some(1), None, Some(2), Some(2)] {
+            assert!(fast(known, 11, &d, variation, true), "{variation:?}");
+        }
+        // A variation the flag does not have, another flag value and another default are
+        // left to the general path.
+        assert!(!fast(known, 11, &d, Some(3), true));
+        assert!(!fast(known, 12, &d, Some(0), true));
+        assert!(!fast(known, 11, &json!(false), Some(0), true));
+        assert!(!fast(None, 11, &d, Some(0), true));
+        // A flag whose evaluations can need more than the summary asks each evaluation.
+        make_cell(13, false, "g");
+        assert!(!fast(known, 13, &d, Some(1), false));
+        assert!(fast(known, 13, &d, Some(1), true));
+
+        let out = serde_json::to_string(&s.snapshot_and_reset(60).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            r#"{"kind":"summary","startDate":1,"endDate":60,"features":{"f":{"default":null,"counters":[{"version":7,"value":null,"count":1},{"variation":0,"version":7,"value":"a","count":1},{"variation":1,"version":7,"value":"b","count":2},{"variation":2,"version":7,"value":"c","count":3}],"contextKinds":["user"]},"g":{"default":null,"counters":[{"variation":0,"version":7,"value":"a","count":1},{"variation":1,"version":7,"value":"b","count":1}],"contextKinds":["user"]}}}"#
+        );
+    }
+
+    #[test]
+    fn a_served_value_that_is_not_the_flags_variation_is_counted_with_that_value() {
+        let s = Summarizer::new(10);
+        let tally = ThreadTally::default();
+        let variations = [json!(true), json!(false)];
+        let (odd, d) = (json!("odd"), json!(null));
+        let record = |variation, value| {
+            let input = SummaryInput {
+                instance: 11,
+                plain: true,
+                variations: &variations,
+                ..input("f", variation, value, &d)
+            };
+            s.record_in(Some(&tally), input, ["user"].into_iter(), None, || 1);
+        };
+        record(Some(1), &odd);
+        record(Some(1), &odd);
+        record(Some(9), &odd);
+        record(None, &odd);
+        record(Some(0), &variations[0]);
+        let out = serde_json::to_string(&s.snapshot_and_reset(2).unwrap()).unwrap();
+        assert!(
+            out.contains(r#""counters":[{"version":7,"value":"odd","count":1},{"variation":0,"version":7,"value":true,"count":1},{"variation":1,"version":7,"value":"odd","count":2},{"variation":9,"version":7,"value":"odd","count":1}]"#),
+            "{out}"
+        );
     }
 
     #[test]
@@ -1127,6 +1305,7 @@ mod tests {
             let input = SummaryInput {
                 instance,
                 plain: true,
+                variations: std::slice::from_ref(&v),
                 ..input("a", Some(0), &v, &d)
             };
             s.record_in(Some(&tally), input, kinds.iter().copied(), None, || 1);
@@ -1251,6 +1430,7 @@ mod tests {
                 plain: false,
                 flag_key: "missing",
                 variation: None,
+                variations: &[],
                 version: None,
                 value: &d,
                 default: &d,
