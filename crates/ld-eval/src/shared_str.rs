@@ -100,9 +100,12 @@ impl SharedStr {
         }
     }
 
-    /// Ties a [`SharedStr::pending`] range to the block it was gathered into.
+    /// Ties a [`SharedStr::pending`] range to the block it was gathered into (a string that
+    /// is a whole block of its own, such as a default empty one, stays as it is).
     pub(crate) fn bind(&mut self, block: &Arc<str>) {
-        self.block = Arc::clone(block);
+        if self.end != WHOLE {
+            self.block = Arc::clone(block);
+        }
     }
 }
 
@@ -287,6 +290,15 @@ mod tests {
         assert_eq!(set.len(), 1);
         assert!(set.contains("ab"));
         assert_eq!(format!("{b} {b:?}"), "ab \"ab\"");
+    }
+
+    #[test]
+    fn binding_leaves_whole_strings_alone() {
+        let block: Arc<str> = Arc::from("salt-r1");
+        let (mut absent, mut own) = (SharedStr::default(), SharedStr::from("x"));
+        absent.bind(&block);
+        own.bind(&block);
+        assert_eq!((absent.as_str(), own.as_str()), ("", "x"));
     }
 
     #[test]
