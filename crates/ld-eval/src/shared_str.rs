@@ -285,7 +285,8 @@ mod tests {
         b.bind(&block);
         let own = SharedStr::from("ab".to_string());
         assert_eq!(b, own);
-        assert!(SharedStr::from("a") < b);
+        let a = SharedStr::from("a");
+        assert!(a < b);
         let set: HashSet<SharedStr> = [b.clone(), own].into_iter().collect();
         assert_eq!(set.len(), 1);
         assert!(set.contains("ab"));
