@@ -454,10 +454,15 @@ impl Client {
             evaluator.evaluate_ref(flag, context)
         };
         let typed = result.value.and_then(T::from_flag_value);
-        let served = match (&typed, result.value) {
-            // The flag's own value, of the wrong type: the default is served.
-            (None, Some(_)) => DetailRef::error(ErrorKind::WrongType),
-            _ => result,
+        // The flag's own value, of the wrong type: the default is served. `result` is borrowed,
+        // not moved: a move copies it with wide loads that straddle the evaluator's narrower
+        // stores of it, which the CPU cannot forward, and the reads after it wait.
+        let wrong_type;
+        let served = if typed.is_none() && result.value.is_some() {
+            wrong_type = DetailRef::error(ErrorKind::WrongType);
+            &wrong_type
+        } else {
+            &result
         };
         if let Some(recorder) = recorder {
             recorder.record_in(
@@ -465,7 +470,7 @@ impl Client {
                 flag_key,
                 Some(flag),
                 context,
-                &served,
+                served,
                 || default.to_json(),
                 O::WITH_REASONS,
                 None,
