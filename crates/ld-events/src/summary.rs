@@ -65,8 +65,8 @@ use crate::thread_tally::ThreadTally;
 const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
 
 /// One thread's counts for one (flag, version, default, context kinds): one counter per
-/// variation, so that the fast path can find the cell before the evaluation has chosen its
-/// variation (see [`Summarizer::prepare`]).
+/// variation, so that the loads that find the cell do not wait for the evaluation's variation
+/// (see the module documentation).
 #[derive(Debug)]
 struct Cell {
     flag_key: Box<str>,
@@ -117,13 +117,13 @@ impl Cell {
         let counter = counter_of(input.variation);
         // The flag's own values when the evaluation served one of them (or the default with no
         // variation), so that the fast path can count any variation here.
-        let flags_own = std::iter::once(input.default)
-            .chain(input.variations)
+        let own_values = std::iter::once(input.default).chain(input.variations);
+        let flags_own = own_values
+            .clone()
             .nth(counter)
             .is_some_and(|v| same_value(v, input.value));
         let (values, offset): (Box<[Value]>, usize) = if flags_own {
-            let values = std::iter::once(input.default).chain(input.variations);
-            (values.cloned().collect(), 0)
+            (own_values.cloned().collect(), 0)
         } else {
             (Box::new([input.value.clone()]), counter)
         };
@@ -495,10 +495,11 @@ impl KnownContext {
 
 /// The fast path's count (see [`Summarizer::count_known`]) in `local`: in the counter of
 /// `variation` of the cell whose [`fast_key`] is `probe` with the context's kinds id or-ed in,
-/// if the thread's direct-mapped table holds it (see [`find_cell`]) and its flag needs nothing
-/// but the summary for this evaluation (known from the cell's key, else from
-/// `needs_only_summary`). `SETTLED`: the caller knows that `known` is settled
-/// ([`KnownContext::settled`]), so the recent-contexts lookup is left out.
+/// if the thread's direct-mapped table holds it and its flag needs nothing but the summary for
+/// this evaluation (known from the cell's key, else from `needs_only_summary`). A default of
+/// class [`fast_key::OTHER_DEFAULT`] is compared with the cell's too. `SETTLED`: the caller
+/// knows that `known` is settled ([`KnownContext::settled`]), so the recent-contexts lookup is
+/// left out.
 #[inline(always)]
 fn count_in<const SETTLED: bool>(
     local: &Local,
@@ -517,9 +518,19 @@ fn count_in<const SETTLED: bool>(
             None => return false,
         }
     };
-    let Some((cell, plain)) = find_cell(local, probe | u64::from(kinds_id), default) else {
+    let key = probe | u64::from(kinds_id);
+    let Some(cell) = &local.fast[fast_key::slot(key)] else {
         return false;
     };
+    // Found by its key alone: the loads up to here do not wait for the evaluation.
+    let found = cell.fast_key.load(Ordering::Relaxed);
+    let plain = found == key;
+    if !plain && found != key & !fast_key::PLAIN {
+        return false;
+    }
+    if fast_key::compares_default(key) && !same_value(&cell.default, default) {
+        return false;
+    }
     let Some(count) = cell.counts.get(counter_of(variation)) else {
         return false;
     };
@@ -528,24 +539,6 @@ fn count_in<const SETTLED: bool>(
     }
     bump(count);
     true
-}
-
-/// The cell of the fast path's `key` (a probe with the kinds id or-ed in) in the thread's
-/// direct-mapped table, if it is there and its default is `default` (compared value by value
-/// only for a default of class [`fast_key::OTHER_DEFAULT`]), with whether it is
-/// [`fast_key::PLAIN`] (else each evaluation must be checked to need nothing but the summary).
-#[inline(always)]
-fn find_cell<'l>(local: &'l Local, key: u64, default: &Value) -> Option<(&'l Cell, bool)> {
-    let cell = local.fast[fast_key::slot(key)].as_deref()?;
-    let found = cell.fast_key.load(Ordering::Relaxed);
-    let plain = found == key;
-    if !plain && found != key & !fast_key::PLAIN {
-        return None;
-    }
-    if fast_key::compares_default(key) && !same_value(&cell.default, default) {
-        return None;
-    }
-    Some((cell, plain))
 }
 
 /// What [`Summarizer::record_in`] found out on the way.
@@ -652,9 +645,10 @@ impl Summarizer {
     /// its kinds are known; the context then gets its memo) and the thread's
     /// direct-mapped table (in `tally`, or else in the thread-local list) holds the cell of
     /// this evaluation: the cell is found by the flag's `instance` id (`ld_eval::InstanceId`,
-    /// unique in the process), the variation, the default's class and the kinds id, packed in
-    /// one [`fast_key`] and compared at once, so another flag, or a flag that took a freed
-    /// flag's address, never matches. False, having changed nothing but the memo, otherwise.
+    /// unique in the process), the default's class and the kinds id, packed in one
+    /// [`fast_key`] and compared at once, so another flag, or a flag that took a freed flag's
+    /// address, never matches; it counts in its counter of `variation`. False, having changed
+    /// nothing but the memo, otherwise.
     /// `SETTLED` as for [`count_in`].
     #[allow(clippy::too_many_arguments)] // plain arguments, passed in registers
     #[inline(always)]
