@@ -31,12 +31,6 @@ pub(crate) fn segment_dependencies(segment: &Segment) -> HashSet<ItemRef> {
 }
 
 impl DependencyGraph {
-    /// Forgets everything.
-    pub(crate) fn clear(&mut self) {
-        self.uses.clear();
-        self.used_by.clear();
-    }
-
     /// Records that `item` now uses exactly `deps` (an empty set for a deleted item).
     pub(crate) fn set(&mut self, item: ItemRef, deps: HashSet<ItemRef>) {
         if let Some(old) = self.uses.remove(&item) {

@@ -35,7 +35,12 @@ pub struct DataSourceUpdateSink {
     changes: FlagChangeNotifier,
     // Held for the whole of each write, so change sets and the graph stay consistent with
     // the store when several writers race. Readers never touch it.
-    graph: Mutex<DependencyGraph>,
+    //
+    // The graph is only read to find the flags a change affects, which matters only to change
+    // subscribers: with none, it is not kept (`None`), so a `put` does not walk every flag's
+    // rules and clauses (long out of cache by then) after parsing them. The first write that
+    // finds a subscriber builds it from the store's current contents.
+    graph: Mutex<Option<DependencyGraph>>,
 }
 
 impl DataSourceUpdateSink {
@@ -46,7 +51,7 @@ impl DataSourceUpdateSink {
             store,
             status: DataSourceStatusProvider::new(),
             changes,
-            graph: Mutex::new(DependencyGraph::default()),
+            graph: Mutex::new(None),
         }
     }
 
@@ -84,20 +89,31 @@ impl DataSourceUpdateSink {
     ) -> bool {
         let new_deps = item.item().map(&deps).unwrap_or_default();
         let changed = {
-            let mut graph = self.graph.lock();
+            let mut kept = self.graph.lock();
             match write(item) {
                 Err(e) => {
-                    drop(graph);
+                    drop(kept);
                     return self.store_failed(e);
                 }
                 Ok(false) => return true,
                 Ok(true) => {}
             }
-            let item_ref = (kind, key.to_string());
-            graph.set(item_ref.clone(), new_deps);
             if !self.changes.has_subscribers() {
+                *kept = None;
                 return true;
             }
+            let item_ref = (kind, key.to_string());
+            let graph = match &mut *kept {
+                Some(graph) => {
+                    graph.set(item_ref.clone(), new_deps);
+                    graph
+                }
+                // Built from the store, which holds the item just written.
+                None => {
+                    let snapshot = self.store.snapshot();
+                    kept.insert(graph_of(&snapshot.flags, &snapshot.segments))
+                }
+            };
             let mut affected = HashSet::new();
             graph.add_affected(item_ref, &mut affected);
             flag_keys(affected)
@@ -132,6 +148,23 @@ fn changed_keys<T>(kind: DataKind, old: &ItemMap<T>, new: &ItemMap<T>, out: &mut
     }
 }
 
+/// The dependency graph of a data set. Only items that use others have edges: the rest cost
+/// nothing here.
+fn graph_of(flags: &ItemMap<Flag>, segments: &ItemMap<Segment>) -> DependencyGraph {
+    let mut graph = DependencyGraph::default();
+    for (k, d) in flags {
+        if let Some(deps) = d.item().map(flag_dependencies).filter(|s| !s.is_empty()) {
+            graph.set((DataKind::Flag, k.to_string()), deps);
+        }
+    }
+    for (k, d) in segments {
+        if let Some(deps) = d.item().map(segment_dependencies).filter(|s| !s.is_empty()) {
+            graph.set((DataKind::Segment, k.to_string()), deps);
+        }
+    }
+    graph
+}
+
 fn diff(old: &Snapshot, new: &AllData) -> Vec<ItemRef> {
     let mut out = Vec::new();
     changed_keys(DataKind::Flag, &old.flags, &new.flags, &mut out);
@@ -142,31 +175,22 @@ fn diff(old: &Snapshot, new: &AllData) -> Vec<ItemRef> {
 impl DataSourceUpdates for DataSourceUpdateSink {
     fn init(&self, data: AllData) -> bool {
         let changed = {
-            let mut graph = self.graph.lock();
-            let want_events = self.changes.has_subscribers();
-            let candidates = if want_events {
-                diff(&self.store.snapshot(), &data)
-            } else {
-                Vec::new()
-            };
-            // Only items that use others have edges: the rest cost nothing here.
-            let mut next = DependencyGraph::default();
-            for (k, d) in &data.flags {
-                if let Some(deps) = d.item().map(flag_dependencies).filter(|s| !s.is_empty()) {
-                    next.set((DataKind::Flag, k.to_string()), deps);
+            let mut kept = self.graph.lock();
+            if !self.changes.has_subscribers() {
+                if let Err(e) = self.store.init(data) {
+                    drop(kept);
+                    return self.store_failed(e);
                 }
+                *kept = None;
+                return true;
             }
-            for (k, d) in &data.segments {
-                if let Some(deps) = d.item().map(segment_dependencies).filter(|s| !s.is_empty()) {
-                    next.set((DataKind::Segment, k.to_string()), deps);
-                }
-            }
+            let candidates = diff(&self.store.snapshot(), &data);
+            let graph = graph_of(&data.flags, &data.segments);
             if let Err(e) = self.store.init(data) {
-                drop(graph);
+                drop(kept);
                 return self.store_failed(e);
             }
-            graph.clear();
-            *graph = next;
+            let graph = kept.insert(graph);
             let mut affected = HashSet::new();
             for c in candidates {
                 graph.add_affected(c, &mut affected);

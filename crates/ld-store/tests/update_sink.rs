@@ -77,6 +77,38 @@ fn reinit_notifies_only_changed_added_and_removed_flags_and_their_dependents() {
 }
 
 #[test]
+fn a_subscriber_arriving_after_puts_without_one_still_hears_about_dependents() {
+    // Puts and patches without a subscriber keep no dependency graph; the first write that
+    // finds one must still know every dependency of the data written before.
+    let sink = DataSourceUpdateSink::new(Arc::new(InMemoryDataStore::new()));
+    sink.init(data(base()));
+    sink.upsert_flag(
+        "independent",
+        flag_from_json(r#"{"key":"independent","version":2,"prerequisites":[{"key":"uses-seg","variation":0}]}"#)
+            .unwrap(),
+    );
+    sink.init(data(base()));
+    let rx = sink.flag_changes().subscribe();
+    let mut next = base();
+    next["segments"]["s"]["version"] = json!(2);
+    sink.init(data(next));
+    assert_eq!(drain(&rx), ["needs-prereq", "uses-seg"]);
+    // Unsubscribed again: a patch keeps no graph; subscribed again: the next patch rebuilds it.
+    drop(rx);
+    sink.upsert_flag(
+        "independent",
+        flag_from_json(r#"{"key":"independent","version":3,"prerequisites":[{"key":"needs-prereq","variation":0}]}"#)
+            .unwrap(),
+    );
+    let rx = sink.flag_changes().subscribe();
+    sink.upsert_segment(
+        "s",
+        segment_from_json(r#"{"key":"s","version":3}"#).unwrap(),
+    );
+    assert_eq!(drain(&rx), ["independent", "needs-prereq", "uses-seg"]);
+}
+
+#[test]
 fn deleting_a_prerequisite_notifies_its_dependents() {
     let sink = DataSourceUpdateSink::new(Arc::new(InMemoryDataStore::new()));
     sink.init(data(base()));
