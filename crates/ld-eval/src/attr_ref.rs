@@ -188,8 +188,7 @@ impl AttrRef {
                 AttrRef::new(raw)
             }
         };
-        // Without a leading `/` (and when not empty) both readings give the same reference.
-        let variant = u8::from(literal && raw.starts_with('/') || raw.is_empty());
+        let variant = shared_variant(raw, literal);
         CACHE.with(|cache| match cache.try_borrow_mut() {
             Ok(mut cache) => cache.get_or_make(raw, variant, |r| &*r.raw == raw, make),
             Err(_) => make(),
@@ -197,6 +196,7 @@ impl AttrRef {
     }
 
     /// The string this reference was made from.
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.raw
     }
@@ -330,6 +330,14 @@ impl<'de> Deserialize<'de> for AttrRef {
         let s = crate::borrowed_str::BorrowedStr::deserialize(d)?;
         Ok(AttrRef::new(&s))
     }
+}
+
+/// Which of [`AttrRef::shared`]'s readings of `raw` (`literal` or not) are the same reference:
+/// equal for equal variants. Without a leading `/` (and when not empty) both readings give the
+/// same reference.
+#[inline]
+pub(crate) fn shared_variant(raw: &str, literal: bool) -> u8 {
+    u8::from(literal && raw.starts_with('/') || raw.is_empty())
 }
 
 #[cfg(test)]

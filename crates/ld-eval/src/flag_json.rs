@@ -421,10 +421,13 @@ impl<'a> JsonCursor<'a> {
             }
             field = self.next_name()?;
         }
-        Ok(Clause::from_parts(
+        let op = op.ok_or(Unsupported)?;
+        // Old-style data (no kind) names attributes literally.
+        let attribute = self.attr_ref(&attribute, context_kind.is_none());
+        Ok(Clause::from_parts_with(
             context_kind,
-            &attribute,
-            op.ok_or(Unsupported)?,
+            attribute,
+            op,
             values.unwrap_or_default(),
             negate,
         ))
@@ -534,10 +537,12 @@ impl<'a> JsonCursor<'a> {
             }
             field = self.next_name()?;
         }
-        Ok(Rollout::from_parts(
+        // Without a context kind (old-style data), `bucketBy` is a literal attribute name.
+        let bucket_by = bucket_by.map(|b| self.attr_ref(&b, context_kind.is_none()));
+        Ok(Rollout::from_parts_with(
             kind,
             context_kind,
-            bucket_by.as_deref(),
+            bucket_by,
             variations,
             seed,
         ))

@@ -80,7 +80,15 @@ pub struct JsonCursor<'a> {
     pub(crate) clauses: Vec<crate::Clause>,
     /// The rollouts of the flag being read, reused from flag to flag.
     pub(crate) rollouts: Vec<crate::Rollout>,
+    /// The attribute references read last (see [`JsonCursor::attr_ref`]).
+    attrs: Vec<(u8, crate::AttrRef)>,
+    /// Where the next reference not found in `attrs` goes once it is full.
+    next_attr: usize,
 }
+
+/// How many attribute references a cursor keeps at hand: a data set names a few attributes
+/// over and over (`email`, `country`, `key`…).
+const ATTRS_KEPT: usize = 8;
 
 /// [`JsonCursor::unchecked_name`] when the last name has been checked.
 const NAME_CHECKED: usize = usize::MAX;
@@ -166,7 +174,33 @@ impl<'a> JsonCursor<'a> {
             text: String::new(),
             clauses: Vec::new(),
             rollouts: Vec::new(),
+            attrs: Vec::new(),
+            next_attr: 0,
         }
+    }
+
+    /// The attribute reference `raw` (literal, as old-style data names attributes, or not), as
+    /// [`AttrRef::shared`](crate::AttrRef) gives it: one of the last few this cursor read when
+    /// it is among them, which costs a comparison or two of short strings rather than a look-up
+    /// in the thread's cache.
+    #[inline]
+    pub(crate) fn attr_ref(&mut self, raw: &str, literal: bool) -> crate::AttrRef {
+        let variant = crate::attr_ref::shared_variant(raw, literal);
+        if let Some((_, found)) = self
+            .attrs
+            .iter()
+            .find(|(v, r)| *v == variant && r.as_str() == raw)
+        {
+            return found.clone();
+        }
+        let made = crate::AttrRef::shared(raw, literal);
+        if self.attrs.len() < ATTRS_KEPT {
+            self.attrs.push((variant, made.clone()));
+        } else {
+            self.attrs[self.next_attr] = (variant, made.clone());
+            self.next_attr = (self.next_attr + 1) % ATTRS_KEPT;
+        }
+        made
     }
 
     /// The byte offset the cursor is at.
@@ -785,6 +819,30 @@ pub(crate) fn first_time(seen: &mut u32, bit: u32) -> Read<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_references_at_hand_are_those_the_thread_cache_gives() {
+        let mut c = JsonCursor::new("");
+        let names: Vec<String> = ["email", "/a/b", "/a~1b", "", "/", "//x", "/bad~2", "key"]
+            .into_iter()
+            .map(String::from)
+            .chain((0..12).map(|i| format!("attr-{i}")))
+            .collect();
+        // Twice over, more names than the cursor keeps: found, evicted and made again.
+        for _ in 0..2 {
+            for raw in &names {
+                for literal in [false, true] {
+                    let expected = if literal {
+                        crate::AttrRef::literal(raw)
+                    } else {
+                        crate::AttrRef::new(raw)
+                    };
+                    assert_eq!(c.attr_ref(raw, literal), expected, "{raw} {literal}");
+                    assert_eq!(c.attr_ref(raw, literal).error(), expected.error());
+                }
+            }
+        }
+    }
 
     #[test]
     fn special_byte_search_finds_the_first_quote_backslash_or_control_character() {

@@ -365,9 +365,22 @@ impl Rollout {
     ) -> Rollout {
         // Without a context kind (old-style data), `bucketBy` is a literal attribute name.
         let literal = context_kind.is_none();
+        let bucket_by = bucket_by.map(|b| AttrRef::shared(b, literal));
+        Rollout::from_parts_with(kind, context_kind, bucket_by, variations, seed)
+    }
+
+    /// [`Rollout::from_parts`] with the `bucketBy` reference already made (as
+    /// [`AttrRef::shared`] makes it: literal when `context_kind` is `None`).
+    pub(crate) fn from_parts_with(
+        kind: Option<RolloutKind>,
+        context_kind: Option<Kind>,
+        bucket_by: Option<AttrRef>,
+        variations: Buckets,
+        seed: Option<i64>,
+    ) -> Rollout {
         Rollout {
             kind: kind.unwrap_or_default(),
-            bucket_by: bucket_by.map(|b| AttrRef::shared(b, literal)),
+            bucket_by,
             context_kind,
             variations,
             seed,
