@@ -50,6 +50,7 @@ mod source_task;
 mod sse;
 mod stream_message;
 mod streaming;
+mod utf8_text;
 
 pub use backoff::Backoff;
 pub use build_error::BuildError;

@@ -19,6 +19,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::utf8_text::Utf8Text;
+
 /// The length of the last long `data` line read by any parser of the process (a `put`), the
 /// capacity a new one starts with, so that a multi-megabyte line is not grown (and copied)
 /// a dozen times.
@@ -56,10 +58,13 @@ pub const DEFAULT_MAX_EVENT_SIZE: usize = 256 * 1024 * 1024;
 pub struct SseParser {
     /// Bytes of the current, not yet terminated line.
     line: Vec<u8>,
-    /// When non-zero, `line` holds only the value of an event's first `data` line, whose
-    /// `data:` field name (and one space), this many bytes, was left out when the line began:
-    /// such a line becomes the event's data as it is, without moving it.
+    /// When non-zero, the line being gathered is an event's first `data` line, whose value
+    /// goes to `long_data` (and `line` stays empty); its `data:` field name (and one space),
+    /// this many bytes, was left out when the line began.
     line_prefix: usize,
+    /// The value of a first `data` line gathered across reads (see `line_prefix`), checked as
+    /// UTF-8 piece by piece as it arrives: it becomes the event's data as it is.
+    long_data: Utf8Text,
     /// The previous chunk ended with `\r`: a `\n` starting the next chunk belongs to it.
     after_cr: bool,
     /// Still at the very start of the stream (a BOM may follow).
@@ -89,6 +94,7 @@ impl SseParser {
         SseParser {
             line: Vec::new(),
             line_prefix: 0,
+            long_data: Utf8Text::default(),
             after_cr: false,
             at_start: true,
             event_type: String::new(),
@@ -125,8 +131,10 @@ impl SseParser {
         while !chunk.is_empty() {
             match memchr::memchr2(b'\n', b'\r', chunk) {
                 None => {
-                    self.check_size(self.line.len() + self.line_prefix + chunk.len())?;
-                    if self.line.is_empty() && self.line_prefix == 0 {
+                    self.check_size(self.gathered() + chunk.len())?;
+                    if self.line_prefix > 0 {
+                        self.long_data.push(chunk);
+                    } else if self.line.is_empty() {
                         self.begin_long_line(chunk);
                     } else {
                         self.line.extend_from_slice(chunk);
@@ -143,10 +151,14 @@ impl SseParser {
                             None => self.after_cr = true,
                         }
                     }
-                    if self.line.is_empty() && self.line_prefix == 0 {
+                    if self.line_prefix > 0 {
+                        self.check_size(self.gathered() + end)?;
+                        self.long_data.push(&chunk[..end]);
+                        self.end_long_data()?;
+                    } else if self.line.is_empty() {
                         self.process_line(&chunk[..end], &mut events)?;
                     } else {
-                        self.check_size(self.line.len() + self.line_prefix + end)?;
+                        self.check_size(self.gathered() + end)?;
                         let mut line = std::mem::take(&mut self.line);
                         line.extend_from_slice(&chunk[..end]);
                         self.process_long_line(line, &mut events)?;
@@ -158,25 +170,30 @@ impl SseParser {
         Ok(events)
     }
 
-    /// Processes a line that was gathered across several reads. The first `data` line of an
-    /// event (a large `put` is one such line) becomes the event's data in place, without
-    /// copying it again.
+    /// The bytes of the line being gathered across reads, its left-out field name included.
+    fn gathered(&self) -> usize {
+        self.line.len() + self.line_prefix + self.long_data.len()
+    }
+
+    /// Ends the event's first `data` line gathered across reads (see `begin_long_line`): it
+    /// becomes the event's data as it is, without being copied or checked again.
+    fn end_long_data(&mut self) -> Result<(), SseError> {
+        self.line_prefix = 0;
+        let value = std::mem::take(&mut self.long_data);
+        self.check_size(value.len() + 1)?;
+        LAST_LONG_DATA.store(value.len(), Ordering::Relaxed);
+        self.data = value.finish();
+        self.has_data = true;
+        Ok(())
+    }
+
+    /// Processes a line that was gathered across several reads (other than an event's first
+    /// `data` line, see `end_long_data`).
     fn process_long_line(
         &mut self,
         mut line: Vec<u8>,
         events: &mut Vec<SseEvent>,
     ) -> Result<(), SseError> {
-        if std::mem::take(&mut self.line_prefix) > 0 {
-            // The value of the event's first `data` line (see `begin_long_line`).
-            self.check_size(line.len() + 1)?;
-            LAST_LONG_DATA.store(line.len(), Ordering::Relaxed);
-            self.data = match String::from_utf8(line) {
-                Ok(text) => text,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
-            self.has_data = true;
-            return Ok(());
-        }
         if !self.at_start && !self.has_data && line.starts_with(b"data:") {
             let start = if line.get(5) == Some(&b' ') { 6 } else { 5 };
             self.check_size(line.len() - start + 1)?;
@@ -195,8 +212,9 @@ impl SseParser {
     }
 
     /// Starts gathering a line across reads with `chunk`, its start. When it is an event's first
-    /// `data` line (the case of a large `put`), only the value is kept, in a buffer sized for
-    /// the last such line, so that it can become the event's data without being moved.
+    /// `data` line (the case of a large `put`), only the value is kept, checked as it arrives,
+    /// in a buffer sized for the last such line, so that it can become the event's data
+    /// without being moved or checked again.
     fn begin_long_line(&mut self, chunk: &[u8]) {
         // At least one byte after `data:`, so that whether a space follows is known.
         if !self.at_start && !self.has_data && chunk.len() > 5 && chunk.starts_with(b"data:") {
@@ -204,8 +222,8 @@ impl SseParser {
             let hint = LAST_LONG_DATA
                 .load(Ordering::Relaxed)
                 .min(self.max_event_size);
-            self.line.reserve(hint.max(chunk.len()));
-            self.line.extend_from_slice(&chunk[prefix..]);
+            self.long_data = Utf8Text::with_capacity(hint.max(chunk.len()));
+            self.long_data.push(&chunk[prefix..]);
             self.line_prefix = prefix;
         } else {
             self.line.extend_from_slice(chunk);
