@@ -10,8 +10,11 @@
 //! wall-clock time: on the shared development machine the put thread is descheduled for a
 //! large and varying share of wall-clock time, so CPU time is what estimates a quiet machine
 //! (where the evaluating thread has a core of its own). Compare MB/s with
-//! `serde_json_value_baseline` from the same run. Figures and method are in
-//! `benches/README.md` ("Streaming put").
+//! `serde_json_value_baseline` from the same run. The `_settled` variants start each put once
+//! the reclaimer thread has freed the data set the previous one replaced (as when puts are
+//! minutes apart, one per stream connection); the others apply puts back to back, each parsed
+//! while the previous data set is being freed. Figures and method are in `benches/README.md`
+//! ("Streaming put").
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
@@ -25,7 +28,10 @@ use criterion::{Bencher, Criterion, Throughput, criterion_group, criterion_main}
 use ld_benches::put_fixture::{FLAGS, put_data};
 use ld_datasource_http::{SseParser, apply_stream_event};
 use ld_eval::{ContextBuilder, Value, evaluate};
-use ld_store::{AllData, DataSourceUpdateSink, DataSourceUpdates, DataStore, InMemoryDataStore};
+use ld_store::{
+    AllData, DataSourceUpdateSink, DataSourceUpdates, DataStore, InMemoryDataStore, Snapshot,
+    retire_snapshot,
+};
 
 fn rss_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
@@ -144,6 +150,32 @@ fn spawn_reader(
     })
 }
 
+/// Waits until the store's reclaimer thread has freed every data set handed to it so far: it
+/// frees them in turn, so once a marker handed to it after them is gone, they are too.
+fn wait_for_reclaimer() {
+    let marker = Arc::new(Snapshot::default());
+    let gone = Arc::downgrade(&marker);
+    retire_snapshot(marker);
+    while gone.strong_count() > 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Times `f` in the benchmark thread's CPU time, each run starting once the reclaimer has
+/// freed the data sets earlier runs replaced (waiting is not timed).
+fn cpu_timed_settled(b: &mut Bencher<'_>, mut f: impl FnMut()) {
+    b.iter_custom(|iters| {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            wait_for_reclaimer();
+            let start = ThreadTime::now();
+            f();
+            total += start.elapsed();
+        }
+        total
+    })
+}
+
 /// Times `f` in the benchmark thread's CPU time.
 fn cpu_timed(b: &mut Bencher<'_>, mut f: impl FnMut()) {
     b.iter_custom(|iters| {
@@ -214,12 +246,23 @@ fn put_parse(c: &mut Criterion) {
     };
     // The same path with no reader competing for the machine's two cores.
     group.bench_function("sse_parse_and_apply_10k_flags", |b| cpu_timed(b, apply_put));
+    // Puts as a stream sends them (one when a connection starts): the data set the previous
+    // put replaced has been freed by the time the next one arrives. Back to back (above), each
+    // put is parsed while the reclaimer thread frees the data set the one before replaced,
+    // and the two threads contend for the allocator.
+    group.bench_function("sse_parse_and_apply_10k_flags_settled", |b| {
+        cpu_timed_settled(b, apply_put)
+    });
 
     let stop = Arc::new(AtomicBool::new(false));
     let reader = spawn_reader(store.clone(), stop.clone());
     group.bench_function("sse_parse_and_apply_10k_flags_while_evaluating", |b| {
         cpu_timed(b, apply_put)
     });
+    group.bench_function(
+        "sse_parse_and_apply_10k_flags_settled_while_evaluating",
+        |b| cpu_timed_settled(b, apply_put),
+    );
     group.finish();
     stop.store(true, Ordering::Relaxed);
     if let Ok((hist, elapsed)) = reader.join() {
