@@ -60,9 +60,15 @@ impl Default for KeySet {
     }
 }
 
+#[inline]
 fn hash(key: &str) -> u64 {
+    hash_bytes(key.as_bytes())
+}
+
+#[inline]
+fn hash_bytes(key: &[u8]) -> u64 {
     let mut h = FastHasher::default();
-    h.write(key.as_bytes());
+    h.write(key);
     h.finish()
 }
 
@@ -113,8 +119,11 @@ fn with_index(text: &str, start: usize, mut ends: Vec<u32>, linear_max: usize) -
         let (ends, index) = ends.split_at_mut(count);
         let mask = slots - 1;
         let mut start = start;
+        // Hashed as bytes (as `hash` hashes a key), without checking for character boundaries.
+        let text = text.as_bytes();
         for (i, &end) in ends.iter().enumerate() {
-            let mut pos = hash(&text[start..end as usize]) as usize & mask;
+            let key = text.get(start..end as usize).unwrap_or_default();
+            let mut pos = hash_bytes(key) as usize & mask;
             while index[pos] != EMPTY {
                 pos = (pos + 1) & mask;
             }
