@@ -129,8 +129,9 @@ impl Clause {
         )
     }
 
-    /// [`Clause::new`] with the attribute reference already made.
-    fn with_attribute(
+    /// [`Clause::new`] with the attribute reference already made (as [`AttrRef::shared`] makes
+    /// it: literal when `context_kind` is `None`).
+    pub(crate) fn with_attribute(
         context_kind: Option<Kind>,
         attribute: AttrRef,
         op: Op,
@@ -550,18 +551,6 @@ impl Clause {
     ) -> Clause {
         // Old-style data (no kind) names attributes literally.
         let attribute = AttrRef::shared(attribute, context_kind.is_none());
-        Clause::with_attribute(context_kind, attribute, op, values, negate)
-    }
-
-    /// [`Clause::from_parts`] with the attribute reference already made (as
-    /// [`AttrRef::shared`] makes it: literal when `context_kind` is `None`).
-    pub(crate) fn from_parts_with(
-        context_kind: Option<Kind>,
-        attribute: AttrRef,
-        op: Op,
-        values: ClauseValues,
-        negate: bool,
-    ) -> Clause {
         Clause::with_attribute(context_kind, attribute, op, values, negate)
     }
 }

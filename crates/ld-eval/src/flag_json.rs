@@ -424,7 +424,7 @@ impl<'a> JsonCursor<'a> {
         let op = op.ok_or(Unsupported)?;
         // Old-style data (no kind) names attributes literally.
         let attribute = self.attr_ref(&attribute, context_kind.is_none());
-        Ok(Clause::from_parts_with(
+        Ok(Clause::with_attribute(
             context_kind,
             attribute,
             op,
