@@ -19,7 +19,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::utf8_text::Utf8Text;
+use crate::utf8_text::{Utf8Text, lossy_string};
 
 /// The length of the last long `data` line read by any parser of the process (a `put`), the
 /// capacity a new one starts with, so that a multi-megabyte line is not grown (and copied)
@@ -198,10 +198,7 @@ impl SseParser {
             let start = if line.get(5) == Some(&b' ') { 6 } else { 5 };
             self.check_size(line.len() - start + 1)?;
             line.drain(..start);
-            self.data = match String::from_utf8(line) {
-                Ok(text) => text,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
+            self.data = lossy_string(line);
             self.has_data = true;
             return Ok(());
         }

@@ -96,10 +96,15 @@ impl Utf8Text {
                 raw
             }
         };
-        match String::from_utf8(raw) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }
+        lossy_string(raw)
+    }
+}
+
+/// `bytes` as text, invalid UTF-8 replaced with U+FFFD; valid text is not copied.
+pub(crate) fn lossy_string(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }
 

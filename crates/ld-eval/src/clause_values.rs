@@ -133,14 +133,14 @@ impl ClauseValues {
     pub(crate) fn with_text_on_heap(self) -> ClauseValues {
         match self {
             ClauseValues::Short {
-                text: ShortText::Inline(_),
+                text: text @ ShortText::Inline(_),
                 ends,
                 len,
             } => {
                 let end = usize::from(len)
                     .checked_sub(1)
                     .map_or(0, |i| usize::from(ends[i]));
-                let text = Box::from(self.strs_text(end));
+                let text = Box::from(text.str(0, end));
                 ClauseValues::Short {
                     text: ShortText::Heap(text),
                     ends,
@@ -148,14 +148,6 @@ impl ClauseValues {
                 }
             }
             other => other,
-        }
-    }
-
-    /// The first `end` bytes of a short list's text, as a string.
-    fn strs_text(&self, end: usize) -> &str {
-        match self {
-            ClauseValues::Short { text, .. } => text.str(0, end),
-            _ => "",
         }
     }
 

@@ -87,7 +87,11 @@ impl DataSourceUpdateSink {
         deps: impl Fn(&T) -> HashSet<ItemRef>,
         write: impl FnOnce(ItemDescriptor<T>) -> Result<bool, StoreError>,
     ) -> bool {
-        let new_deps = item.item().map(&deps).unwrap_or_default();
+        // Only a kept graph needs the item's dependencies, and it is kept only for subscribers.
+        let new_deps = self
+            .changes
+            .has_subscribers()
+            .then(|| item.item().map(&deps).unwrap_or_default());
         let changed = {
             let mut kept = self.graph.lock();
             match write(item) {
@@ -103,17 +107,19 @@ impl DataSourceUpdateSink {
                 return true;
             }
             let item_ref = (kind, key.to_string());
-            let graph = match &mut *kept {
-                Some(graph) => {
+            let graph = match (kept.take(), new_deps) {
+                (Some(mut graph), Some(new_deps)) => {
                     graph.set(item_ref.clone(), new_deps);
                     graph
                 }
-                // Built from the store, which holds the item just written.
-                None => {
+                // Built from the store, which holds the item just written (also when the
+                // subscriber arrived during this write).
+                _ => {
                     let snapshot = self.store.snapshot();
-                    kept.insert(graph_of(&snapshot.flags, &snapshot.segments))
+                    graph_of(&snapshot.flags, &snapshot.segments)
                 }
             };
+            let graph = kept.insert(graph);
             let mut affected = HashSet::new();
             graph.add_affected(item_ref, &mut affected);
             flag_keys(affected)
