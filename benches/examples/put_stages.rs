@@ -7,9 +7,11 @@
 //!   the next one was parsed;
 //! - `parse, keep one, free elsewhere`: the same, the previous data set freed on another thread;
 //! - `full path`: SSE framing, parse and apply through `apply_stream_event` (the store swap,
-//!   the dependency graph, the replaced data set handed to the reclaimer);
-//! - `full path, settled`: the same, waiting (outside the timed part) for the reclaimer to have
-//!   freed the replaced data set before the next put (as when puts are minutes apart).
+//!   the dependency graph), back to back, so the store has this thread free each replaced data
+//!   set;
+//! - `full path, settled`: the same with puts spaced (outside the timed part) by more than the
+//!   store's burst interval, so the reclaimer thread frees the replaced data set, and has done
+//!   so before the next put (as when puts are minutes apart).
 
 use std::sync::Arc;
 use std::time::Duration;

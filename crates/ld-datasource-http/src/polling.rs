@@ -252,20 +252,26 @@ async fn poll_once(
         }
     };
     let large = body.len() >= LARGE_BODY;
-    let parse = move || {
-        std::str::from_utf8(&body)
-            .map_err(|e| format!("response is not UTF-8: {e}"))
-            .and_then(parse_all_data)
+    // Parses and stores the data set; `Ok(false)` when the store refused it.
+    let apply = {
+        let updates = updates.clone();
+        move || {
+            std::str::from_utf8(&body)
+                .map_err(|e| format!("response is not UTF-8: {e}"))
+                .and_then(parse_all_data)
+                .map(|all| updates.init(all))
+        }
     };
-    let parsed = if large {
-        // Parsing a big payload takes a while: keep it off the runtime's worker threads.
-        tokio::task::spawn_blocking(parse)
+    let applied = if large {
+        // Parsing a big payload, and freeing the data set it replaces, takes a while: keep
+        // both off the runtime's worker threads.
+        tokio::task::spawn_blocking(apply)
             .await
             .unwrap_or_else(|e| Err(format!("parser task failed: {e}")))
     } else {
-        parse()
+        apply()
     };
-    match parsed {
+    match applied {
         Err(reason) => {
             failure::invalid_data(
                 updates.as_ref(),
@@ -274,8 +280,8 @@ async fn poll_once(
             );
             RetrySchedule::Normal
         }
-        Ok(all) => {
-            if updates.init(all) {
+        Ok(stored) => {
+            if stored {
                 *etag = new_etag;
                 updates.update_status(DataSourceState::Valid, None);
             }

@@ -1,15 +1,20 @@
-//! Freeing replaced data sets away from writers and readers.
+//! Freeing replaced data sets away from readers.
 //!
 //! A streaming `put` replaces every flag at once, and freeing the previous 10,000 prepared flags
-//! (hundreds of thousands of small allocations, long out of cache) costs about as much as
-//! parsing the new ones. Whoever drops the last reference pays that: the writer, delaying the
-//! next update, or, worse, a reader that happened to hold the old snapshot for one last
-//! evaluation. So the in-memory store hands each replaced snapshot to one background thread,
-//! which waits briefly for readers to let go and then frees it.
+//! (about 90,000 small allocations, long out of cache) takes about 20 ms. Whoever drops the last
+//! reference pays that: the writer, delaying the next update, or, worse, a reader that happened
+//! to hold the old snapshot for one last evaluation. So the in-memory store hands a replaced
+//! snapshot to one background thread, which waits briefly for readers to let go and then frees
+//! it ([`retire_snapshot`]).
+//!
+//! Except when `put`s come back to back: the background thread's frees and the next `put`'s
+//! allocations then wait on each other for the allocator's lock, which costs the writer more
+//! than freeing the previous data set itself, so the store has the writer free it, unless a
+//! reader holds it ([`free_unless_shared`]).
 
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::snapshot::Snapshot;
 
@@ -20,10 +25,10 @@ const READER_GRACE: Duration = Duration::from_millis(20);
 /// Hands a snapshot that is no longer current to the background reclaimer thread, which frees
 /// it once readers have let go (or frees it here, if that thread cannot be started).
 ///
-/// The in-memory store does this for every snapshot an `init` replaces. A component that keeps
-/// snapshots of its own (such as a per-thread cache of the current one) can do the same when it
-/// lets one go, so that the thread that happens to hold the last reference never pays for
-/// freeing thousands of flags.
+/// The in-memory store does this for a snapshot an `init` replaced while a reader held it. A
+/// component that keeps snapshots of its own (such as a per-thread cache of the current one)
+/// can do the same when it lets one go, so that the thread that happens to hold the last
+/// reference never pays for freeing thousands of flags.
 ///
 /// ```
 /// use ld_store::{DataStore, InMemoryDataStore, retire_snapshot};
@@ -35,6 +40,25 @@ pub fn retire_snapshot(old: Arc<Snapshot>) {
     if let Some(tx) = reclaimer() {
         // A send fails only if the thread is gone; the snapshot is then dropped here.
         let _ = tx.send(old);
+    }
+}
+
+/// How long a writer that replaced a snapshot waits for readers in the middle of an evaluation
+/// to let go of it before it leaves freeing it to the reclaimer thread.
+const WRITER_GRACE: Duration = Duration::from_micros(50);
+
+/// Frees a snapshot that a writer has just replaced: here, if no reader holds it (after
+/// waiting up to [`WRITER_GRACE`] for readers that loaded it just before the swap to finish
+/// their evaluation); else on the reclaimer thread, once those readers let go.
+pub(crate) fn free_unless_shared(old: Arc<Snapshot>) {
+    let deadline = Instant::now() + WRITER_GRACE;
+    // Readers load the replacement from now on; those holding this one let go soon.
+    while Arc::strong_count(&old) > 1 && Instant::now() < deadline {
+        std::hint::spin_loop();
+    }
+    match Arc::try_unwrap(old) {
+        Ok(unshared) => unshared.free_in_address_order(),
+        Err(shared) => retire_snapshot(shared),
     }
 }
 
@@ -55,7 +79,10 @@ fn reclaimer() -> Option<&'static Sender<Arc<Snapshot>>> {
                 .spawn(move || {
                     for old in rx {
                         wait_for_readers(&old);
-                        drop(old);
+                        // A reader that still holds it frees it when it lets go.
+                        if let Ok(unshared) = Arc::try_unwrap(old) {
+                            unshared.free_in_address_order();
+                        }
                     }
                 })
                 .map_err(|e| tracing::warn!("cannot start the snapshot reclaimer thread: {e}"))
@@ -105,6 +132,40 @@ mod tests {
         let weak = Arc::downgrade(&held);
         retire_snapshot(held);
         let reader = std::thread::spawn(move || drop(reader));
+        reader.join().unwrap();
+        assert!(freed_within(&weak, Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn a_writer_frees_a_replaced_snapshot_no_reader_holds_before_returning() {
+        let old = Arc::new(Snapshot::default());
+        let weak = Arc::downgrade(&old);
+        free_unless_shared(old);
+        assert_eq!(weak.strong_count(), 0);
+    }
+
+    #[test]
+    fn a_snapshot_a_reader_keeps_is_left_to_the_reader_and_the_reclaimer() {
+        let old = Arc::new(Snapshot::default());
+        let weak = Arc::downgrade(&old);
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let reader = old.clone();
+        let reader = std::thread::spawn(move || {
+            held_tx.send(()).unwrap();
+            // Holds the snapshot well past the writer's grace period.
+            let _ = done_rx.recv();
+            drop(reader);
+        });
+        held_rx.recv().unwrap();
+        let start = Instant::now();
+        free_unless_shared(old);
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "the writer does not wait for it"
+        );
+        assert!(weak.strong_count() >= 1, "the reader's copy is alive");
+        done_tx.send(()).unwrap();
         reader.join().unwrap();
         assert!(freed_within(&weak, Duration::from_secs(5)));
     }

@@ -5,6 +5,7 @@ use ld_store::{
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 fn flag(key: &str, version: u64) -> ItemDescriptor<ld_store::Flag> {
     flag_from_json(&format!(r#"{{"key":"{key}","version":{version}}}"#)).unwrap()
@@ -53,6 +54,53 @@ fn init_replaces_everything_and_marks_the_store_initialized() {
     assert!(store.flag("old").is_none());
     assert!(store.flag("new").is_some());
     assert_eq!(store.segment("s").unwrap().version, 3);
+}
+
+fn freed_within(weak: &std::sync::Weak<ld_store::Snapshot>, limit: Duration) -> bool {
+    let start = Instant::now();
+    while weak.strong_count() > 0 {
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+#[test]
+fn back_to_back_inits_free_the_data_set_they_replace_unless_a_reader_holds_it() {
+    let store = InMemoryDataStore::new();
+    let json = r#"{"flags":{"f":{"key":"f","version":1}},"segments":{}}"#;
+    let started = Instant::now();
+    store.init(AllData::from_json(json).unwrap()).unwrap();
+    let first = Arc::downgrade(&store.snapshot());
+    store.init(AllData::from_json(json).unwrap()).unwrap();
+    // Less than the store's 100 ms apart (as on any machine not stalled for that long): the
+    // writer freed the replaced data set before returning.
+    if started.elapsed() < Duration::from_millis(50) {
+        assert_eq!(first.strong_count(), 0, "freed by the writer");
+    }
+    assert!(freed_within(&first, Duration::from_secs(5)));
+
+    // A reader still holding the replaced data set keeps it until it lets go.
+    let held = store.snapshot();
+    let second = Arc::downgrade(&held);
+    store.init(AllData::from_json(json).unwrap()).unwrap();
+    assert!(held.flag("f").is_some());
+    drop(held);
+    assert!(freed_within(&second, Duration::from_secs(5)));
+}
+
+#[test]
+fn a_data_set_current_for_a_while_is_freed_in_the_background_once_replaced() {
+    let store = InMemoryDataStore::new();
+    let json = r#"{"flags":{"f":{"key":"f","version":1}},"segments":{}}"#;
+    store.init(AllData::from_json(json).unwrap()).unwrap();
+    let first = Arc::downgrade(&store.snapshot());
+    std::thread::sleep(Duration::from_millis(150));
+    store.init(AllData::from_json(json).unwrap()).unwrap();
+    assert!(store.flag("f").is_some());
+    assert!(freed_within(&first, Duration::from_secs(5)));
 }
 
 #[test]
