@@ -227,9 +227,11 @@ impl<'a, R: PrerequisiteRecorder + ?Sized> Evaluator<'a, R> {
         };
         for prereq in &flag.prerequisites {
             let Some(pflag) = self.lookup.flag(&prereq.key).filter(|f| !f.deleted) else {
+                self.prerequisite_failed();
                 return off_value(flag, Why::PrerequisiteFailed(&prereq.key)).map(Some);
             };
             if chain_contains(Some(&link), &pflag.key) {
+                self.prerequisite_failed();
                 return Err(Malformed);
             }
             // Borrowed from the result rather than moved out of it: a move copies the whole
@@ -239,7 +241,10 @@ impl<'a, R: PrerequisiteRecorder + ?Sized> Evaluator<'a, R> {
             let result = self.eval_flag(pflag, scope, Some(&link));
             let outcome = match &result {
                 Ok(outcome) => outcome,
-                Err(malformed) => return Err(*malformed),
+                Err(malformed) => {
+                    self.prerequisite_failed();
+                    return Err(*malformed);
+                }
             };
             if let Some(recorder) = self.recorder
                 && !recorder.record_served(pflag, scope.context, outcome.index)
@@ -248,10 +253,19 @@ impl<'a, R: PrerequisiteRecorder + ?Sized> Evaluator<'a, R> {
             }
             let served = outcome.index.map(|i| i as i64);
             if !pflag.on || served != Some(prereq.variation) {
+                self.prerequisite_failed();
                 return off_value(flag, Why::PrerequisiteFailed(&prereq.key)).map(Some);
             }
         }
         Ok(None)
+    }
+
+    /// Tells the recorder, if any, that a prerequisite did not pass.
+    #[cold]
+    fn prerequisite_failed(&self) {
+        if let Some(recorder) = self.recorder {
+            recorder.prerequisite_failed();
+        }
     }
 
     /// Targets, then rules, then the fallthrough: the part of a flag's evaluation after its

@@ -60,4 +60,27 @@ pub trait PrerequisiteRecorder {
         let _ = (prerequisite, context, served);
         false
     }
+
+    /// Called when a prerequisite does not pass: it is missing, off, or served another
+    /// variation than its parent requires (right after its evaluation was recorded), or its
+    /// evaluation failed as malformed (called at each level the failure passes through). An
+    /// evaluation during which this is never called evaluated every prerequisite of the flag,
+    /// at every depth, and each served the variation its parent requires. By default it does
+    /// nothing.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use ld_eval::{PrerequisiteEvaluation, PrerequisiteRecorder};
+    /// /// Notes whether every prerequisite passed.
+    /// #[derive(Default)]
+    /// struct AllPassed(Cell<bool>);
+    /// impl PrerequisiteRecorder for AllPassed {
+    ///     fn record(&self, _: PrerequisiteEvaluation<'_>) {}
+    ///     fn prerequisite_failed(&self) {
+    ///         self.0.set(false);
+    ///     }
+    /// }
+    /// ```
+    #[inline]
+    fn prerequisite_failed(&self) {}
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::event_context::{EventContext, IndividualContext};
 use crate::processor::{Evaluation, EventProcessor, FastPathHints, FlagEventSettings};
-use crate::summary::KnownContext;
+use crate::summary::{KnownContext, MAX_TREE_MEMBERS, Summarizer};
 use crate::thread_tally::ThreadTally;
 
 impl EventContextSource for Context {
@@ -393,6 +393,50 @@ impl<'a> EvaluationRecorder<'a> {
         PrerequisiteEvents::with_recorder(Some(self), with_reasons)
     }
 
+    /// The recorder of [`EvaluationRecorder::prerequisite_events`] for one evaluation of
+    /// `flag` for `context`, read from the data set whose generation is `generation`, with the
+    /// caller's per-thread state `tally` if it has one: what
+    /// [`PrerequisiteEvents::for_context`], [`PrerequisiteEvents::for_flag`] and
+    /// [`PrerequisiteEvents::with_tally`] make, built in one step.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Flag};
+    /// use ld_events::{EventProcessor, ThreadTally};
+    /// let events = EventProcessor::disabled();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let flag: Flag = serde_json::from_str(r#"{"key": "f", "version": 1}"#).unwrap();
+    /// let tally = ThreadTally::default();
+    /// let prerequisites = events.evaluation_recorder().map(|recorder| {
+    ///     recorder.prerequisite_events_of(false, &flag, 7, &context, Some(&tally))
+    /// });
+    /// assert!(prerequisites.is_none());
+    /// ```
+    #[inline]
+    pub fn prerequisite_events_of(
+        self,
+        with_reasons: bool,
+        flag: &Flag,
+        generation: u64,
+        context: &'a Context,
+        tally: Option<&'a ThreadTally>,
+    ) -> PrerequisiteEvents<'a> {
+        PrerequisiteEvents {
+            recorder: Some(self),
+            with_reasons,
+            tally,
+            context: Some(context),
+            settled_kinds: std::cell::Cell::new(None),
+            flag_instance: flag.instance.get(),
+            generation,
+            tree: std::cell::Cell::new(TreeMode::Start),
+            tree_key: std::cell::Cell::new(0),
+            met: std::cell::Cell::new(0),
+            last_served: std::cell::Cell::new(None),
+            noted_flags: Default::default(),
+            noted_served: Default::default(),
+        }
+    }
+
     /// [`EventProcessor::record_evaluation_in`] through this handle.
     ///
     /// ```
@@ -445,7 +489,7 @@ impl<'a> EvaluationRecorder<'a> {
 /// let events = EventProcessor::disabled();
 /// let recorder = PrerequisiteEvents::new(&events, false);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PrerequisiteEvents<'a> {
     /// `None` when `events` was not recording.
     recorder: Option<EvaluationRecorder<'a>>,
@@ -456,6 +500,57 @@ pub struct PrerequisiteEvents<'a> {
     /// For `context`, once its memo vouches for it (see `EventProcessor::known_context`): its
     /// kinds id, which its later prerequisites need not read again.
     settled_kinds: std::cell::Cell<Option<u8>>,
+    /// The flag value evaluated and the data set's generation ([`PrerequisiteEvents::for_flag`]).
+    flag_instance: u64,
+    generation: u64,
+    /// What this evaluation does with prerequisite trees (`summary::prerequisite_tree`).
+    tree: std::cell::Cell<TreeMode>,
+    /// Follow and Learn: the tree's key (`Summarizer::tree_key`).
+    tree_key: std::cell::Cell<u64>,
+    /// Follow and Learn: prerequisite evaluations of `context` met so far.
+    met: std::cell::Cell<usize>,
+    /// Follow: the variation the last one served.
+    last_served: std::cell::Cell<Option<usize>>,
+    /// Learn: each one's flag value ...
+    noted_flags: [std::cell::Cell<u64>; MAX_TREE_MEMBERS],
+    /// ... and the counter of the variation it served (`summary::counter_of`).
+    noted_served: [std::cell::Cell<u8>; MAX_TREE_MEMBERS],
+}
+
+/// What one evaluation does with prerequisite trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TreeMode {
+    /// Counts each prerequisite the usual way.
+    Off,
+    /// Decides at the first prerequisite of the context.
+    Start,
+    /// The thread has a tree for this flag, kinds and data set: prerequisites are only
+    /// noted, and the tree is counted at the end.
+    Follow,
+    /// No tree yet: prerequisites are counted the usual way and noted, to leave a tree at the
+    /// end if all of them passed.
+    Learn,
+}
+
+impl Clone for PrerequisiteEvents<'_> {
+    /// A recorder for the same events, context and flag, which has seen no prerequisite yet.
+    fn clone(&self) -> Self {
+        Self {
+            recorder: self.recorder,
+            with_reasons: self.with_reasons,
+            tally: self.tally,
+            context: self.context,
+            settled_kinds: self.settled_kinds.clone(),
+            flag_instance: self.flag_instance,
+            generation: self.generation,
+            tree: std::cell::Cell::new(TreeMode::Start),
+            tree_key: std::cell::Cell::new(0),
+            met: std::cell::Cell::new(0),
+            last_served: std::cell::Cell::new(None),
+            noted_flags: Default::default(),
+            noted_served: Default::default(),
+        }
+    }
 }
 
 impl<'a> PrerequisiteEvents<'a> {
@@ -472,6 +567,14 @@ impl<'a> PrerequisiteEvents<'a> {
             tally: None,
             context: None,
             settled_kinds: std::cell::Cell::new(None),
+            flag_instance: 0,
+            generation: 0,
+            tree: std::cell::Cell::new(TreeMode::Start),
+            tree_key: std::cell::Cell::new(0),
+            met: std::cell::Cell::new(0),
+            last_served: std::cell::Cell::new(None),
+            noted_flags: Default::default(),
+            noted_served: Default::default(),
         }
     }
 
@@ -484,11 +587,9 @@ impl<'a> PrerequisiteEvents<'a> {
     /// let tally = ThreadTally::default();
     /// let recorder = PrerequisiteEvents::new(&events, false).with_tally(&tally);
     /// ```
-    pub fn with_tally(self, tally: &'a ThreadTally) -> Self {
-        Self {
-            tally: Some(tally),
-            ..self
-        }
+    pub fn with_tally(mut self, tally: &'a ThreadTally) -> Self {
+        self.tally = Some(tally);
+        self
     }
 
     /// Records the prerequisites of one evaluation for `context` (any other context is still
@@ -504,12 +605,41 @@ impl<'a> PrerequisiteEvents<'a> {
     /// let context = ContextBuilder::new("user-1").build().unwrap();
     /// let recorder = PrerequisiteEvents::new(&events, false).for_context(&context);
     /// ```
-    pub fn for_context(self, context: &'a Context) -> Self {
-        Self {
-            context: Some(context),
-            settled_kinds: std::cell::Cell::new(None),
-            ..self
-        }
+    pub fn for_context(mut self, context: &'a Context) -> Self {
+        self.context = Some(context);
+        self.settled_kinds.set(None);
+        self
+    }
+
+    /// Records the prerequisites of one evaluation of `flag`, read from the data set whose
+    /// generation is `generation` (`ld_store::Snapshot::generation`; 0 for none). With a
+    /// context ([`PrerequisiteEvents::for_context`]) and a tally
+    /// ([`PrerequisiteEvents::with_tally`]), a thread that evaluated the flag for contexts of
+    /// the same kinds in the same data set before, with every prerequisite passing, then counts
+    /// all the prerequisites of such an evaluation at once, when the recorder is dropped.
+    ///
+    /// ```
+    /// use ld_eval::{ContextBuilder, Flag};
+    /// use ld_events::{EventProcessor, PrerequisiteEvents, ThreadTally};
+    /// let events = EventProcessor::disabled();
+    /// let tally = ThreadTally::default();
+    /// let context = ContextBuilder::new("user-1").build().unwrap();
+    /// let flag: Flag = serde_json::from_str(r#"{"key": "f", "version": 1}"#).unwrap();
+    /// let recorder = PrerequisiteEvents::new(&events, false)
+    ///     .with_tally(&tally)
+    ///     .for_context(&context)
+    ///     .for_flag(&flag, 7);
+    /// ```
+    pub fn for_flag(mut self, flag: &Flag, generation: u64) -> Self {
+        self.flag_instance = flag.instance.get();
+        self.generation = generation;
+        self
+    }
+
+    /// Whether `context` is the one of [`PrerequisiteEvents::for_context`].
+    #[inline(always)]
+    fn is_mine(&self, context: &Context) -> bool {
+        self.context.is_some_and(|c| std::ptr::eq(c, context))
     }
 
     /// The summary's fast path for one prerequisite evaluation (see
@@ -525,7 +655,7 @@ impl<'a> PrerequisiteEvents<'a> {
         served: Option<usize>,
         needs_only_summary: impl Fn() -> bool,
     ) -> bool {
-        let mine = self.context.is_some_and(|c| std::ptr::eq(c, context));
+        let mine = self.is_mine(context);
         if mine && let Some(kinds_id) = self.settled_kinds.get() {
             return EventProcessor::count_known::<true, _>(
                 recorder.shared,
@@ -555,6 +685,59 @@ impl<'a> PrerequisiteEvents<'a> {
             self.tally,
         )
     }
+
+    /// Learn: notes a prerequisite of the context, or gives up learning if the fast path did
+    /// not count it or the tree would be too large.
+    #[inline(never)]
+    fn note(&self, counted: bool, prerequisite: &Flag, served: Option<usize>) {
+        let met = self.met.get();
+        let counter = crate::summary::counter_of(served);
+        match (self.noted_flags.get(met), self.noted_served.get(met)) {
+            (Some(flag), Some(slot)) if counted && counter < usize::from(u8::MAX) => {
+                flag.set(prerequisite.instance.get());
+                slot.set(counter as u8);
+                self.met.set(met + 1);
+            }
+            _ => self.tree.set(TreeMode::Off),
+        }
+    }
+
+    /// Decides, at the context's first prerequisite, whether this evaluation follows a tree,
+    /// learns one, or does neither (the context is not settled).
+    #[inline(never)]
+    fn start_tree(&self, recorder: EvaluationRecorder<'_>, context: &Context) {
+        self.tree.set(TreeMode::Off);
+        let Some(tally) = self.tally else {
+            return;
+        };
+        if self.flag_instance == 0 || self.generation == 0 {
+            return;
+        }
+        let kinds_id = match self.settled_kinds.get() {
+            Some(kinds_id) => kinds_id,
+            None => {
+                let Some(kinds_id) = EventProcessor::known_context(recorder.shared, context)
+                    .and_then(KnownContext::settled_kinds)
+                else {
+                    return;
+                };
+                self.settled_kinds.set(Some(kinds_id));
+                kinds_id
+            }
+        };
+        let key = Summarizer::tree_key(self.flag_instance, kinds_id);
+        if key == crate::fast_key::NO_KEY {
+            return;
+        }
+        self.tree_key.set(key);
+        let summarizer = EventProcessor::summarizer(recorder.shared);
+        let mode = if summarizer.has_tree(tally, key, self.generation) {
+            TreeMode::Follow
+        } else {
+            TreeMode::Learn
+        };
+        self.tree.set(mode);
+    }
 }
 
 impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
@@ -565,6 +748,10 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
         let Some(recorder) = self.recorder else {
             return;
         };
+        if self.tree.get() == TreeMode::Learn && self.is_mine(e.context) {
+            // Not counted by the fast path: no tree from this evaluation.
+            self.tree.set(TreeMode::Off);
+        }
         let (flag, detail) = (e.prerequisite, &e.detail);
         let counted = self.count(recorder, e.context, flag, detail.variation_index(), || {
             EventProcessor::needs_only_summary(flag, detail)
@@ -576,12 +763,104 @@ impl PrerequisiteRecorder for PrerequisiteEvents<'_> {
 
     /// The fast path alone, for a prerequisite whose flag never needs more than the summary
     /// (a flag that can is left to [`PrerequisiteRecorder::record`], which knows the reason).
+    /// Following a tree, it only notes the prerequisite.
     #[inline]
     fn record_served(&self, prerequisite: &Flag, context: &Context, served: Option<usize>) -> bool {
+        // Following implies events recorded and this recorder's context.
+        if self.tree.get() == TreeMode::Follow && self.is_mine(context) {
+            self.met.set(self.met.get() + 1);
+            self.last_served.set(served);
+            return true;
+        }
         let Some(recorder) = self.recorder else {
             return true;
         };
-        self.count(recorder, context, prerequisite, served, || false)
+        let mut mode = self.tree.get();
+        if mode == TreeMode::Start && self.is_mine(context) {
+            self.start_tree(recorder, context);
+            mode = self.tree.get();
+            if mode == TreeMode::Follow {
+                self.met.set(1);
+                self.last_served.set(served);
+                return true;
+            }
+        }
+        let counted = self.count(recorder, context, prerequisite, served, || false);
+        if mode == TreeMode::Learn && self.is_mine(context) {
+            self.note(counted, prerequisite, served);
+        }
+        counted
+    }
+
+    /// Following a tree, counts the prerequisites met so far in its cells and the rest of the
+    /// evaluation the usual way; learning one, gives up.
+    fn prerequisite_failed(&self) {
+        match self.tree.get() {
+            TreeMode::Follow => {
+                self.tree.set(TreeMode::Off);
+                if let (Some(recorder), Some(tally)) = (self.recorder, self.tally) {
+                    EventProcessor::summarizer(recorder.shared).count_tree_prefix(
+                        tally,
+                        self.tree_key.get(),
+                        self.generation,
+                        self.met.get(),
+                        self.last_served.get(),
+                    );
+                }
+            }
+            TreeMode::Learn => self.tree.set(TreeMode::Off),
+            TreeMode::Off | TreeMode::Start => {}
+        }
+    }
+}
+
+impl Drop for PrerequisiteEvents<'_> {
+    /// Counts the tree followed, or leaves the one learned.
+    #[inline]
+    fn drop(&mut self) {
+        match self.tree.get() {
+            TreeMode::Follow => self.finish_following(),
+            TreeMode::Learn => self.finish_learning(),
+            TreeMode::Off | TreeMode::Start => {}
+        }
+    }
+}
+
+impl PrerequisiteEvents<'_> {
+    /// Counts the tree this evaluation followed through.
+    #[inline]
+    fn finish_following(&self) {
+        if let (Some(recorder), Some(tally)) = (self.recorder, self.tally) {
+            EventProcessor::summarizer(recorder.shared).count_tree(
+                tally,
+                self.tree_key.get(),
+                self.generation,
+            );
+        }
+    }
+
+    /// Leaves the tree of the prerequisites this evaluation noted, all of which passed.
+    #[cold]
+    #[inline(never)]
+    fn finish_learning(&self) {
+        let (Some(recorder), Some(tally), Some(kinds_id)) =
+            (self.recorder, self.tally, self.settled_kinds.get())
+        else {
+            return;
+        };
+        let met = self.met.get();
+        let noted: Vec<(u64, usize)> = self.noted_flags[..met]
+            .iter()
+            .zip(&self.noted_served[..met])
+            .map(|(flag, counter)| (flag.get(), usize::from(counter.get())))
+            .collect();
+        EventProcessor::summarizer(recorder.shared).learn_tree(
+            tally,
+            self.tree_key.get(),
+            kinds_id,
+            self.generation,
+            &noted,
+        );
     }
 }
 
@@ -722,5 +1001,248 @@ mod tests {
             .map(|p| (p.kind, p.key, p.anonymous))
             .collect();
         assert_eq!(parts, [("org", "o1", false), ("user", "u1", true)]);
+    }
+
+    /// Prerequisite trees: a sender that drops every payload (the tests read the summary).
+    struct Nowhere;
+
+    impl crate::EventSender for Nowhere {
+        fn send(&self, _request: crate::EventRequest) -> crate::SendFuture {
+            Box::pin(async {
+                Ok(crate::EventResponse {
+                    status: 202,
+                    date: None,
+                })
+            })
+        }
+    }
+
+    /// `parent` needs `a` serving 1 and then `b` serving 0; `a` needs `c` serving 1. `c`
+    /// serves 0 to `fail-c` (so `a` fails, serving its off variation 0, and `parent` stops
+    /// before `b`); `b` serves 1 to `fail-b`. Everyone else passes through all of them.
+    fn tree_data(c_version: u64) -> ld_eval::MemoryData {
+        let mut data = ld_eval::MemoryData::default();
+        let f = |v: Value| -> Flag { serde_json::from_value(v).unwrap() };
+        data.insert_flag(f(json!({
+            "key": "a", "version": 1, "on": true, "variations": ["a0", "a1"],
+            "offVariation": 0, "fallthrough": {"variation": 1},
+            "prerequisites": [{"key": "c", "variation": 1}]
+        })));
+        data.insert_flag(f(json!({
+            "key": "b", "version": 1, "on": true, "variations": ["b0", "b1"],
+            "fallthrough": {"variation": 0},
+            "targets": [{"values": ["fail-b"], "variation": 1}]
+        })));
+        data.insert_flag(f(json!({
+            "key": "c", "version": c_version, "on": true, "variations": ["c0", "c1"],
+            "fallthrough": {"variation": 1},
+            "targets": [{"values": ["fail-c"], "variation": 0}]
+        })));
+        data
+    }
+
+    fn parent() -> Flag {
+        flag(json!({
+            "key": "parent", "version": 1, "on": true, "variations": [true, false],
+            "offVariation": 1, "fallthrough": {"variation": 0},
+            "prerequisites": [{"key": "a", "variation": 1}, {"key": "b", "variation": 0}]
+        }))
+    }
+
+    /// Evaluates `parent` for each of `contexts` in turn, `rounds` times, recording
+    /// prerequisites with trees for the data set `generation` (0: none) and the flag itself;
+    /// returns the tree mode each evaluation ended in, and the window's summary `features`.
+    fn run_tree(
+        data: &[(u64, ld_eval::MemoryData)],
+        contexts: &[Context],
+        rounds: usize,
+    ) -> (Vec<TreeMode>, Value) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let events = EventProcessor::new(
+            crate::EventsConfig::new("sdk-key"),
+            std::sync::Arc::new(Nowhere),
+            rt.handle(),
+        );
+        let tally = ThreadTally::default();
+        let parent = parent();
+        let mut modes = Vec::new();
+        for (generation, data) in data {
+            for _ in 0..rounds {
+                for context in contexts {
+                    let recorder = events.evaluation_recorder().unwrap();
+                    let prerequisites = recorder.prerequisite_events_of(
+                        false,
+                        &parent,
+                        *generation,
+                        context,
+                        Some(&tally),
+                    );
+                    let detail = ld_eval::Evaluator::new(data)
+                        .with_prerequisite_recorder(&prerequisites)
+                        .evaluate(&parent, context);
+                    modes.push(prerequisites.tree.get());
+                    drop(prerequisites);
+                    events.record_evaluation_in(
+                        Some(&tally),
+                        "parent",
+                        Some(&parent),
+                        context,
+                        &detail,
+                        || json!(false),
+                        false,
+                        None,
+                    );
+                }
+            }
+        }
+        let recorder = events.evaluation_recorder().unwrap();
+        let summary = EventProcessor::summarizer(recorder.shared).snapshot_and_reset(1);
+        let mut summary = serde_json::to_value(summary).unwrap();
+        (modes, summary["features"].take())
+    }
+
+    #[test]
+    fn a_tree_outlives_the_retirement_of_its_members_idle_cells() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let events = EventProcessor::new(
+            crate::EventsConfig::new("sdk-key"),
+            std::sync::Arc::new(Nowhere),
+            rt.handle(),
+        );
+        let (tally, parent, data) = (ThreadTally::default(), parent(), tree_data(1));
+        let evaluate = |context: &Context| {
+            let recorder = events.evaluation_recorder().unwrap();
+            let prerequisites =
+                recorder.prerequisite_events_of(false, &parent, 7, context, Some(&tally));
+            let detail = ld_eval::Evaluator::new(&data)
+                .with_prerequisite_recorder(&prerequisites)
+                .evaluate(&parent, context);
+            let mode = prerequisites.tree.get();
+            drop(prerequisites);
+            events.record_evaluation_in(
+                Some(&tally),
+                "parent",
+                Some(&parent),
+                context,
+                &detail,
+                || json!(false),
+                false,
+                None,
+            );
+            mode
+        };
+        let summary = || {
+            let recorder = events.evaluation_recorder().unwrap();
+            let summary = EventProcessor::summarizer(recorder.shared).snapshot_and_reset(1);
+            serde_json::to_value(summary).unwrap()["features"].take()
+        };
+        // The first count of a window takes the general path, which opens it: another flag's.
+        let other = flag(json!({"key": "other", "version": 1, "variations": [true]}));
+        let open_window = |context: &Context| {
+            let detail = Detail::error(ld_eval::ErrorKind::FlagNotFound);
+            events.record_evaluation_in(
+                Some(&tally),
+                "other",
+                Some(&other),
+                context,
+                &detail,
+                || json!(false),
+                false,
+                None,
+            );
+        };
+        let (pass, fail) = (users(&["u1"]).remove(0), users(&["fail-c"]).remove(0));
+        for _ in 0..3 {
+            evaluate(&pass);
+        }
+        evaluate(&fail);
+        summary();
+        // Windows in which only the tree counts: the members' own cells idle and are retired.
+        for _ in 0..5 {
+            open_window(&pass);
+            assert_eq!(evaluate(&pass), TreeMode::Follow);
+            let features = summary();
+            assert_eq!(features["c"]["counters"][0]["count"], 1);
+        }
+        // A failing evaluation followed the tree up to `c`, and `a` the usual way after it.
+        open_window(&pass);
+        assert_eq!(evaluate(&fail), TreeMode::Off);
+        let features = summary();
+        for (key, variation) in [("c", 0), ("a", 0)] {
+            assert_eq!(
+                features[key]["counters"][0]["variation"], variation,
+                "{features}"
+            );
+            assert_eq!(features[key]["counters"][0]["count"], 1, "{key}");
+        }
+        assert!(features.get("b").is_none());
+    }
+
+    fn users(keys: &[&str]) -> Vec<Context> {
+        keys.iter()
+            .map(|k| ContextBuilder::new(*k).build().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_passing_prerequisite_tree_is_learned_then_followed() {
+        let (modes, features) = run_tree(&[(7, tree_data(1))], &users(&["u1"]), 4);
+        // Unknown context, then learning, then following.
+        assert_eq!(
+            modes,
+            [
+                TreeMode::Off,
+                TreeMode::Learn,
+                TreeMode::Follow,
+                TreeMode::Follow
+            ]
+        );
+        for (key, variation) in [("a", 1), ("b", 0), ("c", 1), ("parent", 0)] {
+            let counters = &features[key]["counters"];
+            assert_eq!(counters.as_array().unwrap().len(), 1, "{key}: {features}");
+            assert_eq!(counters[0]["variation"], variation, "{key}");
+            assert_eq!(counters[0]["count"], 4, "{key}");
+        }
+    }
+
+    #[test]
+    fn trees_count_exactly_what_counting_each_prerequisite_counts() {
+        // Passing and failing evaluations interleaved, two data sets (`c` changes version in
+        // the second): with trees and without, the same summary.
+        let contexts = users(&["u1", "fail-c", "u2", "fail-b", "u1"]);
+        let with = run_tree(&[(7, tree_data(1)), (8, tree_data(2))], &contexts, 5);
+        let without = run_tree(&[(0, tree_data(1)), (0, tree_data(2))], &contexts, 5);
+        assert!(
+            with.0.contains(&TreeMode::Follow),
+            "trees were used: {:?}",
+            with.0
+        );
+        assert!(!without.0.contains(&TreeMode::Follow));
+        assert_eq!(with.1, without.1);
+        // `c`: 25 evaluations a data set, 5 of them `fail-c`'s, which serve 0.
+        let c = with.1["c"]["counters"].as_array().unwrap().clone();
+        let count = |version: u64, variation: u64| {
+            c.iter()
+                .find(|x| x["version"] == version && x["variation"] == variation)
+                .map_or(0, |x| x["count"].as_u64().unwrap())
+        };
+        assert_eq!(
+            (count(1, 1), count(1, 0), count(2, 1), count(2, 0)),
+            (20, 5, 20, 5)
+        );
+        // `b` is not evaluated for `fail-c`.
+        let b: u64 = with.1["b"]["counters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(b, 40);
     }
 }

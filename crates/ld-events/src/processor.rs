@@ -394,6 +394,12 @@ impl EventProcessor {
             .known_context(context, shared.key_cache.generation())
     }
 
+    /// The summary's counters, for prerequisite trees (`summary::prerequisite_tree`).
+    #[inline(always)]
+    pub(crate) fn summarizer(shared: &Shared) -> &Summarizer {
+        &shared.summarizer
+    }
+
     /// Counts an evaluation of `flag` for `context` (which `known` describes) that served the
     /// variation `served`, in this thread's cell (see `Summarizer::count_known`); whether the
     /// evaluation needs nothing but the summary is asked through `needs_only_summary`, only

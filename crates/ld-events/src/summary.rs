@@ -39,7 +39,9 @@
 //!   registered under a lock — the only allocation, once per combination and thread. Cells idle
 //!   for a few windows are retired by the flusher; their owner notices with a plain load and
 //!   registers a fresh one if the flag comes back, so memory follows the flags in use;
-//! - the window's start time is read from the clock only by the first evaluation of a window.
+//! - the window's start time is read from the clock only by the first evaluation of a window;
+//! - an evaluation whose prerequisites all pass counts them with one counter of a
+//!   **prerequisite tree** ([`prerequisite_tree`]), which the flusher spreads over them.
 //!
 //! The per-thread state also holds each thread's recently seen contexts
 //! (`context_key_cache::RecentContexts`), so that deduplicating index events of contexts the
@@ -60,6 +62,13 @@ use crate::context_key_cache::{KindsTag, RecentContexts};
 use crate::fast_hash::FastBuildHasher;
 use crate::fast_key;
 use crate::thread_tally::ThreadTally;
+
+mod prerequisite_tree;
+
+pub(crate) use prerequisite_tree::MAX_MEMBERS as MAX_TREE_MEMBERS;
+
+/// The window's summaries by flag key, as the flusher builds them.
+type FlagSummaries = BTreeMap<String, FlagSummary>;
 
 /// Windows without a count after which the flusher retires a cell.
 const IDLE_WINDOWS_BEFORE_RETIRING: u32 = 3;
@@ -103,7 +112,7 @@ struct Cell {
 /// The counter of an evaluation that served `variation`: 0 for none, the index + 1 otherwise
 /// (saturating, so that an index no cell has a counter for finds none).
 #[inline(always)]
-fn counter_of(variation: Option<usize>) -> usize {
+pub(crate) fn counter_of(variation: Option<usize>) -> usize {
     variation.map_or(0, |v| v.saturating_add(1))
 }
 
@@ -315,6 +324,8 @@ impl Registered {
 #[derive(Debug, Default)]
 struct Registry {
     cells: Mutex<Vec<Registered>>,
+    /// Every live prerequisite tree of every thread.
+    trees: Mutex<Vec<prerequisite_tree::RegisteredTree>>,
     start_date: AtomicU64,
     /// Deduplicated context sightings, published by the threads.
     deduplicated: AtomicU64,
@@ -355,6 +366,9 @@ pub(crate) struct Local {
     fast: [Option<Arc<Cell>>; fast_key::FAST_SLOTS],
     /// Every live cell of this thread, by flag key.
     flags: HashMap<Box<str>, Vec<Arc<Cell>>, FastBuildHasher>,
+    /// The direct-mapped table of this thread's prerequisite trees (see
+    /// [`prerequisite_tree`]).
+    trees: [Option<Arc<prerequisite_tree::Tree>>; prerequisite_tree::TREE_SLOTS],
     recent: RecentContexts,
     /// The kinds lists this thread has met (joined with `,`) with the ids the registry interned
     /// them under.
@@ -390,6 +404,7 @@ impl Local {
             registry,
             fast: [const { None }; fast_key::FAST_SLOTS],
             flags: HashMap::default(),
+            trees: [const { None }; prerequisite_tree::TREE_SLOTS],
             recent: RecentContexts::for_capacity(context_keys),
             kinds: Vec::new(),
         }
@@ -914,7 +929,7 @@ impl Summarizer {
         let registry = &*self.registry;
         let was_open = self.window_open.swap(false, Ordering::AcqRel);
         let start_date = registry.start_date.load(Ordering::Relaxed);
-        let mut flags: BTreeMap<String, FlagSummary> = BTreeMap::new();
+        let mut flags = FlagSummaries::new();
         let mut cells = registry.cells.lock();
         let mut fast = 0;
         cells.retain_mut(|r| {
@@ -954,6 +969,7 @@ impl Summarizer {
             true
         });
         drop(cells);
+        fast += self.report_trees(&mut flags);
         registry.deduplicated.fetch_add(fast, Ordering::Relaxed);
         if flags.is_empty() {
             return None;
@@ -994,7 +1010,7 @@ fn same_json(a: &Value, b: &Value) -> bool {
 
 /// Adds `delta` evaluations counted in the cell `c`'s counter at `index` to the window's
 /// summary.
-fn add_to_summary(flags: &mut BTreeMap<String, FlagSummary>, c: &Cell, index: usize, delta: u64) {
+fn add_to_summary(flags: &mut FlagSummaries, c: &Cell, index: usize, delta: u64) {
     let variation = c.variation_at(index);
     let summary = flags
         .entry(c.flag_key.to_string())

@@ -402,6 +402,7 @@ fn prerequisite_evaluations_produce_events_with_prereq_of() {
         false,
         None,
     );
+    drop(recorder);
     let events = h.payload();
     assert_eq!(kinds(&events), ["index", "feature", "feature", "summary"]);
     assert_eq!(
@@ -864,6 +865,7 @@ fn a_recorder_for_one_context_records_another_context_the_ordinary_way() {
     // counted as if it were `known`.
     evaluator.evaluate(&parent, &stranger);
     evaluator.evaluate(&parent, &stranger);
+    drop(recorder);
     let events = h.payload();
     let indexed: Vec<_> = events
         .iter()

@@ -441,12 +441,13 @@ impl Client {
         let result = if let Some(recorder) = recorder
             && !flag.prerequisites.is_empty()
         {
-            let mut prerequisites = recorder
-                .prerequisite_events(O::WITH_REASONS)
-                .for_context(context);
-            if let Some(tally) = view.tally() {
-                prerequisites = prerequisites.with_tally(tally);
-            }
+            let prerequisites = recorder.prerequisite_events_of(
+                O::WITH_REASONS,
+                flag,
+                view.snapshot().generation(),
+                context,
+                view.tally(),
+            );
             evaluator
                 .with_prerequisite_recorder(&prerequisites)
                 .evaluate_ref(flag, context)

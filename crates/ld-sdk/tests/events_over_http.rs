@@ -112,6 +112,73 @@ fn unknown_flags_and_wrong_types_are_summarized_with_the_default() {
     client.close();
 }
 
+/// The summary count of `key` at `version` and `variation` in `summary`.
+fn counted(summary: &Value, key: &str, version: u64, variation: u64) -> u64 {
+    summary["features"][key]["counters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["version"] == version && c["variation"] == variation)
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn prerequisite_counts_are_exact_across_passing_failing_and_updated_prerequisites() {
+    let server = LocalServer::start(|_| (202, "application/json", Vec::new()));
+    let td = TestData::new();
+    td.use_preconfigured_flag(json!({
+        "key": "parent", "version": 1, "on": true, "variations": [false, true],
+        "offVariation": 0, "fallthrough": {"variation": 1},
+        "prerequisites": [{"key": "middle", "variation": 1}, {"key": "last", "variation": 0}]
+    }));
+    td.use_preconfigured_flag(json!({
+        "key": "middle", "version": 1, "on": true, "variations": ["m0", "m1"],
+        "offVariation": 0, "fallthrough": {"variation": 1},
+        "prerequisites": [{"key": "leaf", "variation": 1}]
+    }));
+    td.use_preconfigured_flag(json!({
+        "key": "last", "version": 1, "on": true, "variations": ["l0", "l1"],
+        "fallthrough": {"variation": 0}
+    }));
+    let leaf = |version: u64| {
+        json!({
+            "key": "leaf", "version": version, "on": true, "variations": ["x0", "x1"],
+            "fallthrough": {"variation": 1},
+            "targets": [{"values": ["blocked"], "variation": 0}]
+        })
+    };
+    td.use_preconfigured_flag(leaf(1));
+    let client = events_client(&server, &td);
+    let passing = ContextBuilder::new("alice").build().unwrap();
+    let blocked = ContextBuilder::new("blocked").build().unwrap();
+    for _ in 0..50 {
+        assert!(client.bool_variation("parent", &passing, false));
+        assert!(!client.bool_variation("parent", &blocked, false));
+    }
+    // A new version of the leaf: later counts are the new version's.
+    td.use_preconfigured_flag(leaf(2));
+    for _ in 0..30 {
+        assert!(client.bool_variation("parent", &passing, false));
+    }
+    assert!(!client.bool_variation("parent", &blocked, false));
+    assert!(client.flush_and_wait(WAIT));
+    let (_, events) = next_bulk(&server);
+    let summary = events.iter().find(|e| e["kind"] == "summary").unwrap();
+    assert_eq!(counted(summary, "parent", 1, 1), 80, "{summary}");
+    assert_eq!(counted(summary, "parent", 1, 0), 51);
+    assert_eq!(counted(summary, "middle", 1, 1), 80);
+    // A blocked leaf fails `middle`, which serves its off variation; `last` is not evaluated.
+    assert_eq!(counted(summary, "middle", 1, 0), 51);
+    assert_eq!(counted(summary, "last", 1, 0), 80);
+    assert_eq!(counted(summary, "last", 1, 1), 0);
+    assert_eq!(counted(summary, "leaf", 1, 1), 50);
+    assert_eq!(counted(summary, "leaf", 1, 0), 50);
+    assert_eq!(counted(summary, "leaf", 2, 1), 30);
+    assert_eq!(counted(summary, "leaf", 2, 0), 1);
+    client.close();
+}
+
 #[test]
 fn close_delivers_pending_events() {
     let server = LocalServer::start(|_| (202, "application/json", Vec::new()));

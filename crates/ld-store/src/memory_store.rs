@@ -66,6 +66,7 @@ impl InMemoryDataStore {
             return false;
         }
         Arc::make_mut(map).insert(Arc::from(key), item);
+        next.generation = crate::snapshot::fresh_generation();
         self.current.store(Arc::new(next));
         true
     }
@@ -78,6 +79,7 @@ impl DataStore for InMemoryDataStore {
             flags: Arc::new(data.flags),
             segments: Arc::new(data.segments),
             initialized: true,
+            generation: crate::snapshot::fresh_generation(),
         };
         crate::reclaimer::start();
         let mut last_init = self.writer.lock();

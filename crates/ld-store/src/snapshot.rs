@@ -4,6 +4,7 @@ pub(crate) use crate::all_data::ItemMap;
 use crate::item_descriptor::ItemDescriptor;
 use crate::model::{DataLookup, Flag, Segment};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// An immutable snapshot of the store: every flag and segment (prepared, `Arc`-shared), plus
 /// tombstones, which reads never return.
@@ -26,9 +27,38 @@ pub struct Snapshot {
     pub(crate) flags: Arc<ItemMap<Flag>>,
     pub(crate) segments: Arc<ItemMap<Segment>>,
     pub(crate) initialized: bool,
+    /// See [`Snapshot::generation`].
+    pub(crate) generation: u64,
+}
+
+/// A generation no snapshot had before in this process (see [`Snapshot::generation`]).
+pub(crate) fn fresh_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Snapshot {
+    /// An id of this snapshot's contents, unique in the process, or 0 when it has none (a
+    /// default snapshot, or one a persistent store built): two snapshots with the same nonzero
+    /// generation hold the same flags and segments. The in-memory store gives every snapshot
+    /// it makes (on each `init` and each update) a new one, so that a caller can tell that
+    /// what it learned from one snapshot's data still holds.
+    ///
+    /// ```
+    /// use ld_store::{AllData, DataStore, InMemoryDataStore, Snapshot};
+    /// assert_eq!(Snapshot::default().generation(), 0);
+    /// let store = InMemoryDataStore::new();
+    /// store.init(AllData::default()).unwrap();
+    /// let first = store.snapshot().generation();
+    /// assert_ne!(first, 0);
+    /// store.init(AllData::default()).unwrap();
+    /// assert_ne!(store.snapshot().generation(), first);
+    /// ```
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The flag with this key, unless absent or deleted.
     #[inline(always)]
     pub fn flag(&self, key: &str) -> Option<&Flag> {

@@ -334,6 +334,7 @@ impl DataStore for RedisDataStore {
             flags: Arc::new(data.flags),
             segments: Arc::new(data.segments),
             initialized: true,
+            generation: 0,
         };
         let redis = self.shared.redis.clone();
         let to_write = set.clone();
@@ -767,6 +768,7 @@ async fn load(redis: &SerializedRedisStore) -> Result<Snapshot, RedisStoreError>
         flags: Arc::new(flags),
         segments: Arc::new(segments),
         initialized: stored.initialized,
+        generation: 0,
     })
 }
 
