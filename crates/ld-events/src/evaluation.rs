@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::context_source::{ContextPart, EventContextSource};
 use crate::event_context::{EventContext, IndividualContext};
 use crate::processor::{Evaluation, EventProcessor, FastPathHints, FlagEventSettings};
-use crate::summary::{KnownContext, MAX_TREE_MEMBERS, Summarizer};
+use crate::summary::{KnownContext, MAX_TREE_MEMBERS, Summarizer, TreeSlot};
 use crate::thread_tally::ThreadTally;
 
 impl EventContextSource for Context {
@@ -731,10 +731,10 @@ impl<'a> PrerequisiteEvents<'a> {
         }
         self.tree_key.set(key);
         let summarizer = EventProcessor::summarizer(recorder.shared);
-        let mode = if summarizer.has_tree(tally, key, self.generation) {
-            TreeMode::Follow
-        } else {
-            TreeMode::Learn
+        let mode = match summarizer.tree_slot(tally, key, self.generation) {
+            TreeSlot::Found => TreeMode::Follow,
+            TreeSlot::Vacant => TreeMode::Learn,
+            TreeSlot::Taken => TreeMode::Off,
         };
         self.tree.set(mode);
     }
@@ -849,17 +849,13 @@ impl PrerequisiteEvents<'_> {
             return;
         };
         let met = self.met.get();
-        let noted: Vec<(u64, usize)> = self.noted_flags[..met]
-            .iter()
-            .zip(&self.noted_served[..met])
-            .map(|(flag, counter)| (flag.get(), usize::from(counter.get())))
-            .collect();
         EventProcessor::summarizer(recorder.shared).learn_tree(
             tally,
             self.tree_key.get(),
             kinds_id,
             self.generation,
-            &noted,
+            &self.noted_flags[..met],
+            &self.noted_served[..met],
         );
     }
 }
@@ -1057,6 +1053,16 @@ mod tests {
         contexts: &[Context],
         rounds: usize,
     ) -> (Vec<TreeMode>, Value) {
+        run_trees(data, &[parent()], contexts, rounds)
+    }
+
+    /// [`run_tree`] for each of `parents` in turn.
+    fn run_trees(
+        data: &[(u64, ld_eval::MemoryData)],
+        parents: &[Flag],
+        contexts: &[Context],
+        rounds: usize,
+    ) -> (Vec<TreeMode>, Value) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -1067,28 +1073,30 @@ mod tests {
             rt.handle(),
         );
         let tally = ThreadTally::default();
-        let parent = parent();
         let mut modes = Vec::new();
         for (generation, data) in data {
             for _ in 0..rounds {
-                for context in contexts {
+                for (context, parent) in contexts
+                    .iter()
+                    .flat_map(|c| parents.iter().map(move |p| (c, p)))
+                {
                     let recorder = events.evaluation_recorder().unwrap();
                     let prerequisites = recorder.prerequisite_events_of(
                         false,
-                        &parent,
+                        parent,
                         *generation,
                         context,
                         Some(&tally),
                     );
                     let detail = ld_eval::Evaluator::new(data)
                         .with_prerequisite_recorder(&prerequisites)
-                        .evaluate(&parent, context);
+                        .evaluate(parent, context);
                     modes.push(prerequisites.tree.get());
                     drop(prerequisites);
                     events.record_evaluation_in(
                         Some(&tally),
-                        "parent",
-                        Some(&parent),
+                        &parent.key,
+                        Some(parent),
                         context,
                         &detail,
                         || json!(false),
@@ -1102,6 +1110,31 @@ mod tests {
         let summary = EventProcessor::summarizer(recorder.shared).snapshot_and_reset(1);
         let mut summary = serde_json::to_value(summary).unwrap();
         (modes, summary["features"].take())
+    }
+
+    #[test]
+    fn flags_whose_trees_share_a_table_entry_still_count_exactly() {
+        // More flags with prerequisites than the tree table has entries.
+        let parents: Vec<Flag> = (0..40)
+            .map(|i| {
+                flag(json!({
+                    "key": format!("parent-{i}"), "version": 1, "on": true,
+                    "variations": [true, false], "offVariation": 1,
+                    "fallthrough": {"variation": 0},
+                    "prerequisites": [{"key": "a", "variation": 1}, {"key": "b", "variation": 0}]
+                }))
+            })
+            .collect();
+        let contexts = users(&["u1", "fail-c"]);
+        let with = run_trees(&[(7, tree_data(1))], &parents, &contexts, 4);
+        let without = run_trees(&[(0, tree_data(1))], &parents, &contexts, 4);
+        assert!(with.0.contains(&TreeMode::Follow));
+        assert_eq!(with.1, without.1);
+        assert_eq!(with.1["c"]["counters"][0]["count"], 40 * 4);
+        // A flag whose entry another's tree holds counts the usual way rather than learning
+        // (and allocating) a tree on every evaluation.
+        let learned = with.0.iter().filter(|m| **m == TreeMode::Learn).count();
+        assert!(learned <= 2 * parents.len(), "{learned} evaluations learned");
     }
 
     #[test]

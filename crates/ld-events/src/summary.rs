@@ -65,7 +65,7 @@ use crate::thread_tally::ThreadTally;
 
 mod prerequisite_tree;
 
-pub(crate) use prerequisite_tree::MAX_MEMBERS as MAX_TREE_MEMBERS;
+pub(crate) use prerequisite_tree::{MAX_MEMBERS as MAX_TREE_MEMBERS, TreeSlot};
 
 /// The window's summaries by flag key, as the flusher builds them.
 type FlagSummaries = BTreeMap<String, FlagSummary>;

@@ -87,6 +87,19 @@ pub(super) struct RegisteredTree {
     retiring: bool,
 }
 
+/// What a thread's tree table holds for an evaluation ([`Summarizer::tree_slot`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TreeSlot {
+    /// The tree of this flag value, kinds and data set.
+    Found,
+    /// Nothing it need keep: empty, retired, or a tree of an older data set.
+    Vacant,
+    /// Another flag value's or kinds list's tree in this data set (or the state is in use,
+    /// or another summarizer's): this evaluation neither follows nor learns a tree, so that
+    /// two flags sharing an entry do not replace each other's tree on every evaluation.
+    Taken,
+}
+
 /// The table key of the tree of flag value `instance` for contexts of kinds `kinds_id`, or
 /// [`fast_key::NO_KEY`] for one that does not fit.
 #[inline(always)]
@@ -114,21 +127,27 @@ impl Summarizer {
         tree_key(instance, kinds_id)
     }
 
-    /// Whether this thread (its state in `tally`) has a live tree of key `key`
+    /// What this thread (its state in `tally`) has in the table entry of the tree of key `key`
     /// ([`Summarizer::tree_key`]) for the data set `generation`.
     #[inline]
-    pub(crate) fn has_tree(&self, tally: &ThreadTally, key: u64, generation: u64) -> bool {
+    pub(crate) fn tree_slot(&self, tally: &ThreadTally, key: u64, generation: u64) -> TreeSlot {
         let Ok(local) = tally.local.try_borrow_mut() else {
-            return false;
+            return TreeSlot::Taken;
         };
-        local.summarizer_id == self.id
-            && key != fast_key::NO_KEY
-            && local.trees[tree_slot(key)]
-                .as_ref()
-                .is_some_and(|t| t.key.load(Ordering::Relaxed) == key && t.generation == generation)
+        if local.summarizer_id != self.id || key == fast_key::NO_KEY {
+            return TreeSlot::Taken;
+        }
+        match &local.trees[tree_slot(key)] {
+            Some(t) if t.generation == generation => match t.key.load(Ordering::Relaxed) {
+                live if live == key => TreeSlot::Found,
+                fast_key::NO_KEY => TreeSlot::Vacant,
+                _ => TreeSlot::Taken,
+            },
+            _ => TreeSlot::Vacant,
+        }
     }
 
-    /// One more evaluation through every member of the tree that [`Summarizer::has_tree`]
+    /// One more evaluation through every member of the tree that [`Summarizer::tree_slot`]
     /// found (counted even if the flusher retired it meanwhile: it reports a retired tree once
     /// more). False if the tree is not there, which cannot happen between the two calls on one
     /// thread.
@@ -151,7 +170,7 @@ impl Summarizer {
     }
 
     /// Counts an evaluation that met the first `evaluated` members of the tree that
-    /// [`Summarizer::has_tree`] found, each serving its required variation but the last, which
+    /// [`Summarizer::tree_slot`] found, each serving its required variation but the last, which
     /// served `last_served` and did not pass. False if the tree is not there (see
     /// [`Summarizer::count_tree`]), or the count does not fit it (no member met, or a variation
     /// its flag does not have), neither of which an evaluation in the tree's data set can do.
@@ -186,11 +205,12 @@ impl Summarizer {
         }
     }
 
-    /// Leaves a tree of key `key` ([`Summarizer::tree_key`], for contexts of kinds `kinds_id`)
-    /// for the data set `generation`, whose evaluation just passed through the prerequisites `members` (each a
-    /// flag value and the counter of the variation it served), all counted by the fast path:
-    /// if each one's cell is in this thread's direct-mapped table and never needs more than
-    /// the summary.
+    /// Leaves a tree of key `key` ([`Summarizer::tree_key`], for contexts of kinds
+    /// `kinds_id`) for the data set `generation`, whose evaluation just passed through the
+    /// prerequisites `instances` (flag values) serving `counters` (the counters of their
+    /// variations), all counted by the fast path: if the tree's table entry is
+    /// [`TreeSlot::Vacant`] and each member's cell is in this thread's direct-mapped table and
+    /// never needs more than the summary. Allocates only when it does leave a tree.
     #[cold]
     #[inline(never)]
     pub(crate) fn learn_tree(
@@ -199,16 +219,18 @@ impl Summarizer {
         key: u64,
         kinds_id: u8,
         generation: u64,
-        members: &[(u64, usize)],
+        instances: &[std::cell::Cell<u64>],
+        counters: &[std::cell::Cell<u8>],
     ) {
+        if self.tree_slot(tally, key, generation) != TreeSlot::Vacant || instances.is_empty() {
+            return;
+        }
         let Ok(mut local) = tally.local.try_borrow_mut() else {
             return;
         };
-        if local.summarizer_id != self.id || key == fast_key::NO_KEY || members.is_empty() {
-            return;
-        }
-        let mut learned = Vec::with_capacity(members.len());
-        for &(member, required) in members {
+        let mut learned = Vec::with_capacity(instances.len());
+        for (member, required) in instances.iter().zip(counters) {
+            let (member, required) = (member.get(), usize::from(required.get()));
             let key = member_key(member, kinds_id);
             let Some(cell) = &local.fast[fast_key::slot(key)] else {
                 return;
