@@ -420,21 +420,14 @@ impl<'a> EvaluationRecorder<'a> {
         context: &'a Context,
         tally: Option<&'a ThreadTally>,
     ) -> PrerequisiteEvents<'a> {
-        PrerequisiteEvents {
-            recorder: Some(self),
+        PrerequisiteEvents::assemble(
+            Some(self),
             with_reasons,
             tally,
-            context: Some(context),
-            settled_kinds: std::cell::Cell::new(None),
-            flag_instance: flag.instance.get(),
-            generation,
-            tree: std::cell::Cell::new(TreeMode::Start),
-            tree_key: std::cell::Cell::new(0),
-            met: std::cell::Cell::new(0),
-            last_served: std::cell::Cell::new(None),
-            noted_flags: Default::default(),
-            noted_served: Default::default(),
-        }
+            Some(context),
+            None,
+            (flag.instance.get(), generation),
+        )
     }
 
     /// [`EventProcessor::record_evaluation_in`] through this handle.
@@ -535,21 +528,14 @@ enum TreeMode {
 impl Clone for PrerequisiteEvents<'_> {
     /// A recorder for the same events, context and flag, which has seen no prerequisite yet.
     fn clone(&self) -> Self {
-        Self {
-            recorder: self.recorder,
-            with_reasons: self.with_reasons,
-            tally: self.tally,
-            context: self.context,
-            settled_kinds: self.settled_kinds.clone(),
-            flag_instance: self.flag_instance,
-            generation: self.generation,
-            tree: std::cell::Cell::new(TreeMode::Start),
-            tree_key: std::cell::Cell::new(0),
-            met: std::cell::Cell::new(0),
-            last_served: std::cell::Cell::new(None),
-            noted_flags: Default::default(),
-            noted_served: Default::default(),
-        }
+        Self::assemble(
+            self.recorder,
+            self.with_reasons,
+            self.tally,
+            self.context,
+            self.settled_kinds.get(),
+            (self.flag_instance, self.generation),
+        )
     }
 }
 
@@ -561,14 +547,28 @@ impl<'a> PrerequisiteEvents<'a> {
 
     /// Records through `recorder` (`None` when events are not being recorded).
     fn with_recorder(recorder: Option<EvaluationRecorder<'a>>, with_reasons: bool) -> Self {
+        Self::assemble(recorder, with_reasons, None, None, None, (0, 0))
+    }
+
+    /// A recorder that has seen no prerequisite yet; `flag` is the flag value evaluated and
+    /// the data set's generation ([`PrerequisiteEvents::for_flag`]).
+    #[inline(always)]
+    fn assemble(
+        recorder: Option<EvaluationRecorder<'a>>,
+        with_reasons: bool,
+        tally: Option<&'a ThreadTally>,
+        context: Option<&'a Context>,
+        settled_kinds: Option<u8>,
+        (flag_instance, generation): (u64, u64),
+    ) -> Self {
         Self {
             recorder,
             with_reasons,
-            tally: None,
-            context: None,
-            settled_kinds: std::cell::Cell::new(None),
-            flag_instance: 0,
-            generation: 0,
+            tally,
+            context,
+            settled_kinds: std::cell::Cell::new(settled_kinds),
+            flag_instance,
+            generation,
             tree: std::cell::Cell::new(TreeMode::Start),
             tree_key: std::cell::Cell::new(0),
             met: std::cell::Cell::new(0),
@@ -1045,8 +1045,81 @@ mod tests {
         }))
     }
 
-    /// Evaluates `parent` for each of `contexts` in turn, `rounds` times, recording
-    /// prerequisites with trees for the data set `generation` (0: none) and the flag itself;
+    /// An event processor that sends nowhere, and one thread's tally.
+    struct TreeRig {
+        _rt: tokio::runtime::Runtime,
+        events: EventProcessor,
+        tally: ThreadTally,
+    }
+
+    impl TreeRig {
+        fn new() -> Self {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let events = EventProcessor::new(
+                crate::EventsConfig::new("sdk-key"),
+                std::sync::Arc::new(Nowhere),
+                rt.handle(),
+            );
+            Self {
+                _rt: rt,
+                events,
+                tally: ThreadTally::default(),
+            }
+        }
+
+        /// Evaluates `parent` for `context` in `data`, recording its prerequisites with trees
+        /// for the data set `generation` (0: none) and the flag itself; returns the tree mode
+        /// the evaluation ended in.
+        fn evaluate(
+            &self,
+            data: &ld_eval::MemoryData,
+            generation: u64,
+            parent: &Flag,
+            context: &Context,
+        ) -> TreeMode {
+            let recorder = self.events.evaluation_recorder().unwrap();
+            let prerequisites = recorder.prerequisite_events_of(
+                false,
+                parent,
+                generation,
+                context,
+                Some(&self.tally),
+            );
+            let detail = ld_eval::Evaluator::new(data)
+                .with_prerequisite_recorder(&prerequisites)
+                .evaluate(parent, context);
+            let mode = prerequisites.tree.get();
+            drop(prerequisites);
+            self.record(parent, context, &detail);
+            mode
+        }
+
+        /// Records an evaluation of `flag` (default `false`).
+        fn record(&self, flag: &Flag, context: &Context, detail: &Detail<'_>) {
+            self.events.record_evaluation_in(
+                Some(&self.tally),
+                &flag.key,
+                Some(flag),
+                context,
+                detail,
+                || json!(false),
+                false,
+                None,
+            );
+        }
+
+        /// The window's summary `features`, starting a new window.
+        fn summary(&self) -> Value {
+            let recorder = self.events.evaluation_recorder().unwrap();
+            let summary = EventProcessor::summarizer(recorder.shared).snapshot_and_reset(1);
+            serde_json::to_value(summary).unwrap()["features"].take()
+        }
+    }
+
+    /// Evaluates `parent` for each of `contexts` in turn, `rounds` times, in each data set;
     /// returns the tree mode each evaluation ended in, and the window's summary `features`.
     fn run_tree(
         data: &[(u64, ld_eval::MemoryData)],
@@ -1063,53 +1136,18 @@ mod tests {
         contexts: &[Context],
         rounds: usize,
     ) -> (Vec<TreeMode>, Value) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let events = EventProcessor::new(
-            crate::EventsConfig::new("sdk-key"),
-            std::sync::Arc::new(Nowhere),
-            rt.handle(),
-        );
-        let tally = ThreadTally::default();
+        let rig = TreeRig::new();
         let mut modes = Vec::new();
         for (generation, data) in data {
             for _ in 0..rounds {
-                for (context, parent) in contexts
-                    .iter()
-                    .flat_map(|c| parents.iter().map(move |p| (c, p)))
-                {
-                    let recorder = events.evaluation_recorder().unwrap();
-                    let prerequisites = recorder.prerequisite_events_of(
-                        false,
-                        parent,
-                        *generation,
-                        context,
-                        Some(&tally),
-                    );
-                    let detail = ld_eval::Evaluator::new(data)
-                        .with_prerequisite_recorder(&prerequisites)
-                        .evaluate(parent, context);
-                    modes.push(prerequisites.tree.get());
-                    drop(prerequisites);
-                    events.record_evaluation_in(
-                        Some(&tally),
-                        &parent.key,
-                        Some(parent),
-                        context,
-                        &detail,
-                        || json!(false),
-                        false,
-                        None,
-                    );
+                for context in contexts {
+                    for parent in parents {
+                        modes.push(rig.evaluate(data, *generation, parent, context));
+                    }
                 }
             }
         }
-        let recorder = events.evaluation_recorder().unwrap();
-        let summary = EventProcessor::summarizer(recorder.shared).snapshot_and_reset(1);
-        let mut summary = serde_json::to_value(summary).unwrap();
-        (modes, summary["features"].take())
+        (modes, rig.summary())
     }
 
     #[test]
@@ -1134,60 +1172,24 @@ mod tests {
         // A flag whose entry another's tree holds counts the usual way rather than learning
         // (and allocating) a tree on every evaluation.
         let learned = with.0.iter().filter(|m| **m == TreeMode::Learn).count();
-        assert!(learned <= 2 * parents.len(), "{learned} evaluations learned");
+        assert!(
+            learned <= 2 * parents.len(),
+            "{learned} evaluations learned"
+        );
     }
 
     #[test]
     fn a_tree_outlives_the_retirement_of_its_members_idle_cells() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let events = EventProcessor::new(
-            crate::EventsConfig::new("sdk-key"),
-            std::sync::Arc::new(Nowhere),
-            rt.handle(),
-        );
-        let (tally, parent, data) = (ThreadTally::default(), parent(), tree_data(1));
-        let evaluate = |context: &Context| {
-            let recorder = events.evaluation_recorder().unwrap();
-            let prerequisites =
-                recorder.prerequisite_events_of(false, &parent, 7, context, Some(&tally));
-            let detail = ld_eval::Evaluator::new(&data)
-                .with_prerequisite_recorder(&prerequisites)
-                .evaluate(&parent, context);
-            let mode = prerequisites.tree.get();
-            drop(prerequisites);
-            events.record_evaluation_in(
-                Some(&tally),
-                "parent",
-                Some(&parent),
-                context,
-                &detail,
-                || json!(false),
-                false,
-                None,
-            );
-            mode
-        };
-        let summary = || {
-            let recorder = events.evaluation_recorder().unwrap();
-            let summary = EventProcessor::summarizer(recorder.shared).snapshot_and_reset(1);
-            serde_json::to_value(summary).unwrap()["features"].take()
-        };
+        let (rig, parent, data) = (TreeRig::new(), parent(), tree_data(1));
+        let evaluate = |context: &Context| rig.evaluate(&data, 7, &parent, context);
+        let summary = || rig.summary();
         // The first count of a window takes the general path, which opens it: another flag's.
         let other = flag(json!({"key": "other", "version": 1, "variations": [true]}));
         let open_window = |context: &Context| {
-            let detail = Detail::error(ld_eval::ErrorKind::FlagNotFound);
-            events.record_evaluation_in(
-                Some(&tally),
-                "other",
-                Some(&other),
+            rig.record(
+                &other,
                 context,
-                &detail,
-                || json!(false),
-                false,
-                None,
+                &Detail::error(ld_eval::ErrorKind::FlagNotFound),
             );
         };
         let (pass, fail) = (users(&["u1"]).remove(0), users(&["fail-c"]).remove(0));
