@@ -11,7 +11,7 @@
 //! one counter for the evaluations that passed through all of them.
 //!
 //! - An evaluation that finds a tree for its flag, the context's kinds and the data set
-//!   ([`Summarizer::has_tree`]) only counts its prerequisites as they come, and at the end bumps
+//!   ([`Summarizer::tree_slot`]) only counts its prerequisites as they come, and at the end bumps
 //!   the tree's counter once ([`Summarizer::count_tree`]). The flusher adds each tree's new
 //!   count to the summary counters of all its members.
 //! - If a prerequisite does not pass (`ld_eval::PrerequisiteRecorder::prerequisite_failed`),
@@ -43,10 +43,6 @@ pub(super) const TREE_SLOTS: usize = 32;
 
 /// The most prerequisite evaluations a tree holds; a flag with more counts the usual way.
 pub(crate) const MAX_MEMBERS: usize = 8;
-
-/// The default class of a prerequisite evaluation's cell: prerequisites are counted with a
-/// `null` default.
-const PREREQUISITE_DEFAULT: u64 = 1;
 
 /// A thread's tree for one flag value, kinds list and data set.
 #[derive(Debug)]
@@ -113,10 +109,12 @@ fn tree_slot(key: u64) -> usize {
     (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - TREE_SLOTS.trailing_zeros())) as usize
 }
 
-/// The cell key of a plain prerequisite evaluation of `instance` for kinds `kinds_id`.
+/// The cell key of a plain prerequisite evaluation of `instance` for kinds `kinds_id`
+/// (prerequisites are counted with a `null` default).
 #[inline(always)]
 fn member_key(instance: u64, kinds_id: u8) -> u64 {
-    fast_key::probe(instance, PREREQUISITE_DEFAULT) | u64::from(kinds_id)
+    fast_key::probe(instance, fast_key::default_class(&serde_json::Value::Null))
+        | u64::from(kinds_id)
 }
 
 impl Summarizer {
